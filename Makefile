@@ -1,0 +1,39 @@
+# The README's commands. Everything runs from one virtualenv that `make` creates on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint check-deploy venv clean
+
+venv: $(VENV)/.installed
+
+# Reinstalled only when the pinned requirements change.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## Start the app with demo data on the embedded default (SQLite, eager Celery, console SMS/email).
+demo: venv
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## Run the whole test suite (against DATABASE_URL / REDIS_URL when they are set).
+test: venv
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check .
+
+## The deployment checklist, with settings shaped like production's.
+check-deploy: venv
+	SECRET_KEY=check-deploy-$$(date +%s)-not-a-real-secret-but-long-enough-for-the-check \
+	ALLOWED_HOSTS=learning.example.org DATABASE_URL=$${DATABASE_URL:-sqlite:///:memory:} \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

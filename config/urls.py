@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import TemplateView
+
+from config.health import healthz
+
+admin.site.site_header = f"{settings.PROGRAMME_NAME} curation"
+admin.site.site_title = f"{settings.PROGRAMME_NAME} curation"
+admin.site.index_title = "Catalogue, channels and programme"
+
+urlpatterns = [
+    # The employee front door; it grows into the programme's home page in the weekly-review issue.
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

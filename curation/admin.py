@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.forms import BaseInlineFormSet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from simple_history.admin import SimpleHistoryAdmin
+
+from channels.admin import HTTPS_URL_FIELDS
+from curation import services
+from curation.forms import RetireForm
+from curation.models import ContentItem, Lifecycle, Placement, Topic
+
+
+def apply_to_each(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[ContentItem],
+    service: Callable[[ContentItem], object],
+    done: str,
+) -> None:
+    """Run a service on every selected item, reporting how many succeeded and why others did not."""
+    succeeded = 0
+    for item in queryset:
+        try:
+            service(item)
+        except ValidationError as error:
+            modeladmin.message_user(request, " ".join(error.messages), messages.WARNING)
+        else:
+            succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, f"{done} {succeeded} item{'s' if succeeded != 1 else ''}.")
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "live_items", "all_items"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Topic]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                item_count=Count("items", distinct=True),
+                live_item_count=Count("items", filter=Q(items__lifecycle=Lifecycle.LIVE), distinct=True),
+            )
+        )
+
+    @admin.display(description="Live items", ordering="live_item_count")
+    def live_items(self, topic: Topic) -> int:
+        return topic.live_item_count
+
+    @admin.display(description="All items", ordering="item_count")
+    def all_items(self, topic: Topic) -> int:
+        return topic.item_count
+
+
+class PlacementFormSet(BaseInlineFormSet):
+    def _construct_form(self, i: int, **kwargs: object):
+        form = super()._construct_form(i, **kwargs)
+        # Validate against the item as edited on this page, not as stored: the compliance guard
+        # must see a sensitivity chosen in the same save.
+        form.instance.item = self.instance
+        return form
+
+
+class PlacementInline(admin.TabularInline):
+    model = Placement
+    formset = PlacementFormSet
+    formfield_overrides = HTTPS_URL_FIELDS
+    fields = ["channel", "url", "external_id", "published_on", "is_reachable"]
+    autocomplete_fields = ["channel"]
+    extra = 1
+
+
+@admin.register(ContentItem)
+class ContentItemAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "title",
+        "format",
+        "stage",
+        "sensitivity",
+        "lifecycle",
+        "channel_names",
+        "owner",
+        "updated_at",
+    ]
+    list_filter = [
+        "lifecycle",
+        "stage",
+        "sensitivity",
+        "format",
+        ("placements__channel__platform", admin.ChoicesFieldListFilter),
+        "topics",
+        "owner",
+    ]
+    list_select_related = ["owner"]
+    search_fields = ["title", "summary", "topics__name"]
+    autocomplete_fields = ["topics"]
+    date_hierarchy = "created_at"
+    inlines = [PlacementInline]
+    actions = ["start_production", "mark_live", "retire"]
+    readonly_fields = [
+        "lifecycle",
+        "live_since",
+        "retired_on",
+        "retired_reason",
+        "successor",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["title", "summary", "format", "topics", "owner"]}),
+        ("Learner power and sensitivity", {"fields": ["stage", "sensitivity"]}),
+        (
+            "Lifecycle",
+            {
+                "description": "Use the list's actions to start production, put live or retire.",
+                "fields": ["lifecycle", "live_since", "retired_on", "retired_reason", "successor"],
+            },
+        ),
+        ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ContentItem]:
+        return super().get_queryset(request).prefetch_related("placements__channel")
+
+    @admin.display(description="Channels")
+    def channel_names(self, item: ContentItem) -> str:
+        names = sorted({placement.channel.name for placement in item.placements.all()})
+        return ", ".join(names) or "—"
+
+    @admin.action(description="Start production of selected ideas", permissions=["change"])
+    def start_production(self, request: HttpRequest, queryset: QuerySet[ContentItem]) -> None:
+        apply_to_each(self, request, queryset, lambda item: services.start_production(item=item), "Started")
+
+    @admin.action(description="Mark selected items live", permissions=["change"])
+    def mark_live(self, request: HttpRequest, queryset: QuerySet[ContentItem]) -> None:
+        apply_to_each(self, request, queryset, lambda item: services.mark_live(item=item), "Put live")
+
+    @admin.action(description="Retire selected items…", permissions=["change"])
+    def retire(self, request: HttpRequest, queryset: QuerySet[ContentItem]) -> TemplateResponse | None:
+        form = RetireForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            reason, successor = form.cleaned_data["reason"], form.cleaned_data["successor"]
+            apply_to_each(
+                self,
+                request,
+                queryset,
+                lambda item: services.retire_item(item=item, reason=reason, successor=successor),
+                "Retired",
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "items": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "title": "Retire items",
+        }
+        return TemplateResponse(request, "admin/curation/contentitem/retire.html", context)
+
+
+@admin.register(Placement)
+class PlacementAdmin(SimpleHistoryAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
+    list_display = ["item", "channel", "url", "external_id", "published_on", "is_reachable"]
+    list_filter = [
+        ("channel__platform", admin.ChoicesFieldListFilter),
+        "is_reachable",
+        "item__lifecycle",
+        "channel",
+    ]
+    list_select_related = ["item", "channel"]
+    search_fields = ["item__title", "url", "external_id"]
+    autocomplete_fields = ["item", "channel"]
+    readonly_fields = ["reachability_checked_at", "created_at"]

@@ -1,0 +1,71 @@
+"""The two curator roles and what each may do: the one place permission policy is written down.
+
+The curation team is two people from two sides: an internal curator, who may see employees'
+contact data, and a partner at an external content agency, who never may. Groups carry Django
+permissions so the admin enforces them; `sync_role_permissions` keeps the groups in step with
+this policy after every migrate, so models added later get their permissions too.
+"""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+
+INTERNAL_CURATOR = "Internal curator"
+AGENCY_CURATOR = "Agency curator"
+ROLES = (INTERNAL_CURATOR, AGENCY_CURATOR)
+
+ALL_ACTIONS = frozenset({"add", "change", "delete", "view"})
+
+# role -> app label -> actions on every model of that app. Apps holding employees' personal
+# data (campaigns) are granted to the agency curator model by model, in later issues, never whole.
+ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
+    INTERNAL_CURATOR: {
+        "curation": ALL_ACTIONS,
+        "channels": ALL_ACTIONS,
+        "campaigns": ALL_ACTIONS,
+        "analytics": ALL_ACTIONS,
+        "django_celery_beat": ALL_ACTIONS,
+    },
+    AGENCY_CURATOR: {
+        "curation": ALL_ACTIONS,
+        "channels": ALL_ACTIONS,
+        "analytics": frozenset({"view"}),
+    },
+}
+
+
+def _in_group(user: AbstractBaseUser | AnonymousUser, group_name: str) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.groups.filter(name=group_name).exists()
+
+
+def is_internal_curator(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or _in_group(user, INTERNAL_CURATOR)
+
+
+def is_agency_curator(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return _in_group(user, AGENCY_CURATOR) and not is_internal_curator(user)
+
+
+def can_see_contact_data(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Employees' phone numbers and emails: internal curators only, in every page and export."""
+    return is_internal_curator(user)
+
+
+def sync_role_permissions(sender: AppConfig, **kwargs: object) -> None:
+    """post_migrate: grant each role the permissions this policy gives it in `sender`'s app.
+
+    Runs after django.contrib.auth has created the app's permissions in the same signal.
+    """
+    using = kwargs.get("using", "default")
+    app_permissions = list(Permission.objects.using(using).filter(content_type__app_label=sender.label))
+    for role, grants in ROLE_GRANTS.items():
+        actions = grants.get(sender.label, frozenset())
+        group, _ = Group.objects.using(using).get_or_create(name=role)
+        # Exactly the policy: a permission added by hand to a role is taken away again here.
+        granted = [p for p in app_permissions if p.codename.split("_", 1)[0] in actions]
+        refused = [p for p in app_permissions if p not in granted]
+        group.permissions.add(*granted)
+        group.permissions.remove(*refused)

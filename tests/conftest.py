@@ -1,0 +1,90 @@
+"""Shared fixtures: the real services, the curator personas, and the rule for absent services.
+
+A test marked `@pytest.mark.requires("postgres", "redis")` runs against the real service named by
+DATABASE_URL / REDIS_URL. Where the service is absent it is skipped with the reason, unless
+REQUIRE_SERVICES=1 (CI), when it fails instead: CI must never pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from curation.roles import AGENCY_CURATOR, INTERNAL_CURATOR
+
+# Google's client libraries must never probe the cloud metadata server from a test.
+os.environ.setdefault("NO_GCE_CHECK", "true")
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _postgres_missing() -> str | None:
+    if connection.vendor != "postgresql":
+        return "needs PostgreSQL: set DATABASE_URL=postgres://..."
+    return None
+
+
+def _redis_missing() -> str | None:
+    if not settings.REDIS_URL:
+        return "needs Redis: set REDIS_URL=redis://..."
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        return f"needs Redis, but {settings.REDIS_URL} does not answer ({error})"
+    return None
+
+
+SERVICE_CHECKS = {"postgres": _postgres_missing, "redis": _redis_missing}
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker in item.iter_markers("requires"):
+        for service in marker.args:
+            reason = SERVICE_CHECKS[service]()
+            if reason and REQUIRE_SERVICES:
+                pytest.fail(f"REQUIRE_SERVICES=1 but this test {reason}", pytrace=False)
+            if reason:
+                pytest.skip(reason)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return f"database: {database}; redis: {settings.REDIS_URL or 'not configured'}"
+
+
+def _curator(django_user_model, username: str, role: str):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        username=username, password="a-long-test-password", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def internal_curator(django_user_model):
+    """Priya, the organisation's own curator: everything, including employees' contact data."""
+    return _curator(django_user_model, "priya", INTERNAL_CURATOR)
+
+
+@pytest.fixture
+def agency_curator(django_user_model):
+    """Tom, the content agency's curator: the catalogue and channels, never personal data."""
+    return _curator(django_user_model, "tom", AGENCY_CURATOR)
+
+
+@pytest.fixture
+def internal_client(client, internal_curator):
+    client.force_login(internal_curator)
+    return client
+
+
+@pytest.fixture
+def agency_client(client, agency_curator):
+    client.force_login(agency_curator)
+    return client

@@ -1,0 +1,74 @@
+"""Factories that build data through the same services curators go through, not around them."""
+
+from __future__ import annotations
+
+import factory
+
+from channels.models import Channel, MetricSource, Platform, Visibility
+from channels.services import register_channel
+from curation import services
+from curation.models import ContentItem, Format, Placement, Stage, Topic
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+
+
+class ChannelFactory(factory.Factory):
+    class Meta:
+        model = Channel
+
+    name = factory.Sequence(lambda n: f"Blog {n}")
+    platform = Platform.BLOG
+    url = factory.Sequence(lambda n: f"https://blog{n}.acme-learning.example/")
+    visibility = Visibility.PUBLIC
+    metric_source = MetricSource.CLICKS_ONLY
+
+    @classmethod
+    def _create(cls, model_class: type[Channel], **kwargs: object) -> Channel:
+        return register_channel(**kwargs)
+
+
+class YouTubeChannelFactory(ChannelFactory):
+    name = factory.Sequence(lambda n: f"YouTube channel {n}")
+    platform = Platform.YOUTUBE
+    url = factory.Sequence(lambda n: f"https://www.youtube.com/@acme{n}")
+    metric_source = MetricSource.YOUTUBE
+    youtube_channel_id = factory.Sequence(lambda n: f"UCacme{n:018d}")
+
+
+class ContentItemFactory(factory.Factory):
+    class Meta:
+        model = ContentItem
+
+    title = factory.Sequence(lambda n: f"Item {n}")
+    format = Format.BLOG_POST
+    stage = Stage.EMBEDDED
+
+    @classmethod
+    def _create(cls, model_class: type[ContentItem], **kwargs: object) -> ContentItem:
+        return services.create_item(**kwargs)
+
+
+class PlacementFactory(factory.Factory):
+    class Meta:
+        model = Placement
+
+    item = factory.SubFactory(ContentItemFactory)
+    channel = factory.SubFactory(ChannelFactory)
+    url = factory.LazyAttributeSequence(lambda o, n: f"{o.channel.url}posts/{n}/")
+
+    @classmethod
+    def _create(cls, model_class: type[Placement], **kwargs: object) -> Placement:
+        return services.place_item(**kwargs)
+
+
+def live_item(**kwargs: object) -> ContentItem:
+    """An item placed on a public blog and put live, as a curator would."""
+    placement = PlacementFactory(item=ContentItemFactory(**kwargs))
+    return services.mark_live(item=placement.item)
