@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "simple_history",
+    "import_export",
     # Our apps, in the direction imports point: campaigns and analytics build on the first two.
     "channels.apps.ChannelsConfig",
     "curation.apps.CurationConfig",
@@ -130,6 +131,36 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # SMS leaves through a backend chosen like EMAIL_BACKEND (twilio / console / locmem).
 SMS_BACKEND = env.str("SMS_BACKEND", default="campaigns.sms.console.ConsoleBackend")
 
+# Where employees reach us: links in texts and emails, and the URL Twilio signs its webhooks
+# against (never derived from Host or X-Forwarded-* headers, which a caller controls).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Who may sign up: an address on an allowed email domain, or the invitation code. With neither
+# configured, sign-up is closed. The embedded default opens it for the demo organisation.
+SIGNUP_ALLOWED_EMAIL_DOMAINS = env.list(
+    "SIGNUP_ALLOWED_EMAIL_DOMAINS", default=["acme-learning.example"] if DEBUG else []
+)
+SIGNUP_INVITATION_CODE = env.str("SIGNUP_INVITATION_CODE", default="LEARN-2026" if DEBUG else "")
+# Numbers from other countries are refused before any SMS is spent (ISO 3166 region codes).
+SIGNUP_ALLOWED_REGIONS = env.list("SIGNUP_ALLOWED_REGIONS", default=["GB", "IE"])
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="GB")
+# SMS pumping defence (django-ratelimit rates, counted in the shared cache).
+SIGNUP_RATE_PER_IP = env.str("SIGNUP_RATE_PER_IP", default="10/h")
+SIGNUP_RATE_PER_NUMBER = env.str("SIGNUP_RATE_PER_NUMBER", default="3/h")
+SIGNUP_RATE_PER_PREFIX = env.str("SIGNUP_RATE_PER_PREFIX", default="30/h")
+SIGNUP_SMS_DAILY_CAP = env.int("SIGNUP_SMS_DAILY_CAP", default=500)
+# Suppressed addresses are kept only as keyed hashes; the key must outlive SECRET_KEY rotations.
+SUPPRESSION_HASH_KEY = env.str("SUPPRESSION_HASH_KEY", default=SECRET_KEY)
+
+# Twilio, used when SMS_BACKEND is campaigns.sms.twilio.TwilioBackend.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=10)
+# A text stuck in the provider's queue longer than this expires rather than arriving at night.
+SMS_VALIDITY_SECONDS = env.int("SMS_VALIDITY_SECONDS", default=4 * 3600)
+
 # Celery: Redis as broker in production; eager in-process execution for the embedded default.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
@@ -142,6 +173,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# django-ratelimit counts in the default cache (Redis in production, whose INCR is atomic). It is
+# used as a library, not an installed app: its checks predate Django's own Redis cache backend.
+RATELIMIT_USE_CACHE = "default"
 
 # Security: all on whenever DEBUG is off (behind a TLS-terminating proxy).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -17,22 +17,34 @@ ROLES = (INTERNAL_CURATOR, AGENCY_CURATOR)
 
 ALL_ACTIONS = frozenset({"add", "change", "delete", "view"})
 
-# role -> app label -> actions on every model of that app. Apps holding employees' personal
-# data (campaigns) are granted to the agency curator model by model, in later issues, never whole.
+# role -> "app_label" or "app_label.model" -> actions. A model entry overrides its app's entry;
+# apps holding employees' personal data (campaigns) are granted to the agency curator model by
+# model, never whole. "view_contact_data" is a permission of its own, internal curators only.
 ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     INTERNAL_CURATOR: {
         "curation": ALL_ACTIONS,
         "channels": ALL_ACTIONS,
-        "campaigns": ALL_ACTIONS,
+        "campaigns": ALL_ACTIONS | {"view_contact_data"},
         "analytics": ALL_ACTIONS,
         "django_celery_beat": ALL_ACTIONS,
     },
     AGENCY_CURATOR: {
         "curation": ALL_ACTIONS,
         "channels": ALL_ACTIONS,
+        "campaigns.subscriber": frozenset({"view"}),
+        "campaigns.segment": frozenset({"view"}),
         "analytics": frozenset({"view"}),
     },
 }
+
+
+def _granted(grants: dict[str, frozenset[str]], permission: Permission) -> bool:
+    app_label, model = permission.content_type.app_label, permission.content_type.model
+    actions = grants.get(f"{app_label}.{model}", grants.get(app_label, frozenset()))
+    action, _, subject = permission.codename.partition("_")
+    if subject == model:  # One of Django's add/change/delete/view permissions.
+        return action in actions
+    return permission.codename in actions  # A custom permission is granted only by name.
 
 
 def _in_group(user: AbstractBaseUser | AnonymousUser, group_name: str) -> bool:
@@ -51,7 +63,7 @@ def is_agency_curator(user: AbstractBaseUser | AnonymousUser) -> bool:
 
 def can_see_contact_data(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Employees' phone numbers and emails: internal curators only, in every page and export."""
-    return is_internal_curator(user)
+    return user.is_active and user.has_perm("campaigns.view_contact_data")
 
 
 def sync_role_permissions(sender: AppConfig, **kwargs: object) -> None:
@@ -60,12 +72,15 @@ def sync_role_permissions(sender: AppConfig, **kwargs: object) -> None:
     Runs after django.contrib.auth has created the app's permissions in the same signal.
     """
     using = kwargs.get("using", "default")
-    app_permissions = list(Permission.objects.using(using).filter(content_type__app_label=sender.label))
+    app_permissions = list(
+        Permission.objects.using(using)
+        .filter(content_type__app_label=sender.label)
+        .select_related("content_type")
+    )
     for role, grants in ROLE_GRANTS.items():
-        actions = grants.get(sender.label, frozenset())
         group, _ = Group.objects.using(using).get_or_create(name=role)
         # Exactly the policy: a permission added by hand to a role is taken away again here.
-        granted = [p for p in app_permissions if p.codename.split("_", 1)[0] in actions]
+        granted = [p for p in app_permissions if _granted(grants, p)]
         refused = [p for p in app_permissions if p not in granted]
         group.permissions.add(*granted)
         group.permissions.remove(*refused)

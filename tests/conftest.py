@@ -14,7 +14,10 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from campaigns import sms
 from curation.roles import AGENCY_CURATOR, INTERNAL_CURATOR
+
+pytest_plugins = ["tests.browser", "tests.smtp"]
 
 # Google's client libraries must never probe the cloud metadata server from a test.
 os.environ.setdefault("NO_GCE_CHECK", "true")
@@ -38,7 +41,17 @@ def _redis_missing() -> str | None:
     return None
 
 
-SERVICE_CHECKS = {"postgres": _postgres_missing, "redis": _redis_missing}
+def _chromium_missing() -> str | None:
+    from tests.browser import chromium_path
+
+    return None if chromium_path() else "needs Chromium: apt-get install chromium"
+
+
+SERVICE_CHECKS = {
+    "postgres": _postgres_missing,
+    "redis": _redis_missing,
+    "chromium": _chromium_missing,
+}
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -54,6 +67,25 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_report_header(config: pytest.Config) -> str:
     database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     return f"database: {database}; redis: {settings.REDIS_URL or 'not configured'}"
+
+
+@pytest.fixture(autouse=True)
+def sms_outbox(settings):
+    """Texts go to campaigns.sms.outbox in every test, as email goes to mail.outbox."""
+    settings.SMS_BACKEND = "campaigns.sms.locmem.LocmemBackend"
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate-limit counters and other cached state never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def _curator(django_user_model, username: str, role: str):

@@ -1,0 +1,46 @@
+"""Email to employees: one message per person, each with its own one-click unsubscribe.
+
+Per-person List-Unsubscribe headers (RFC 8058) need one EmailMultiAlternatives per recipient;
+they all go through one connection so a batch opens one SMTP session, not one per person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.urls import reverse
+
+from campaigns.models import Medium, Subscriber
+from campaigns.tokens import Purpose, make_token, public_url
+
+
+def unsubscribe_url(subscriber: Subscriber) -> str:
+    token = make_token(subscriber, Purpose.UNSUBSCRIBE, m=Medium.EMAIL)
+    return public_url(reverse("campaigns:unsubscribe", args=[token]))
+
+
+def build_email(
+    *, subscriber: Subscriber, subject: str, text: str, html: str | None = None
+) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        to=[subscriber.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url(subscriber)}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    return message
+
+
+def send_emails(messages: Iterable[EmailMultiAlternatives]) -> int:
+    """Send through one connection of the configured backend; returns how many were accepted."""
+    messages = list(messages)
+    if not messages:
+        return 0
+    with get_connection() as connection:
+        return connection.send_messages(messages) or 0

@@ -1,0 +1,247 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from simple_history.models import HistoricalRecords
+
+from curation.models import Topic
+
+
+class Medium(models.TextChoices):
+    SMS = "sms", "SMS"
+    EMAIL = "email", "Email"
+
+
+class MediaPreference(models.TextChoices):
+    SMS = "sms", "Texts only"
+    EMAIL = "email", "Emails only"
+    BOTH = "both", "Texts and emails"
+
+    def includes(self, medium: str) -> bool:
+        return self == MediaPreference.BOTH or self == medium
+
+
+class ConsentState(models.TextChoices):
+    """A subscriber's current state on one medium, derived from the consent ledger."""
+
+    NONE = "none", "No consent"
+    PENDING = "pending", "Awaiting confirmation"
+    SUBSCRIBED = "subscribed", "Subscribed"
+    OPTED_OUT = "opted_out", "Opted out"
+
+
+class ConsentAction(models.TextChoices):
+    REQUESTED = "requested", "Asked to subscribe"
+    CONFIRMED = "confirmed", "Confirmed"
+    OPTED_OUT = "opted_out", "Opted out"
+    OPTED_IN = "opted_in", "Opted back in"
+
+
+class ConsentSource(models.TextChoices):
+    SIGNUP_PAGE = "signup_page", "Sign-up page"
+    SMS_KEYWORD = "sms_keyword", "SMS keyword"
+    EMAIL_LINK = "email_link", "Email link"
+    SELF_SERVICE = "self_service", "Employee's own page"
+    IMPORT = "import", "Import (consent held elsewhere)"
+    CURATOR = "curator", "Curator"
+    PROVIDER = "provider", "Provider report"
+
+
+# The state each ledger action leaves a medium in; the latest row wins.
+STATE_AFTER: dict[str, str] = {
+    ConsentAction.REQUESTED: ConsentState.PENDING,
+    ConsentAction.CONFIRMED: ConsentState.SUBSCRIBED,
+    ConsentAction.OPTED_IN: ConsentState.SUBSCRIBED,
+    ConsentAction.OPTED_OUT: ConsentState.OPTED_OUT,
+}
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone name such as Europe/London.")
+
+
+class Subscriber(models.Model):
+    """An employee who may be messaged: an invitee until they opt in, then a subscriber.
+
+    `sms_state` and `email_state` are the consent ledger's latest word per medium, stored so
+    audiences can be chosen with one query; only campaigns.consent writes them, with the ledger row.
+    """
+
+    phone = models.CharField(
+        max_length=20, blank=True, help_text="Stored in international format (E.164), e.g. +447700900123."
+    )
+    email = models.EmailField(blank=True)
+    display_name = models.CharField(max_length=120, blank=True)
+    department = models.CharField(max_length=120, blank=True)
+    location = models.CharField(max_length=120, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="Europe/London",
+        validators=[validate_time_zone],
+        help_text="Texts and emails arrive only in working hours in this zone.",
+    )
+    topics = models.ManyToManyField(Topic, related_name="subscribers", blank=True)
+    preferred_media = models.CharField(
+        max_length=10, choices=MediaPreference.choices, default=MediaPreference.BOTH
+    )
+    sms_state = models.CharField(
+        max_length=20, choices=ConsentState.choices, default=ConsentState.NONE, editable=False
+    )
+    email_state = models.CharField(
+        max_length=20, choices=ConsentState.choices, default=ConsentState.NONE, editable=False
+    )
+    invitations_sent = models.PositiveSmallIntegerField(default=0, editable=False)
+    last_invited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["phone", "email", "display_name"])
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=~Q(phone=""),
+                name="subscriber_unique_phone",
+                violation_error_message="Another employee already has this phone number.",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~Q(email=""),
+                name="subscriber_unique_email_ci",
+                violation_error_message="Another employee already has this email address.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(phone="") | ~Q(email=""),
+                name="subscriber_has_phone_or_email",
+                violation_error_message="Give a phone number or an email address.",
+            ),
+        ]
+        permissions = [("view_contact_data", "Can see employees' phone numbers and emails")]
+
+    def __str__(self) -> str:
+        return f"Subscriber #{self.pk}"
+
+    def state(self, medium: str) -> str:
+        return self.sms_state if medium == Medium.SMS else self.email_state
+
+    def address(self, medium: str) -> str:
+        return self.phone if medium == Medium.SMS else self.email
+
+    @property
+    def is_invitee(self) -> bool:
+        return ConsentState.SUBSCRIBED not in (self.sms_state, self.email_state)
+
+
+class ConsentEvent(models.Model):
+    """One row of the consent ledger: who said yes or no, on which medium, when, and how we know."""
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="consent_events")
+    medium = models.CharField(max_length=10, choices=Medium.choices)
+    action = models.CharField(max_length=20, choices=ConsentAction.choices)
+    source = models.CharField(max_length=20, choices=ConsentSource.choices)
+    evidence = models.CharField(
+        max_length=300, help_text="What proves it: the keyword and message id, the form and its wording."
+    )
+    occurred_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        indexes = [models.Index(fields=["subscriber", "medium", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.get_medium_display()}, {self.get_source_display()})"
+
+
+class SuppressionReason(models.TextChoices):
+    OPTED_OUT = "opted_out", "Opted out"
+    PROVIDER_OPTED_OUT = "provider_opted_out", "Opted out at the provider (STOP)"
+    UNREACHABLE = "unreachable", "Provider reported unreachable"
+    ERASED = "erased", "Erased at the employee's request"
+
+
+class Suppression(models.Model):
+    """A number or address that must not be messaged, kept only as a keyed hash.
+
+    It outlives the subscriber (erasure) and blocks re-imports: an import is not consent.
+    """
+
+    address_hash = models.CharField(max_length=64, unique=True)
+    medium = models.CharField(max_length=10, choices=Medium.choices)
+    reason = models.CharField(max_length=30, choices=SuppressionReason.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_medium_display()} suppressed: {self.get_reason_display()}"
+
+
+class PhoneChallenge(models.Model):
+    """The six-digit code that proves a sign-up holds the phone. Only a keyed hash is kept."""
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="phone_challenges")
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Code for subscriber #{self.subscriber_id}"
+
+
+class Segment(models.Model):
+    """A saved audience rule; empty criteria match everyone subscribed."""
+
+    name = models.CharField(max_length=120, unique=True)
+    departments = models.JSONField(default=list, blank=True, help_text="Any of these departments.")
+    locations = models.JSONField(default=list, blank=True, help_text="Any of these locations.")
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="segments", help_text="Interested in any of these topics."
+    )
+    medium = models.CharField(
+        max_length=10,
+        choices=MediaPreference.choices,
+        default=MediaPreference.BOTH,
+        help_text="Subscribed to texts, emails, or either.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(m2m_fields=[topics])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactAccessAction(models.TextChoices):
+    VIEWED = "viewed", "Viewed"
+    SEARCHED = "searched", "Searched"
+    EXPORTED = "exported", "Exported"
+    IMPORTED = "imported", "Imported"
+
+
+class ContactAccessLog(models.Model):
+    """Audit trail of curators looking at or moving employees' contact data."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=20, choices=ContactAccessAction.choices)
+    subscriber_count = models.PositiveIntegerField()
+    detail = models.CharField(max_length=200, blank=True)
+    occurred_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_action_display().lower()} {self.subscriber_count} contact(s)"

@@ -1,0 +1,48 @@
+"""Phone numbers in, E.164 out: one number written five ways is one subscriber."""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+# Anything longer is not a phone number, and parsing it would only waste time.
+MAX_INPUT_LENGTH = 40
+
+
+def normalise_phone(raw: str, *, region: str | None = None) -> str:
+    """Parse what an employee typed into E.164, or raise ValidationError saying what is wrong."""
+    text = (raw or "").strip()
+    if not text:
+        raise ValidationError("Enter a mobile number.", code="required")
+    if len(text) > MAX_INPUT_LENGTH:
+        raise ValidationError("That is too long to be a phone number.", code="invalid")
+    try:
+        number = phonenumbers.parse(text, region or settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(
+            "That does not look like a phone number. Try the full number, e.g. 07700 900123.",
+            code="invalid",
+        ) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            "That number is not valid. Check the digits and the country code.", code="invalid"
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def check_allowed_region(e164: str) -> None:
+    """Refuse numbers outside the organisation's countries before any SMS is spent on them."""
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+    if region not in settings.SIGNUP_ALLOWED_REGIONS:
+        raise ValidationError(
+            "We can only text numbers in the countries where we employ people "
+            f"({', '.join(settings.SIGNUP_ALLOWED_REGIONS)}).",
+            code="region",
+        )
+
+
+def number_prefix(e164: str) -> str:
+    """The country code and the first digits of the national number: the unit SMS pumping rotates in."""
+    number = phonenumbers.parse(e164)
+    return f"+{number.country_code}{str(number.national_number)[:4]}"

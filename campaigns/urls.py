@@ -1,0 +1,15 @@
+from django.urls import path
+
+from campaigns.views import account, signup, webhooks
+
+app_name = "campaigns"
+
+urlpatterns = [
+    path("join/", signup.join, name="join"),
+    path("join/confirm/", signup.confirm_phone, name="join-confirm"),
+    path("join/email/<str:token>/", signup.confirm_email, name="join-confirm-email"),
+    path("join/invited/<str:token>/", signup.invited, name="join-invited"),
+    path("me/<str:token>/", account.account, name="account"),
+    path("u/<str:token>/", account.unsubscribe, name="unsubscribe"),
+    path("hooks/twilio/inbound/", webhooks.twilio_inbound, name="twilio-inbound"),
+]
