@@ -74,7 +74,7 @@ class Subscriber(models.Model):
     """
 
     phone = models.CharField(
-        max_length=20, blank=True, help_text="Stored in international format (E.164), e.g. +447700900123."
+        max_length=20, blank=True, help_text="Stored in international format (E.164), e.g. +447911123456."
     )
     email = models.EmailField(blank=True)
     display_name = models.CharField(max_length=120, blank=True)

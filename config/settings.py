@@ -158,6 +158,8 @@ TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=10)
+# Another Twilio-compatible API address (a regional proxy, or the loopback fake in tests).
+TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
 # A text stuck in the provider's queue longer than this expires rather than arriving at night.
 SMS_VALIDITY_SECONDS = env.int("SMS_VALIDITY_SECONDS", default=4 * 3600)
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import factory
 
+from campaigns import consent
+from campaigns.models import ConsentAction, ConsentSource, ConsentState, Medium, Subscriber
+from campaigns.services import create_subscriber
 from channels.models import Channel, MetricSource, Platform, Visibility
 from channels.services import register_channel
 from curation import services
@@ -72,3 +75,44 @@ def live_item(**kwargs: object) -> ContentItem:
     """An item placed on a public blog and put live, as a curator would."""
     placement = PlacementFactory(item=ContentItemFactory(**kwargs))
     return services.mark_live(item=placement.item)
+
+
+class SubscriberFactory(factory.Factory):
+    """An invitee; pass sms=/email= a ConsentState to give it a consent history."""
+
+    class Meta:
+        model = Subscriber
+
+    phone = factory.Sequence(lambda n: f"+4479111{n:05d}")
+    email = factory.Sequence(lambda n: f"employee{n}@acme-learning.example")
+    department = "Sales"
+    location = "Leeds"
+
+    @classmethod
+    def _create(
+        cls,
+        model_class: type[Subscriber],
+        sms: str = ConsentState.NONE,
+        email_consent: str = ConsentState.NONE,
+        **kwargs: object,
+    ) -> Subscriber:
+        subscriber = create_subscriber(**kwargs)
+        for medium, state in ((Medium.SMS, sms), (Medium.EMAIL, email_consent)):
+            for action in CONSENT_PATH[state]:
+                consent.record_consent(
+                    subscriber=subscriber,
+                    medium=medium,
+                    action=action,
+                    source=ConsentSource.SIGNUP_PAGE,
+                    evidence="test fixture",
+                )
+        return subscriber
+
+
+# The ledger rows that lead to each state, as an employee would produce them.
+CONSENT_PATH = {
+    ConsentState.NONE: [],
+    ConsentState.PENDING: [ConsentAction.REQUESTED],
+    ConsentState.SUBSCRIBED: [ConsentAction.REQUESTED, ConsentAction.CONFIRMED],
+    ConsentState.OPTED_OUT: [ConsentAction.REQUESTED, ConsentAction.CONFIRMED, ConsentAction.OPTED_OUT],
+}
