@@ -21,6 +21,7 @@ SETTINGS_VARIABLES = {
     "CELERY_BROKER_URL",
     "CELERY_TASK_ALWAYS_EAGER",
     "REQUIRE_SERVICES",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser fixture for the test process only
 }
 
 
