@@ -9,15 +9,13 @@ text) lifts it: an import or a curator never can.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns.hashing import address_hash, normalise_email
 from campaigns.models import (
     STATE_AFTER,
     ConsentAction,
@@ -41,14 +39,7 @@ SELF_SOURCES = frozenset(
 )
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
-def address_hash(medium: str, address: str) -> str:
-    key = settings.SUPPRESSION_HASH_KEY.encode()
-    canonical = normalise_email(address) if medium == Medium.EMAIL else address.strip()
-    return hmac.new(key, f"{medium}:{canonical}".encode(), hashlib.sha256).hexdigest()
+__all__ = ["address_hash", "normalise_email"]  # Re-exported: callers think of them as consent's.
 
 
 def is_suppressed(medium: str, address: str) -> bool:

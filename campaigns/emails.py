@@ -9,15 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.urls import reverse
 
-from campaigns.models import Medium, Subscriber
-from campaigns.tokens import Purpose, make_token, public_url
-
-
-def unsubscribe_url(subscriber: Subscriber) -> str:
-    token = make_token(subscriber, Purpose.UNSUBSCRIBE, m=Medium.EMAIL)
-    return public_url(reverse("campaigns:unsubscribe", args=[token]))
+from campaigns.links import unsubscribe_url
+from campaigns.models import Subscriber
 
 
 def build_email(

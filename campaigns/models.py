@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
+from campaigns.hashing import address_hash
 from curation.models import Topic
 
 
@@ -96,11 +97,17 @@ class Subscriber(models.Model):
     email_state = models.CharField(
         max_length=20, choices=ConsentState.choices, default=ConsentState.NONE, editable=False
     )
+    # Keyed hashes of phone and email, kept in step on save, so audiences can leave out the
+    # suppression list in SQL.
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     invitations_sent = models.PositiveSmallIntegerField(default=0, editable=False)
     last_invited_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords(excluded_fields=["phone", "email", "display_name"])
+    history = HistoricalRecords(
+        excluded_fields=["phone", "email", "display_name", "phone_hash", "email_hash"]
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -127,6 +134,14 @@ class Subscriber(models.Model):
 
     def __str__(self) -> str:
         return f"Subscriber #{self.pk}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.phone_hash = address_hash(Medium.SMS, self.phone)
+        self.email_hash = address_hash(Medium.EMAIL, self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"phone", "email"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "phone_hash", "email_hash"}
+        super().save(*args, **kwargs)
 
     def state(self, medium: str) -> str:
         return self.sms_state if medium == Medium.SMS else self.email_state

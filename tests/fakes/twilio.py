@@ -1,0 +1,1 @@
+"""Loopback fake of Twilio's REST API (filled in with the Twilio backend)."""
