@@ -36,7 +36,7 @@ PLATFORM_HOSTS: dict[str, tuple[str, ...]] = {
 
 
 class Ownership(models.TextChoices):
-    OWNED = "owned", "Owned by the organisation"
+    OWNED = "owned", "Owned"
     THIRD_PARTY = "third_party", "Third-party"
 
 

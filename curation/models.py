@@ -27,10 +27,10 @@ class Format(models.TextChoices):
 class Stage(models.TextChoices):
     """Where an item sits on the learner power continuum: how much facilitation it gets."""
 
-    EMBEDDED = "embedded", "Embedded (micro-learning in the flow of work)"
+    EMBEDDED = "embedded", "Embedded"
     DIGITAL_BLENDED = "digital_blended", "Digital blended"
-    FACILITATED = "facilitated", "Facilitated (curated and moderated)"
-    UNFACILITATED = "unfacilitated", "Unfacilitated (self-sustaining)"
+    FACILITATED = "facilitated", "Facilitated"
+    UNFACILITATED = "unfacilitated", "Unfacilitated"
 
 
 class Sensitivity(models.TextChoices):
@@ -73,7 +73,9 @@ class ContentItem(models.Model):
         "learner power stage",
         max_length=20,
         choices=Stage.choices,
-        help_text="How much facilitation the item gets, from embedded to self-sustaining.",
+        help_text="Embedded: micro-learning in the flow of work. Digital blended: digitally curated "
+        "content. Facilitated: curated and moderated by a person. Unfacilitated: self-sustaining, "
+        "employees create and share.",
     )
     sensitivity = models.CharField(
         max_length=20,
