@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
+from campaigns.models import ConsentEvent, ConsentState, Subscriber
 from channels.models import Channel
 from curation.models import ContentItem, Lifecycle, Placement, Stage
 from curation.roles import AGENCY_CURATOR, INTERNAL_CURATOR
@@ -14,12 +15,14 @@ from curation.roles import AGENCY_CURATOR, INTERNAL_CURATOR
 pytestmark = pytest.mark.django_db
 
 
-def snapshot() -> tuple[int, int, int, int]:
+def snapshot() -> tuple[int, ...]:
     return (
         Channel.objects.count(),
         ContentItem.objects.count(),
         Placement.objects.count(),
         get_user_model().objects.count(),
+        Subscriber.objects.count(),
+        ConsentEvent.objects.count(),
     )
 
 
@@ -31,12 +34,14 @@ def test_demo_is_a_believable_programme_and_loads_twice_without_change(settings,
     call_command("load_demo")
 
     assert snapshot() == first
-    channels, items, placements, _ = first
+    channels, items, placements, _, subscribers, _ = first
     assert channels >= 8 and items >= 40 and placements >= 30
     assert len(set(Channel.objects.values_list("platform", flat=True))) >= 8
     assert set(ContentItem.objects.values_list("stage", flat=True)) == set(Stage.values)
     by_lifecycle = dict(ContentItem.objects.values_list("lifecycle").annotate(n=Count("id")))
     assert set(by_lifecycle) == set(Lifecycle.values)
+    assert subscribers >= 50
+    assert set(Subscriber.objects.values_list("sms_state", flat=True)) == set(ConsentState.values)
     output = capsys.readouterr().out
     assert "username 'curator', password 'learn-socially-demo'" in output
 
@@ -57,4 +62,4 @@ def test_demo_refuses_to_load_with_debug_off(settings):
     with pytest.raises(CommandError, match="published password"):
         call_command("load_demo")
 
-    assert snapshot() == (0, 0, 0, 0)
+    assert snapshot() == (0, 0, 0, 0, 0, 0)
