@@ -5,8 +5,9 @@ from collections.abc import Callable
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, Q, QuerySet
-from django.forms import BaseInlineFormSet
+from django.forms import BaseInlineFormSet, Textarea
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
@@ -82,6 +83,7 @@ class PlacementInline(admin.TabularInline):
 
 @admin.register(ContentItem)
 class ContentItemAdmin(SimpleHistoryAdmin):
+    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 3, "cols": 80})}}
     list_display = [
         "title",
         "format",
