@@ -1,10 +1,121 @@
-"""Placeholder: built in issue 3 (employees, consent and the messaging backends)."""
+"""Public sign-up pages: /join/, the code, the email link and the invited sign-up. No login, no JavaScript."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from __future__ import annotations
+
+import dataclasses
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from campaigns import ratelimits, signup
+from campaigns.forms.signup import CodeForm, SignupForm
+from campaigns.links import account_url
+from campaigns.models import Medium, Subscriber
+
+# The session carries the sign-up from the form to its confirmation, and where to start again.
+PENDING_KEY = "signup_pending"
+START_KEY = "signup_start"
 
 
-def _not_yet(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest) -> HttpResponse:
+    if not signup.is_open():
+        return render(request, "campaigns/signup/closed.html")
+    return _signup_form(request, invitee=None)
 
 
-join = confirm_phone = confirm_email = invited = _not_yet
+@require_http_methods(["GET", "POST"])
+def invited(request: HttpRequest, token: str) -> HttpResponse:
+    invitee = signup.invitee_for_link(token)
+    if invitee is None:
+        return render(
+            request,
+            "campaigns/signup/bad_link.html",
+            {"link": "invitation", "signup_open": signup.is_open()},
+            status=404,
+        )
+    return _signup_form(request, invitee=invitee)
+
+
+def _signup_form(request: HttpRequest, *, invitee: Subscriber | None) -> HttpResponse:
+    initial = SignupForm.initial_for(invitee) if invitee else None
+    form = SignupForm(_posted(request), invited=invitee is not None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        details = form.details()
+        if details.wants_code and not ratelimits.may_send_code(request, phone=details.phone):
+            return _too_many(request)
+        pending = signup.start_signup(details=details)
+        request.session[PENDING_KEY] = pending.to_session()
+        request.session[START_KEY] = request.path
+        return redirect("campaigns:join-confirm")
+    context = {"form": form, "invited": invitee is not None, "consent_text": signup.CONSENT_TEXT_TEMPLATE}
+    return render(request, "campaigns/signup/join.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_phone(request: HttpRequest) -> HttpResponse:
+    pending = signup.PendingSignup.from_session(request.session.get(PENDING_KEY))
+    form = CodeForm(_posted(request))
+    if request.method == "POST" and pending and pending.challenge_id:
+        if not ratelimits.may_try_code(request):
+            return _too_many(request)
+        if form.is_valid():
+            try:
+                subscriber = signup.confirm_code(
+                    challenge_id=pending.challenge_id, code=form.cleaned_data["code"], choices=pending.choices
+                )
+            except signup.CodeRejected as rejected:
+                form.add_error("code", rejected.message)
+            else:
+                _forget_code(request, pending)
+                return _done(request, subscriber, Medium.SMS, email_pending=pending.emailed)
+    context = {"pending": pending, "form": form, "start_url": _start_url(request)}
+    return render(request, "campaigns/signup/confirm.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    subscriber = signup.subscriber_for_email_link(token)
+    if subscriber is None:
+        return render(request, "campaigns/signup/bad_link.html", {"link": "email"}, status=404)
+    # Mail scanners follow links: only the button, a POST, confirms.
+    if request.method == "POST":
+        pending = signup.PendingSignup.from_session(request.session.get(PENDING_KEY))
+        choices = pending.choices_for(subscriber) if pending else None
+        signup.confirm_email(subscriber=subscriber, choices=choices)
+        if choices is not None and not pending.challenge_id:
+            request.session.pop(PENDING_KEY)
+        return _done(request, subscriber, Medium.EMAIL, email_pending=False)
+    return render(request, "campaigns/signup/confirm_email.html")
+
+
+def _posted(request: HttpRequest) -> QueryDict | None:
+    """Bound on every POST, even an empty one, so it is validated and its errors shown."""
+    return request.POST if request.method == "POST" else None
+
+
+def _forget_code(request: HttpRequest, pending: signup.PendingSignup) -> None:
+    """The code is spent; the choices stay only while an email link may still apply them."""
+    if pending.emailed:
+        request.session[PENDING_KEY] = dataclasses.replace(pending, challenge_id=None).to_session()
+    else:
+        request.session.pop(PENDING_KEY)
+
+
+def _start_url(request: HttpRequest) -> str:
+    return request.session.get(START_KEY) or reverse("campaigns:join")
+
+
+def _done(request: HttpRequest, subscriber: Subscriber, medium: str, *, email_pending: bool) -> HttpResponse:
+    context = {"medium": medium, "email_pending": email_pending, "account_url": account_url(subscriber)}
+    return render(request, "campaigns/signup/done.html", context)
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    response = render(
+        request, "campaigns/signup/too_many.html", {"message": ratelimits.TOO_MANY_MESSAGE}, status=429
+    )
+    response["Retry-After"] = "3600"
+    return response

@@ -1,0 +1,182 @@
+"""The sign-up form and the code form: what an employee types on their phone, and the messages they see."""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from campaigns import signup
+from campaigns.consent import normalise_email
+from campaigns.models import MediaPreference, Medium, Subscriber
+from campaigns.phones import check_allowed_region, normalise_phone
+from curation.models import Topic
+
+# Both first: it is the default, and what most people pick.
+MEDIA_CHOICES = [
+    (MediaPreference.BOTH, "Texts and emails"),
+    (MediaPreference.SMS, "Texts only"),
+    (MediaPreference.EMAIL, "Emails only"),
+]
+
+
+@functools.cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class SignupForm(forms.Form):
+    phone = forms.CharField(
+        label="Mobile number",
+        required=False,
+        help_text="We text you a six-digit code to check it is yours.",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.EmailField(
+        label="Work email",
+        required=False,
+        help_text="We email you a link to check it is yours.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    preferred_media = forms.ChoiceField(
+        label="How would you like to hear from us?",
+        choices=MEDIA_CHOICES,
+        initial=MediaPreference.BOTH,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose texts, emails or both."},
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label="What would you like to learn about?",
+        queryset=Topic.objects.all(),
+        required=False,
+        help_text="Choose any. We use them to pick what to send you.",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    time_zone = forms.ChoiceField(
+        label="Your time zone",
+        choices=time_zone_choices,
+        initial="Europe/London",
+        help_text="We only message you during working hours there.",
+        error_messages={"required": "Choose your time zone."},
+    )
+    display_name = forms.CharField(
+        label="Your name",
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    department = forms.CharField(label="Department", required=False, max_length=120)
+    location = forms.CharField(
+        label="Where you work", required=False, max_length=120, help_text="The office or site, e.g. Leeds."
+    )
+    invitation_code = forms.CharField(
+        label="Invitation code",
+        required=False,
+        max_length=64,
+        help_text="From the poster, intranet page or email that told you about us. "
+        "Not needed with a work email address.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+    def __init__(self, *args: object, invited: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # An invitation link is itself the proof of being an employee.
+        self.invited = invited
+        if invited or not settings.SIGNUP_INVITATION_CODE:
+            del self.fields["invitation_code"]
+        if settings.SIGNUP_ALLOWED_EMAIL_DOMAINS and not invited:
+            email = self.fields["email"]
+            email.help_text = f"Your address ending {_endings()}. {email.help_text}"
+
+    @staticmethod
+    def initial_for(invitee: Subscriber) -> dict[str, object]:
+        """What the import knew, so an invitee only checks and adds."""
+        return {
+            "phone": invitee.phone,
+            "email": invitee.email,
+            "display_name": invitee.display_name,
+            "department": invitee.department,
+            "location": invitee.location,
+            "time_zone": invitee.time_zone,
+            "preferred_media": invitee.preferred_media,
+            "topics": list(invitee.topics.values_list("pk", flat=True)),
+        }
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data["phone"]
+        if not raw.strip():
+            return ""
+        phone = normalise_phone(raw)
+        # Refused here, before any text is paid for.
+        check_allowed_region(phone)
+        return phone
+
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data["email"])
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        phone, email = cleaned.get("phone", ""), cleaned.get("email", "")
+        media = cleaned.get("preferred_media")
+        needed = [
+            ("phone", Medium.SMS, phone, "Enter your mobile number, or choose emails only."),
+            ("email", Medium.EMAIL, email, "Enter your work email address, or choose texts only."),
+        ]
+        for name, medium, value, message in needed:
+            if media and MediaPreference(media).includes(medium) and not value and name not in self.errors:
+                self.add_error(name, message)
+        if not self.invited and "email" not in self.errors:
+            self._check_eligible(email, cleaned.get("invitation_code", ""))
+        return cleaned
+
+    def _check_eligible(self, email: str, code: str) -> None:
+        if signup.email_domain_allowed(email) or signup.invitation_code_matches(code):
+            return
+        asks_code = "invitation_code" in self.fields
+        if code:
+            self.add_error("invitation_code", "That invitation code is not right. Check it and try again.")
+        elif settings.SIGNUP_ALLOWED_EMAIL_DOMAINS and asks_code:
+            self.add_error(
+                "email" if email else "invitation_code",
+                f"Use your work email address (ending {_endings()}), or enter your invitation code.",
+            )
+        elif settings.SIGNUP_ALLOWED_EMAIL_DOMAINS:
+            self.add_error("email", f"Use your work email address (ending {_endings()}).")
+        else:
+            self.add_error("invitation_code", "Enter your invitation code.")
+
+    def details(self) -> signup.SignupDetails:
+        data = self.cleaned_data
+        return signup.SignupDetails(
+            phone=data["phone"],
+            email=data["email"],
+            choices=signup.SignupChoices(
+                preferred_media=data["preferred_media"],
+                time_zone=data["time_zone"],
+                topic_ids=tuple(topic.pk for topic in data["topics"]),
+                display_name=data["display_name"].strip(),
+                department=data["department"].strip(),
+                location=data["location"].strip(),
+            ),
+        )
+
+
+def _endings() -> str:
+    return " or ".join(f"@{domain}" for domain in settings.SIGNUP_ALLOWED_EMAIL_DOMAINS)
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code from the text",
+        error_messages={"required": "Enter the six-digit code from the text."},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if len(code) != signup.CODE_DIGITS or not code.isascii() or not code.isdigit():
+            raise ValidationError("Enter the six-digit code from the text.")
+        return code
