@@ -44,7 +44,7 @@ def load(*, stdout: OutputWrapper) -> None:
     topics = list(Topic.objects.order_by("pk"))
     created = 0
     for index in range(EMPLOYEES):
-        phone = f"+447911{100000 + index:06d}"
+        phone = f"+447400{100000 + index:06d}"
         if Subscriber.objects.filter(phone=phone).exists():
             continue
         location, time_zone = LOCATIONS[index % len(LOCATIONS)]

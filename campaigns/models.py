@@ -75,7 +75,7 @@ class Subscriber(models.Model):
     """
 
     phone = models.CharField(
-        max_length=20, blank=True, help_text="Stored in international format (E.164), e.g. +447911123456."
+        max_length=20, blank=True, help_text="Stored in international format (E.164), e.g. +447400123456."
     )
     email = models.EmailField(blank=True)
     display_name = models.CharField(max_length=120, blank=True)

@@ -21,7 +21,7 @@ def normalise_phone(raw: str, *, region: str | None = None) -> str:
         number = phonenumbers.parse(text, region or settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException:
         raise ValidationError(
-            "That does not look like a phone number. Try the full number, e.g. 07911 123456.",
+            "That does not look like a phone number. Try the full number, e.g. 07400 123456.",
             code="invalid",
         ) from None
     if not phonenumbers.is_valid_number(number):

@@ -179,6 +179,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # django-ratelimit counts in the default cache (Redis in production, whose INCR is atomic). It is
 # used as a library, not an installed app: its checks predate Django's own Redis cache backend.
 RATELIMIT_USE_CACHE = "default"
+# Behind a proxy REMOTE_ADDR is the proxy: name the header it sets with the client's address
+# (e.g. HTTP_X_REAL_IP), or every employee shares one rate-limit bucket.
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
 
 # Security: all on whenever DEBUG is off (behind a TLS-terminating proxy).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -83,7 +83,7 @@ class SubscriberFactory(factory.Factory):
     class Meta:
         model = Subscriber
 
-    phone = factory.Sequence(lambda n: f"+4479111{n:05d}")
+    phone = factory.Sequence(lambda n: f"+4474001{n:05d}")
     email = factory.Sequence(lambda n: f"employee{n}@acme-learning.example")
     department = "Sales"
     location = "Leeds"

@@ -125,7 +125,7 @@ class Migration(migrations.Migration):
             name='Subscriber',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', models.CharField(blank=True, help_text='Stored in international format (E.164), e.g. +447911123456.', max_length=20)),
+                ('phone', models.CharField(blank=True, help_text='Stored in international format (E.164), e.g. +447400123456.', max_length=20)),
                 ('email', models.EmailField(blank=True, max_length=254)),
                 ('display_name', models.CharField(blank=True, max_length=120)),
                 ('department', models.CharField(blank=True, max_length=120)),

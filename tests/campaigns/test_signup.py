@@ -176,7 +176,7 @@ def test_a_work_email_from_an_allowed_domain_is_enough(client):
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
-        ("call me", "That does not look like a phone number. Try the full number, e.g. 07911 123456."),
+        ("call me", "That does not look like a phone number. Try the full number, e.g. 07400 123456."),
         ("07700 1000", "That number is not valid. Check the digits and the country code."),
         (
             "+1 202 555 0123",
