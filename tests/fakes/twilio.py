@@ -1,1 +1,181 @@
-"""Loopback fake of Twilio's REST API (filled in with the Twilio backend)."""
+"""A loopback fake of Twilio's Messages API, for the real twilio client to talk to over HTTP.
+
+It answers like Twilio (JSON shapes, error bodies, basic auth) and records every request. Usable
+without pytest (start()/stop()) so a Celery worker started by a test can reach it too.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.utils import timezone
+
+ACCOUNT_SID = "AC" + "0" * 32
+AUTH_TOKEN = "fake-auth-token"
+MESSAGING_SERVICE_SID = "MG" + "1" * 32
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    params: dict[str, str]
+
+
+@dataclass
+class Scripted:
+    """What the fake answers for one recipient instead of accepting the text."""
+
+    status: int = 400
+    code: int | None = None
+    message: str = "Error"
+    delay: float = 0.0
+
+
+@dataclass
+class FakeTwilio:
+    requests: list[Recorded] = field(default_factory=list)
+    messages: list[dict[str, object]] = field(default_factory=list)
+    scripted: dict[str, Scripted] = field(default_factory=dict)
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def fail_for(
+        self, to: str, *, status: int = 400, code: int | None = None, message: str = "Error"
+    ) -> None:
+        self.scripted[to] = Scripted(status=status, code=code, message=message)
+
+    def stall_for(self, to: str, seconds: float) -> None:
+        self.scripted[to] = Scripted(status=201, delay=seconds)
+
+    def start(self) -> FakeTwilio:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                fake._handle(self, "POST")
+
+            def do_GET(self) -> None:
+                fake._handle(self, "GET")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        parts = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length).decode() if length else ""
+        source = body if method == "POST" else parts.query
+        params = {key: values[-1] for key, values in parse_qs(source).items()}
+        self.requests.append(Recorded(method, parts.path, params))
+        expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+        if handler.headers.get("Authorization") != expected:
+            return self._reply(handler, 401, _error(20003, "Authentication Error - invalid username", 401))
+        if parts.path != f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json":
+            return self._reply(handler, 404, _error(20404, "The requested resource was not found", 404))
+        if method == "GET":
+            return self._reply(handler, 200, self._page(params))
+        script = self.scripted.get(params.get("To", ""))
+        if script and script.delay:
+            time.sleep(script.delay)
+        elif script:
+            body = _error(script.code, script.message, script.status) if script.code else {"message": "down"}
+            return self._reply(handler, script.status, body)
+        message = self._message(params)
+        self.messages.append(message)
+        return self._reply(handler, 201, message)
+
+    def _message(self, params: dict[str, str]) -> dict[str, object]:
+        sid = "SM" + uuid.uuid4().hex
+        now = format_datetime(timezone.now(), usegmt=True)
+        return {
+            "sid": sid,
+            "account_sid": ACCOUNT_SID,
+            "messaging_service_sid": params.get("MessagingServiceSid"),
+            "to": params["To"],
+            "from": params.get("From"),
+            "body": params.get("Body", ""),
+            "status": "accepted" if params.get("MessagingServiceSid") else "queued",
+            "num_segments": "1",
+            "direction": "outbound-api",
+            "date_created": now,
+            "date_updated": now,
+            "date_sent": now,
+            "error_code": None,
+            "error_message": None,
+            "price": None,
+            "api_version": "2010-04-01",
+            "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
+            "subresource_uris": {},
+            "status_callback": params.get("StatusCallback"),
+            "validity_period": params.get("ValidityPeriod"),
+        }
+
+    def _page(self, params: dict[str, str]) -> dict[str, object]:
+        to = params.get("To")
+        listed = [m for m in self.messages if to is None or m["to"] == to]
+        return {
+            "messages": listed,
+            "page": 0,
+            "page_size": 50,
+            "first_page_uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json?PageSize=50&Page=0",
+            "next_page_uri": None,
+            "previous_page_uri": None,
+            "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json?PageSize=50&Page=0",
+            "start": 0,
+            "end": max(len(listed) - 1, 0),
+        }
+
+    @staticmethod
+    def _reply(handler: BaseHTTPRequestHandler, status: int, body: dict[str, object]) -> None:
+        payload = json.dumps(body).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
+
+
+def _error(code: int | None, message: str, status: int) -> dict[str, object]:
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+
+
+@pytest.fixture
+def twilio_fake(settings):
+    """Texts go through the real Twilio client and backend to this fake on loopback."""
+    fake = FakeTwilio().start()
+    settings.SMS_BACKEND = "campaigns.sms.twilio.TwilioBackend"
+    settings.TWILIO_API_BASE_URL = fake.url
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = ACCOUNT_SID, AUTH_TOKEN
+    settings.TWILIO_MESSAGING_SERVICE_SID = MESSAGING_SERVICE_SID
+    settings.TWILIO_TIMEOUT_SECONDS = 2
+    try:
+        yield fake
+    finally:
+        fake.stop()

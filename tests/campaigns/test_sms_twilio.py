@@ -1,0 +1,129 @@
+"""The Twilio backend, through the real twilio client, against a loopback fake of Twilio's API."""
+
+from __future__ import annotations
+
+import socket
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from campaigns.sms import SmsError, SmsOutcome, get_backend, send_sms
+from tests.fakes.twilio import MESSAGING_SERVICE_SID
+
+NUMBER = "+447400123456"
+
+
+def test_a_text_reaches_twilio_with_sender_validity_and_callback(twilio_fake, settings):
+    settings.SMS_VALIDITY_SECONDS = 3600
+
+    sent = send_sms(NUMBER, "New this week: three videos", status_callback="https://learn.example/hooks/s/")
+
+    (request,) = twilio_fake.requests
+    assert request.method == "POST"
+    assert request.params == {
+        "To": NUMBER,
+        "Body": "New this week: three videos",
+        "MessagingServiceSid": MESSAGING_SERVICE_SID,
+        "ValidityPeriod": "3600",
+        "StatusCallback": "https://learn.example/hooks/s/",
+    }
+    assert sent.provider_id.startswith("SM") and sent.status == "accepted"
+
+
+def test_without_a_messaging_service_the_sender_number_is_used(twilio_fake, settings):
+    settings.TWILIO_MESSAGING_SERVICE_SID = ""
+    settings.TWILIO_FROM_NUMBER = "+447400999999"
+
+    send_sms(NUMBER, "Hello")
+
+    assert twilio_fake.requests[0].params["From"] == "+447400999999"
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "outcome", "message"),
+    [
+        (400, 21610, SmsOutcome.SUPPRESS, "The number has opted out of texts from us at Twilio (21610)."),
+        (400, 21211, SmsOutcome.INVALID_NUMBER, "The number is not a valid phone number (21211)."),
+        (
+            400,
+            21614,
+            SmsOutcome.INVALID_NUMBER,
+            "The number is not a mobile and cannot receive texts (21614).",
+        ),
+        (429, 20429, SmsOutcome.RETRY, "Twilio is busy: too many requests at once (20429)."),
+        (
+            400,
+            21408,
+            SmsOutcome.FAILED,
+            "Twilio refused the text: Permission to send an SMS has not been enabled (21408)",
+        ),
+        (400, 30450, SmsOutcome.FAILED, "Twilio refused the text: Blocked by SMS pumping protection (30450)"),
+    ],
+)
+def test_twilio_errors_map_to_what_to_do_next(twilio_fake, status, code, outcome, message):
+    reason = {
+        21408: "Permission to send an SMS has not been enabled",
+        30450: "Blocked by SMS pumping protection",
+    }
+    twilio_fake.fail_for(NUMBER, status=status, code=code, message=reason.get(code, "Error"))
+
+    with pytest.raises(SmsError) as failed:
+        send_sms(NUMBER, "Hello")
+
+    assert (failed.value.outcome, failed.value.code, failed.value.message) == (outcome, code, message)
+    assert failed.value.retryable is (outcome is SmsOutcome.RETRY)
+
+
+def test_a_server_error_is_retried(twilio_fake):
+    twilio_fake.fail_for(NUMBER, status=503)
+
+    with pytest.raises(SmsError) as failed:
+        send_sms(NUMBER, "Hello")
+
+    assert failed.value.outcome is SmsOutcome.RETRY
+    assert "server error (HTTP 503)" in failed.value.message
+
+
+def test_wrong_credentials_fail_the_text(twilio_fake, settings):
+    settings.TWILIO_AUTH_TOKEN = "not-the-token"
+
+    with pytest.raises(SmsError) as failed:
+        send_sms(NUMBER, "Hello")
+
+    assert (failed.value.outcome, failed.value.code) == (SmsOutcome.FAILED, 20003)
+
+
+def test_no_answer_in_time_means_the_outcome_is_unknown_not_a_retry(twilio_fake, settings):
+    settings.TWILIO_TIMEOUT_SECONDS = 0.3
+    twilio_fake.stall_for(NUMBER, 1.0)
+
+    with pytest.raises(SmsError) as failed:
+        send_sms(NUMBER, "Hello")
+
+    assert failed.value.outcome is SmsOutcome.UNKNOWN
+    assert "may have been sent" in failed.value.message
+
+
+def test_twilio_unreachable_is_retried(twilio_fake, settings):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings.TWILIO_API_BASE_URL = f"http://127.0.0.1:{closed}"
+
+    with pytest.raises(SmsError) as failed:
+        send_sms(NUMBER, "Hello")
+
+    assert failed.value.outcome is SmsOutcome.RETRY
+
+
+def test_twilios_log_lists_what_was_sent_to_a_number(twilio_fake):
+    send_sms(NUMBER, "One")
+    send_sms("+447400654321", "Other person")
+    send_sms(NUMBER, "Two")
+
+    listed = get_backend().sent_to(to=NUMBER, since=timezone.now() - timedelta(hours=1))
+
+    assert len(listed) == 2
+    assert twilio_fake.requests[-1].params["To"] == NUMBER
+    assert "DateSent>" in twilio_fake.requests[-1].params
