@@ -1,10 +1,22 @@
-"""Placeholder: built in issue 3 (employees, consent and the messaging backends)."""
+"""Webhooks Twilio calls: thin, signature-checked, answering TwiML."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from twilio.twiml.messaging_response import MessagingResponse
+
+from campaigns.inbound import handle_inbound_sms
+from campaigns.signatures import twilio_webhook
 
 
-def _not_yet(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
-
-
-twilio_inbound = _not_yet
+@twilio_webhook
+def twilio_inbound(request: HttpRequest) -> HttpResponse:
+    reply = handle_inbound_sms(
+        sender=request.POST.get("From", ""),
+        body=request.POST.get("Body", ""),
+        message_sid=request.POST.get("MessageSid", ""),
+    )
+    twiml = MessagingResponse()
+    if reply:
+        twiml.message(reply)
+    return HttpResponse(str(twiml), content_type="text/xml")

@@ -1,0 +1,53 @@
+"""What a text from an employee means: STOP, START, HELP, or nothing we act on.
+
+An opt-out is committed before the webhook answers. Twilio retries webhooks and may deliver the
+same message twice; opting out twice is a no-op, so a replay changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from campaigns import consent
+from campaigns.keywords import Keyword, parse_keyword
+from campaigns.models import ConsentAction, ConsentSource, ConsentState, Medium, SuppressionReason
+from campaigns.phones import normalise_phone
+from campaigns.services import find_subscriber
+
+
+def help_reply() -> str:
+    return f"{settings.PROGRAMME_NAME}: learning tips by text from your organisation. Reply STOP to stop."
+
+
+@transaction.atomic
+def handle_inbound_sms(*, sender: str, body: str, message_sid: str) -> str | None:
+    """Act on an inbound text; returns the reply to send back, if any."""
+    keyword = parse_keyword(body)
+    if keyword is None:
+        return None
+    if keyword is Keyword.HELP:
+        return help_reply()
+    try:
+        phone = normalise_phone(sender)
+    except ValidationError:
+        return None  # Not a number we could ever text.
+    subscriber = find_subscriber(phone=phone)
+    evidence = f"Texted {body.strip()!r} ({message_sid})"
+    if keyword is Keyword.OPT_OUT:
+        if subscriber:
+            consent.opt_out(
+                subscriber=subscriber, media=[Medium.SMS], source=ConsentSource.SMS_KEYWORD, evidence=evidence
+            )
+        # Suppressed even if we hold no record: they asked us never to text this number.
+        consent.suppress(medium=Medium.SMS, address=phone, reason=SuppressionReason.OPTED_OUT)
+    elif subscriber and subscriber.sms_state != ConsentState.SUBSCRIBED:
+        consent.record_consent(
+            subscriber=subscriber,
+            medium=Medium.SMS,
+            action=ConsentAction.OPTED_IN,
+            source=ConsentSource.SMS_KEYWORD,
+            evidence=evidence,
+        )
+    return None
