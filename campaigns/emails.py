@@ -14,10 +14,20 @@ from campaigns.links import unsubscribe_url
 from campaigns.models import Subscriber
 
 
+class EmployeeEmail(EmailMultiAlternatives):
+    def message(self, *args: object, **kwargs: object):
+        message = super().message(*args, **kwargs)
+        # The email package folds headers at 78 columns; a longer unbreakable URL then comes out
+        # as RFC 2047 encoded-words, which mail providers do not decode in List-Unsubscribe.
+        # RFC 5322 allows 998.
+        message.policy = message.policy.clone(max_line_length=998)
+        return message
+
+
 def build_email(
     *, subscriber: Subscriber, subject: str, text: str, html: str | None = None
-) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
+) -> EmployeeEmail:
+    message = EmployeeEmail(
         subject=subject,
         body=text,
         to=[subscriber.email],

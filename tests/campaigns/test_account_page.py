@@ -1,0 +1,119 @@
+"""The employee's own page: see what is held, change choices, stop, erase."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from campaigns import consent
+from campaigns.links import account_url, unsubscribe_url
+from campaigns.models import ConsentAction, ConsentState, Medium, Subscriber
+from tests.factories import SubscriberFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+PHONE, EMAIL = "+447400123456", "amira@acme-learning.example"
+
+
+def path_of(url: str) -> str:
+    """The path of an absolute link from a message, to request from the test server."""
+    return "/" + url.split("/", 3)[3]
+
+
+@pytest.fixture
+def amira():
+    subscriber = SubscriberFactory(
+        phone=PHONE,
+        email=EMAIL,
+        display_name="Amira K.",
+        department="Sales",
+        sms=ConsentState.SUBSCRIBED,
+        email_consent=ConsentState.PENDING,
+    )
+    subscriber.topics.set([TopicFactory(name="Wellbeing", slug="wellbeing")])
+    return subscriber
+
+
+def test_the_page_shows_everything_held(client, amira):
+    page = client.get(path_of(account_url(amira))).content.decode()
+
+    assert f"{PHONE}: you get our texts (since" in page
+    assert f"{EMAIL}: waiting for you to confirm it" in page
+    for shown in ("Amira K.", "Sales", "Europe/London", "Wellbeing", "Texts and emails"):
+        assert shown in page
+
+
+def test_choices_are_saved(client, amira):
+    leadership = TopicFactory(name="Leading a team", slug="leading")
+
+    response = client.post(
+        path_of(account_url(amira)),
+        {
+            "action": "save",
+            "topics": [leadership.pk],
+            "preferred_media": "email",
+            "time_zone": "Europe/Dublin",
+        },
+    )
+
+    assert "Saved. Your choices apply to the next message we send." in response.content.decode()
+    amira.refresh_from_db()
+    assert (amira.preferred_media, amira.time_zone) == ("email", "Europe/Dublin")
+    assert list(amira.topics.all()) == [leadership]
+
+
+def test_an_unknown_time_zone_is_refused_and_nothing_changes(client, amira):
+    response = client.post(
+        path_of(account_url(amira)), {"action": "save", "preferred_media": "sms", "time_zone": "Mars/Olympus"}
+    )
+
+    assert "Choose a time zone from the list, such as Europe/London." in response.content.decode()
+    amira.refresh_from_db()
+    assert (amira.preferred_media, amira.time_zone) == ("both", "Europe/London")
+    assert amira.topics.count() == 1
+
+
+def test_stopping_texts_writes_one_ledger_row_and_suppresses(client, amira):
+    for _ in range(2):
+        response = client.post(path_of(account_url(amira)), {"action": "stop_sms"})
+
+    assert "we will not send you texts any more" in response.content.decode()
+    assert amira.consent_events.filter(medium=Medium.SMS, action=ConsentAction.OPTED_OUT).count() == 1
+    assert consent.is_suppressed(Medium.SMS, PHONE)
+
+
+def test_erasing_asks_first_then_leaves_only_hashes(client, amira):
+    url = path_of(account_url(amira))
+
+    confirm = client.post(url, {"action": "erase"})
+    assert "Delete your details?" in confirm.content.decode()
+    assert Subscriber.objects.filter(pk=amira.pk).exists()
+
+    erased = client.post(url, {"action": "erase_confirmed"})
+
+    assert "Your details are deleted" in erased.content.decode()
+    assert not Subscriber.objects.exists()
+    assert consent.is_suppressed(Medium.SMS, PHONE) and consent.is_suppressed(Medium.EMAIL, EMAIL)
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            if table.startswith("campaigns_"):
+                cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+                assert not any(PHONE in str(row) or EMAIL in str(row) for row in cursor.fetchall()), table
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "make_path",
+    [
+        lambda s: path_of(account_url(s))[:-6] + "xxxxx/",
+        lambda s: "/me/" + path_of(unsubscribe_url(s)).split("/")[2] + "/",
+        lambda s: "/me/not-a-token/",
+    ],
+    ids=["tampered", "another purpose's token", "garbage"],
+)
+def test_a_link_that_is_not_ours_opens_nothing(client, amira, make_path):
+    response = client.get(make_path(amira))
+
+    assert response.status_code == 404
+    assert "This link is not valid" in response.content.decode()
+    assert PHONE not in response.content.decode()
