@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import zoneinfo
 
 from django.conf import settings
@@ -62,8 +63,14 @@ STATE_AFTER: dict[str, str] = {
 }
 
 
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    # available_timezones() walks the zoneinfo directory on every call: read it once.
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in time_zone_names():
         raise ValidationError(f"“{value}” is not a time zone name such as Europe/London.")
 
 

@@ -1,0 +1,260 @@
+"""Curators' admin for employees. Contact data is shown only where curation.roles says so.
+
+For a curator who may not see contact data (the agency), phone, email and name are absent from
+every column, form, search, filter, autocomplete, export and history page: searching a real number
+finds exactly what searching random digits finds. For the internal curator, viewing a record,
+searching by contact data and exporting it are written to the ContactAccessLog.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from import_export.admin import ImportExportMixin
+from import_export.forms import ConfirmImportForm, ImportForm
+from simple_history.admin import SimpleHistoryAdmin
+
+from campaigns import invitations, selectors
+from campaigns.imports import CONTACT_COLUMNS, SubscriberResource, SubscriberWithoutContactResource
+from campaigns.models import (
+    ConsentEvent,
+    ContactAccessAction,
+    ContactAccessLog,
+    Segment,
+    Subscriber,
+    Suppression,
+)
+from campaigns.sms.segments import count_segments
+from curation.roles import can_see_contact_data
+
+CONSENT_EVIDENCE_FIELD = forms.CharField(
+    label="Consent already held elsewhere",
+    required=False,
+    max_length=200,
+    help_text="Only if these employees already agreed to texts and emails: say where and when (e.g. "
+    "'HR onboarding form, 2026'). Leave empty and they are invitees, who get one invitation.",
+)
+
+
+class SubscriberImportForm(ImportForm):
+    consent_evidence = CONSENT_EVIDENCE_FIELD
+
+
+class SubscriberConfirmImportForm(ConfirmImportForm):
+    consent_evidence = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+def log_contact_access(request: HttpRequest, action: str, count: int, detail: str = "") -> None:
+    ContactAccessLog.objects.create(
+        user=request.user, action=action, subscriber_count=count, detail=detail[:200]
+    )
+
+
+class InvitedFilter(admin.SimpleListFilter):
+    title = "invited"
+    parameter_name = "invited"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("never", "Never invited"), ("once", "Invited once"), ("twice", "Invited twice")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> QuerySet[Subscriber]:
+        counts = {"never": 0, "once": 1, "twice": 2}
+        return queryset.filter(invitations_sent=counts[self.value()]) if self.value() else queryset
+
+
+class ConsentEventInline(admin.TabularInline):
+    model = ConsentEvent
+    fields = ["occurred_at", "medium", "action", "source", "evidence"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-occurred_at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Subscriber | None = None) -> bool:
+        return False
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    list_display = [
+        "__str__",
+        "department",
+        "location",
+        "preferred_media",
+        "sms_state",
+        "email_state",
+        "invitations_sent",
+        "created_at",
+    ]
+    list_filter = [
+        "sms_state",
+        "email_state",
+        "preferred_media",
+        InvitedFilter,
+        "department",
+        "location",
+        "topics",
+    ]
+    list_per_page = 50
+    show_full_result_count = False
+    inlines = [ConsentEventInline]
+    actions = ["send_invitation"]
+    import_form_class = SubscriberImportForm
+    confirm_form_class = SubscriberConfirmImportForm
+    resource_classes = [SubscriberResource]
+    readonly_fields = [
+        "sms_state",
+        "email_state",
+        "invitations_sent",
+        "last_invited_at",
+        "created_at",
+        "invitation",
+    ]
+
+    # Privacy between the roles.
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        if can_see_contact_data(request.user):
+            return ["__str__", "phone", "email", "display_name", *self.list_display[1:]]
+        return self.list_display
+
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
+        if can_see_contact_data(request.user):
+            return ["phone", "email", "display_name", "department", "location"]
+        return ["department", "location"]
+
+    def get_exclude(self, request: HttpRequest, obj: Subscriber | None = None) -> list[str]:
+        return [] if can_see_contact_data(request.user) else list(CONTACT_COLUMNS)
+
+    def get_fields(self, request: HttpRequest, obj: Subscriber | None = None) -> list[str]:
+        fields = ["department", "location", "time_zone", "topics", "preferred_media", *self.readonly_fields]
+        return [*CONTACT_COLUMNS, *fields] if can_see_contact_data(request.user) else fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Subscriber]:
+        return super().get_queryset(request).prefetch_related("topics")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Subscriber], search_term: str
+    ) -> tuple[QuerySet[Subscriber], bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term and can_see_contact_data(request.user):
+            # The term itself is not kept: it may be a phone number, which erasure must not leave behind.
+            log_contact_access(request, ContactAccessAction.SEARCHED, results.count())
+        return results, may_have_duplicates
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, *args: object, **kwargs: object
+    ) -> HttpResponse:
+        if request.method == "GET" and can_see_contact_data(request.user):
+            log_contact_access(request, ContactAccessAction.VIEWED, 1, f"Subscriber #{object_id}")
+        return super().change_view(request, object_id, *args, **kwargs)
+
+    # Import and export.
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return can_see_contact_data(request.user) and self.has_add_permission(request)
+
+    def get_export_resource_classes(self, request: HttpRequest) -> list[type]:
+        if can_see_contact_data(request.user):
+            return [SubscriberResource]
+        return [SubscriberWithoutContactResource]
+
+    def get_data_for_export(self, request: HttpRequest, queryset: QuerySet[Subscriber], **kwargs: object):
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        if can_see_contact_data(request.user):
+            log_contact_access(request, ContactAccessAction.EXPORTED, len(data))
+        return data
+
+    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: object) -> dict[str, object]:
+        form = kwargs.get("form")
+        evidence = form.cleaned_data.get("consent_evidence", "") if form and form.is_valid() else ""
+        return {**super().get_import_resource_kwargs(request, **kwargs), "consent_evidence": evidence}
+
+    def get_confirm_form_initial(
+        self, request: HttpRequest, import_form: ImportForm | None
+    ) -> dict[str, object]:
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["consent_evidence"] = import_form.cleaned_data.get("consent_evidence", "")
+        return initial
+
+    # Invitations.
+    @admin.display(description="Invitation text")
+    def invitation(self, subscriber: Subscriber) -> str:
+        text = invitations.invitation_text("https://…/join/invited/…")
+        return f"{text} — {count_segments(text)}"
+
+    @admin.action(description="Send invitation to selected employees", permissions=["change"])
+    def send_invitation(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
+        sent = 0
+        for subscriber in queryset:
+            try:
+                invitations.invite(subscriber=subscriber)
+            except ValidationError as refused:
+                self.message_user(request, " ".join(refused.messages), messages.WARNING)
+            else:
+                sent += 1
+        if sent:
+            self.message_user(request, f"Sent {sent} invitation{'s' if sent != 1 else ''}.")
+
+
+@admin.register(Segment)
+class SegmentAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "medium", "criteria", "members"]
+    filter_horizontal = ["topics"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Segment]:
+        return super().get_queryset(request).prefetch_related("topics")
+
+    @admin.display(description="Rule")
+    def criteria(self, segment: Segment) -> str:
+        parts = []
+        if segment.departments:
+            parts.append("department: " + ", ".join(segment.departments))
+        if segment.locations:
+            parts.append("location: " + ", ".join(segment.locations))
+        topics = [topic.name for topic in segment.topics.all()]
+        if topics:
+            parts.append("topics: " + ", ".join(topics))
+        return "; ".join(parts) or "Everyone subscribed"
+
+    # One count per segment: each rule differs, and an organisation has a handful of segments.
+    @admin.display(description="Members now")
+    def members(self, segment: Segment) -> int:
+        return selectors.segment_members(segment).count()
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    list_display = ["fingerprint", "medium", "reason", "created_at"]
+    list_filter = ["medium", "reason"]
+    show_full_result_count = False
+
+    @admin.display(description="Fingerprint")
+    def fingerprint(self, suppression: Suppression) -> str:
+        return suppression.address_hash[:12] + "…"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Suppression | None = None) -> bool:
+        return False
+
+
+@admin.register(ContactAccessLog)
+class ContactAccessLogAdmin(admin.ModelAdmin):
+    list_display = ["occurred_at", "user", "action", "subscriber_count", "detail"]
+    list_filter = ["action", "user"]
+    list_select_related = ["user"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ContactAccessLog | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ContactAccessLog | None = None) -> bool:
+        return False

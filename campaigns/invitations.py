@@ -1,0 +1,73 @@
+"""Inviting imported employees: one personal sign-up link, at most twice, never after a no.
+
+An import is not consent. The invitation is the only message an invitee gets; only those who then
+opt in themselves receive campaigns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns import consent
+from campaigns.emails import build_email, send_emails
+from campaigns.links import invitation_url
+from campaigns.models import ConsentState, MediaPreference, Medium, Subscriber
+from campaigns.sms import send_sms
+
+MAX_INVITATIONS = 2
+
+
+def invitation_text(link: str) -> str:
+    return f"You're invited to {settings.PROGRAMME_NAME}: short learning tips by text and email. Join: {link}"
+
+
+@dataclass(frozen=True)
+class Invited:
+    media: tuple[str, ...]
+
+
+def invitable_media(subscriber: Subscriber) -> list[str]:
+    return [
+        medium
+        for medium in Medium
+        if subscriber.address(medium)
+        and MediaPreference(subscriber.preferred_media).includes(medium)
+        and subscriber.state(medium) == ConsentState.NONE
+        and not consent.is_suppressed(medium, subscriber.address(medium))
+    ]
+
+
+@transaction.atomic
+def invite(*, subscriber: Subscriber) -> Invited:
+    """Send one invitation by each medium the invitee may be reached on, or say why not."""
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    if not subscriber.is_invitee:
+        raise ValidationError(f"{subscriber} has already signed up.")
+    if subscriber.invitations_sent >= MAX_INVITATIONS:
+        raise ValidationError(f"{subscriber} has been invited twice already: we do not ask a third time.")
+    media = invitable_media(subscriber)
+    if ConsentState.OPTED_OUT in (subscriber.sms_state, subscriber.email_state) or not media:
+        raise ValidationError(f"{subscriber} has opted out or cannot be reached: no invitation sent.")
+    link = invitation_url(subscriber)
+    if Medium.SMS in media:
+        send_sms(subscriber.phone, invitation_text(link))
+    if Medium.EMAIL in media:
+        send_emails(
+            [
+                build_email(
+                    subscriber=subscriber,
+                    subject=f"You're invited to {settings.PROGRAMME_NAME}",
+                    text=invitation_text(link)
+                    + "\n\nIf you'd rather not, ignore this email: we won't ask again.",
+                )
+            ]
+        )
+    subscriber.invitations_sent += 1
+    subscriber.last_invited_at = timezone.now()
+    subscriber.save(update_fields=["invitations_sent", "last_invited_at"])
+    return Invited(media=tuple(media))

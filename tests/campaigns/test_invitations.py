@@ -1,0 +1,103 @@
+"""Invitations: one personal sign-up link, at most twice, never to someone who said no."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from campaigns import consent
+from campaigns.invitations import invite
+from campaigns.models import ConsentState, Medium, SuppressionReason
+from tests.factories import SubscriberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_invitee_gets_one_text_and_one_email_with_their_personal_link(sms_outbox, smtp_server, settings):
+    settings.PUBLIC_BASE_URL = "https://learning.example.org"
+    invitee = SubscriberFactory(phone="+447400123456", email="isla@acme-learning.example")
+
+    invited = invite(subscriber=invitee)
+
+    assert invited.media == (Medium.SMS, Medium.EMAIL)
+    (text,) = sms_outbox
+    assert text.to == "+447400123456"
+    assert "https://learning.example.org/join/invited/" in text.body
+    (email,) = smtp_server.received
+    assert email.envelope_to == ["isla@acme-learning.example"]
+    assert "https://learning.example.org/join/invited/" in email.message.get_content()
+    assert email.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    invitee.refresh_from_db()
+    assert invitee.invitations_sent == 1
+
+
+def test_the_link_opens_the_prefilled_sign_up_page(client, sms_outbox):
+    invite(subscriber=SubscriberFactory(phone="+447400123456", email="", department="Operations"))
+
+    link = sms_outbox[0].body.split("Join: ")[1]
+    page = client.get("/" + link.split("/", 3)[3]).content.decode()
+
+    assert 'value="Operations"' in page
+
+
+def test_nobody_is_invited_a_third_time(sms_outbox):
+    invitee = SubscriberFactory(email="")
+    invite(subscriber=invitee)
+    invite(subscriber=invitee)
+
+    with pytest.raises(ValidationError, match="invited twice already"):
+        invite(subscriber=invitee)
+    assert len(sms_outbox) == 2
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: SubscriberFactory(sms=ConsentState.SUBSCRIBED), "has already signed up"),
+        (
+            lambda: SubscriberFactory(email="", sms=ConsentState.OPTED_OUT),
+            "has opted out or cannot be reached",
+        ),
+    ],
+)
+def test_subscribers_and_people_who_said_no_are_not_invited(sms_outbox, make, message):
+    with pytest.raises(ValidationError, match=message):
+        invite(subscriber=make())
+    assert sms_outbox == []
+
+
+def test_a_suppressed_number_is_not_invited(sms_outbox):
+    invitee = SubscriberFactory(email="")
+    consent.suppress(medium=Medium.SMS, address=invitee.phone, reason=SuppressionReason.UNREACHABLE)
+
+    with pytest.raises(ValidationError, match="cannot be reached"):
+        invite(subscriber=invitee)
+    assert sms_outbox == []
+
+
+def test_the_admin_action_reports_sent_and_refused(internal_client, sms_outbox):
+    fresh = SubscriberFactory(email="")
+    subscribed = SubscriberFactory(email="", sms=ConsentState.SUBSCRIBED)
+
+    response = internal_client.post(
+        reverse("admin:campaigns_subscriber_changelist"),
+        {"action": "send_invitation", "_selected_action": [fresh.pk, subscribed.pk]},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "Sent 1 invitation." in page
+    assert f"Subscriber #{subscribed.pk} has already signed up." in page
+    assert len(sms_outbox) == 1
+
+
+def test_the_agency_curator_cannot_send_invitations(agency_client, sms_outbox):
+    invitee = SubscriberFactory(email="")
+
+    agency_client.post(
+        reverse("admin:campaigns_subscriber_changelist"),
+        {"action": "send_invitation", "_selected_action": [invitee.pk]},
+    )
+
+    assert sms_outbox == []
