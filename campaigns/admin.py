@@ -144,6 +144,15 @@ class SubscriberAdmin(ImportExportMixin, SimpleHistoryAdmin):
             log_contact_access(request, ContactAccessAction.SEARCHED, results.count())
         return results, may_have_duplicates
 
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None and can_see_contact_data(request.user):
+            log_contact_access(
+                request, ContactAccessAction.VIEWED, len(changelist.result_list), "Subscriber list"
+            )
+        return response
+
     def change_view(
         self, request: HttpRequest, object_id: str, *args: object, **kwargs: object
     ) -> HttpResponse:
