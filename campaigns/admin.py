@@ -9,8 +9,7 @@ searching by contact data and exporting it are written to the ContactAccessLog.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from import_export.admin import ImportExportMixin
@@ -28,6 +27,7 @@ from campaigns.models import (
     Suppression,
 )
 from campaigns.sms.segments import count_segments
+from curation.admin import apply_to_each
 from curation.roles import can_see_contact_data
 
 CONSENT_EVIDENCE_FIELD = forms.CharField(
@@ -196,16 +196,14 @@ class SubscriberAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
     @admin.action(description="Send invitation to selected employees", permissions=["change"])
     def send_invitation(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
-        sent = 0
-        for subscriber in queryset:
-            try:
-                invitations.invite(subscriber=subscriber)
-            except ValidationError as refused:
-                self.message_user(request, " ".join(refused.messages), messages.WARNING)
-            else:
-                sent += 1
-        if sent:
-            self.message_user(request, f"Sent {sent} invitation{'s' if sent != 1 else ''}.")
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda subscriber: invitations.invite(subscriber=subscriber),
+            "Sent",
+            "invitation",
+        )
 
 
 @admin.register(Segment)

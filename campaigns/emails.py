@@ -24,9 +24,7 @@ class EmployeeEmail(EmailMultiAlternatives):
         return message
 
 
-def build_email(
-    *, subscriber: Subscriber, subject: str, text: str, html: str | None = None
-) -> EmployeeEmail:
+def build_email(*, subscriber: Subscriber, subject: str, text: str, html: str | None = None) -> EmployeeEmail:
     message = EmployeeEmail(
         subject=subject,
         body=text,

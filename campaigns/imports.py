@@ -11,7 +11,7 @@ from import_export import fields, resources, widgets
 
 from campaigns import consent
 from campaigns.hashing import address_hash, normalise_email
-from campaigns.models import ConsentAction, ConsentSource, Medium, Subscriber, Suppression
+from campaigns.models import ConsentAction, ConsentSource, ConsentState, Medium, Subscriber, Suppression
 from campaigns.phones import check_allowed_region, normalise_phone
 from curation.models import Topic
 
@@ -144,7 +144,7 @@ class SubscriberResource(resources.ModelResource):
         if not self.consent_evidence:
             return
         for medium in Medium:
-            if instance.address(medium) and instance.state(medium) != "subscribed":
+            if instance.address(medium) and instance.state(medium) != ConsentState.SUBSCRIBED:
                 consent.record_consent(
                     subscriber=instance,
                     medium=medium,

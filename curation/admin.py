@@ -21,21 +21,25 @@ from curation.models import ContentItem, Lifecycle, Placement, Topic
 def apply_to_each(
     modeladmin: admin.ModelAdmin,
     request: HttpRequest,
-    queryset: QuerySet[ContentItem],
-    service: Callable[[ContentItem], object],
+    queryset: QuerySet,
+    service: Callable[[object], object],
     done: str,
+    noun: str = "item",
 ) -> None:
-    """Run a service on every selected item, reporting how many succeeded and why others did not."""
+    """Run a service on every selected row, reporting how many succeeded and why others did not.
+
+    Shared by admin actions in every app: "Retired 3 items.", "Sent 1 invitation."
+    """
     succeeded = 0
-    for item in queryset:
+    for row in queryset:
         try:
-            service(item)
+            service(row)
         except ValidationError as error:
             modeladmin.message_user(request, " ".join(error.messages), messages.WARNING)
         else:
             succeeded += 1
     if succeeded:
-        modeladmin.message_user(request, f"{done} {succeeded} item{'s' if succeeded != 1 else ''}.")
+        modeladmin.message_user(request, f"{done} {succeeded} {noun}{'s' if succeeded != 1 else ''}.")
 
 
 @admin.register(Topic)
