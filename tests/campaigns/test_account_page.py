@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
 from django.db import connection
+from django.utils import timezone
 
 from campaigns import consent
 from campaigns.links import account_url, unsubscribe_url
 from campaigns.models import ConsentAction, ConsentState, Medium, Subscriber
+from campaigns.tokens import ACCOUNT_MAX_AGE
 from tests.factories import SubscriberFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +120,14 @@ def test_a_link_that_is_not_ours_opens_nothing(client, amira, make_path):
     assert response.status_code == 404
     assert "This link is not valid" in response.content.decode()
     assert PHONE not in response.content.decode()
+
+
+def test_an_expired_link_opens_nothing(client, amira):
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        url = path_of(account_url(amira))
+        traveller.shift(ACCOUNT_MAX_AGE + 1)
+
+        response = client.get(url)
+
+    assert response.status_code == 404
+    assert "This link is not valid" in response.content.decode()
