@@ -17,6 +17,7 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from campaigns import invitations, selectors
+from campaigns.hashing import normalise_email
 from campaigns.imports import CONTACT_COLUMNS, SubscriberResource, SubscriberWithoutContactResource
 from campaigns.models import (
     ConsentEvent,
@@ -26,6 +27,7 @@ from campaigns.models import (
     Subscriber,
     Suppression,
 )
+from campaigns.phones import normalise_phone
 from campaigns.sms.segments import count_segments
 from curation.admin import apply_to_each
 from curation.roles import can_see_contact_data
@@ -45,6 +47,17 @@ class SubscriberImportForm(ImportForm):
 
 class SubscriberConfirmImportForm(ConfirmImportForm):
     consent_evidence = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class SubscriberForm(forms.ModelForm):
+    """Numbers typed by a curator are stored as the sign-up page stores them, in E.164."""
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data.get("phone", "")
+        return normalise_phone(phone) if phone else ""
+
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data.get("email", ""))
 
 
 def log_contact_access(request: HttpRequest, action: str, count: int, detail: str = "") -> None:
@@ -98,6 +111,7 @@ class SubscriberAdmin(ImportExportMixin, SimpleHistoryAdmin):
         "location",
         "topics",
     ]
+    form = SubscriberForm
     list_per_page = 50
     show_full_result_count = False
     inlines = [ConsentEventInline]

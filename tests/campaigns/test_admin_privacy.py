@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from campaigns.imports import SubscriberResource, SubscriberWithoutContactResource
-from campaigns.models import ConsentState, ContactAccessAction, ContactAccessLog
+from campaigns.models import ConsentState, ContactAccessAction, ContactAccessLog, Subscriber
 from tests.factories import SubscriberFactory
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +118,37 @@ def test_subscriber_list_does_not_query_per_row(internal_client, django_assert_m
         SubscriberFactory()
     with django_assert_max_num_queries(len(few.captured_queries)):
         internal_client.get(reverse(CHANGELIST))
+
+
+def test_a_number_a_curator_types_is_stored_like_a_sign_up(internal_client):
+    response = internal_client.post(
+        reverse("admin:campaigns_subscriber_add"),
+        {
+            "phone": "07400 123456",
+            "email": "New.Starter@Acme-Learning.example",
+            "time_zone": "Europe/London",
+            "preferred_media": "both",
+            "consent_events-TOTAL_FORMS": "0",
+            "consent_events-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    added = Subscriber.objects.get()
+    assert (added.phone, added.email) == ("+447400123456", "new.starter@acme-learning.example")
+
+
+def test_a_bad_number_typed_by_a_curator_is_refused_with_the_reason(internal_client):
+    response = internal_client.post(
+        reverse("admin:campaigns_subscriber_add"),
+        {
+            "phone": "call me",
+            "time_zone": "Europe/London",
+            "preferred_media": "both",
+            "consent_events-TOTAL_FORMS": "0",
+            "consent_events-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert "That does not look like a phone number." in response.content.decode()
+    assert not Subscriber.objects.exists()
