@@ -27,6 +27,7 @@ from campaigns.models import (
     Suppression,
     SuppressionReason,
 )
+from campaigns.sms.base import SmsError, SmsOutcome
 
 # Sources that are the employee acting for themselves, on an address they proved they hold.
 SELF_SOURCES = frozenset(
@@ -51,6 +52,16 @@ def suppress(*, medium: str, address: str, reason: str) -> None:
         Suppression.objects.get_or_create(
             address_hash=address_hash(medium, address), defaults={"medium": medium, "reason": reason}
         )
+
+
+def note_provider_refusal(*, medium: str, address: str, error: SmsError) -> None:
+    """Suppress an address the provider says is opted out there, or cannot receive messages."""
+    reason = {
+        SmsOutcome.SUPPRESS: SuppressionReason.PROVIDER_OPTED_OUT,
+        SmsOutcome.INVALID_NUMBER: SuppressionReason.UNREACHABLE,
+    }.get(error.outcome)
+    if reason:
+        suppress(medium=medium, address=address, reason=reason)
 
 
 def derived_state(subscriber: Subscriber, medium: str) -> str:

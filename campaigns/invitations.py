@@ -17,7 +17,7 @@ from campaigns import consent
 from campaigns.emails import build_email, send_emails
 from campaigns.links import invitation_url
 from campaigns.models import ConsentState, MediaPreference, Medium, Subscriber
-from campaigns.sms import send_sms
+from campaigns.sms import SmsError, send_sms
 
 MAX_INVITATIONS = 2
 
@@ -42,9 +42,18 @@ def invitable_media(subscriber: Subscriber) -> list[str]:
     ]
 
 
-@transaction.atomic
 def invite(*, subscriber: Subscriber) -> Invited:
     """Send one invitation by each medium the invitee may be reached on, or say why not."""
+    try:
+        return _invite(subscriber)
+    except SmsError as refused:
+        # Outside the rolled-back transaction: the provider's verdict on the number must stick.
+        consent.note_provider_refusal(medium=Medium.SMS, address=subscriber.phone, error=refused)
+        raise ValidationError(f"{subscriber}: the invitation was not sent. {refused.message}") from refused
+
+
+@transaction.atomic
+def _invite(subscriber: Subscriber) -> Invited:
     subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
     if not subscriber.is_invitee:
         raise ValidationError(f"{subscriber} has already signed up.")

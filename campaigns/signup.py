@@ -274,6 +274,7 @@ def _text_code(subscriber: Subscriber, code: str) -> None:
     try:
         send_sms(subscriber.phone, body)
     except SmsError as error:
+        consent.note_provider_refusal(medium=Medium.SMS, address=subscriber.phone, error=error)
         # The page must look the same for a number the provider refuses (one that texted STOP to
         # our sender, say); the person just gets no text, and the confirm page says what to try.
         # Provider messages can quote the number, so only the outcome and code go to the log.

@@ -101,3 +101,31 @@ def test_the_agency_curator_cannot_send_invitations(agency_client, sms_outbox):
     )
 
     assert sms_outbox == []
+
+
+def test_a_number_twilio_calls_invalid_is_suppressed_and_the_curator_told(twilio_fake):
+    invitee = SubscriberFactory(phone="+447400123456", email="")
+    twilio_fake.fail_for("+447400123456", status=400, code=21211, message="Invalid 'To' Phone Number")
+
+    with pytest.raises(ValidationError) as refused:
+        invite(subscriber=invitee)
+
+    assert refused.value.messages == [
+        f"Subscriber #{invitee.pk}: the invitation was not sent. "
+        "The number is not a valid phone number (21211)."
+    ]
+    assert consent.is_suppressed(Medium.SMS, "+447400123456")
+    invitee.refresh_from_db()
+    assert invitee.invitations_sent == 0
+
+
+def test_a_number_opted_out_at_twilio_is_suppressed(twilio_fake):
+    invitee = SubscriberFactory(phone="+447400123456", email="")
+    twilio_fake.fail_for(
+        "+447400123456", status=400, code=21610, message="Attempt to send to unsubscribed recipient"
+    )
+
+    with pytest.raises(ValidationError, match="opted out of texts from us at Twilio"):
+        invite(subscriber=invitee)
+
+    assert consent.is_suppressed(Medium.SMS, "+447400123456")

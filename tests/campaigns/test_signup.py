@@ -743,3 +743,13 @@ def test_nothing_typed_as_the_code_causes_a_server_error(client, code):
     page = enter_code(client, code).content.decode()
 
     assert "Check your phone" in page or "You are signed up" in page
+
+
+def test_a_number_twilio_cannot_text_is_suppressed_and_the_page_looks_the_same(client, twilio_fake):
+    twilio_fake.fail_for(PHONE, code=21614, message="'To' number is not a valid mobile number")
+
+    response = sign_up_by_phone(client)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/join/confirm/"
+    assert consent.is_suppressed(Medium.SMS, PHONE)
