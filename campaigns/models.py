@@ -267,3 +267,84 @@ class ContactAccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_action_display().lower()} {self.subscriber_count} contact(s)"
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    SENDING = "sending", "Sending"
+    PAUSED = "paused", "Paused"
+    SENT = "sent", "Sent"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Campaign(models.Model):
+    """Texts and emails that send employees out to placements on the public platforms.
+
+    This holds what tracked links need; composing, scheduling and sending build on it.
+    """
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(
+        max_length=80,
+        unique=True,
+        help_text="Shown to Google Analytics as utm_campaign, e.g. spring-wellbeing.",
+    )
+    purpose = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
+    placements = models.ManyToManyField("curation.Placement", related_name="campaigns", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrackedLink(models.Model):
+    """The link in a message: one per campaign x medium x placement, never per person.
+
+    Clicks on it are counted only as anonymous daily totals, so they cannot identify anyone.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="links")
+    medium = models.CharField(max_length=10, choices=Medium.choices)
+    placement = models.ForeignKey(
+        "curation.Placement", on_delete=models.PROTECT, related_name="tracked_links"
+    )
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    destination = models.URLField(max_length=500, editable=False, help_text="Checked when the link was made.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "medium", "placement"], name="tracked_link_unique_per_message"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"/l/{self.token}"
+
+
+class LinkClickDay(models.Model):
+    """Anonymous click totals for one tracked link on one day (UTC), flushed from the Redis buffer."""
+
+    link = models.ForeignKey(TrackedLink, on_delete=models.CASCADE, related_name="click_days")
+    date = models.DateField()
+    raw_hits = models.PositiveIntegerField(default=0)
+    bot_hits = models.PositiveIntegerField(
+        default=0, help_text="Link previews, mail scanners, HEAD requests."
+    )
+    human_clicks = models.PositiveIntegerField(default=0)
+    unique_clicks = models.PositiveIntegerField(default=0, help_text="Estimated distinct people that day.")
+
+    class Meta:
+        ordering = ["-date"]
+        constraints = [models.UniqueConstraint(fields=["link", "date"], name="link_click_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.link} on {self.date}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns.views import account, signup, webhooks
+from campaigns.views import account, redirect, signup, webhooks
 
 app_name = "campaigns"
 
@@ -11,5 +11,6 @@ urlpatterns = [
     path("join/invited/<str:token>/", signup.invited, name="join-invited"),
     path("me/<str:token>/", account.account, name="account"),
     path("u/<str:token>/", account.unsubscribe, name="unsubscribe"),
+    path("l/<str:token>", redirect.follow_link, name="tracked-link"),
     path("hooks/twilio/inbound/", webhooks.twilio_inbound, name="twilio-inbound"),
 ]

@@ -175,6 +175,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The default schedule; beat copies it into django-celery-beat, where curators can see and pause it.
+CELERY_BEAT_SCHEDULE = {
+    # Tracked-link clicks wait in Redis so the redirect never waits for PostgreSQL.
+    "flush-link-clicks": {"task": "campaigns.tasks.flush_link_clicks", "schedule": 60.0},
+}
 
 # django-ratelimit counts in the default cache (Redis in production, whose INCR is atomic). It is
 # used as a library, not an installed app: its checks predate Django's own Redis cache backend.
