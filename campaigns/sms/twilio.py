@@ -6,15 +6,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
+from urllib3.exceptions import NewConnectionError
 
 from campaigns.sms.base import BaseSmsBackend, SentSms, SmsError, SmsMessage, SmsOutcome
 
@@ -25,6 +27,17 @@ INVALID_NUMBER_CODES = {
 }
 # Never processed by Twilio, so sending again later cannot make a duplicate.
 RETRY_CODES = {20429: "Twilio is busy: too many requests at once (20429)."}
+# Refused for this text. In our words: Twilio's own name the phone numbers involved.
+FAILED_CODES = {
+    20003: "Twilio did not accept our account SID and auth token; check the Twilio settings (20003).",
+    21408: "Our Twilio account may not text numbers in this country (21408).",
+    21612: "Twilio cannot reach this number by text from our sender (21612).",
+    30450: "Twilio's SMS pumping protection blocked the text (30450).",
+    30453: "Twilio's SMS pumping protection blocked the text (30453).",
+}
+FAILURES = (TwilioRestException, TwilioServiceException, requests.RequestException)
+# Anything that could be a phone number in Twilio's own words: curators may not see numbers.
+PHONE_NUMBER = re.compile(r"\+?\d[\d ().-]{5,}\d")
 
 
 class RebasedHttpClient(TwilioHttpClient):
@@ -44,31 +57,53 @@ class RebasedHttpClient(TwilioHttpClient):
 
 def classify(error: Exception) -> SmsError:
     """What a failed call to Twilio means for this message."""
-    if isinstance(error, TwilioRestException):
-        code, status = error.code, error.status
-        if code in SUPPRESS_CODES:
-            return SmsError(SUPPRESS_CODES[code], outcome=SmsOutcome.SUPPRESS, code=code)
-        if code in INVALID_NUMBER_CODES:
-            return SmsError(INVALID_NUMBER_CODES[code], outcome=SmsOutcome.INVALID_NUMBER, code=code)
-        if code in RETRY_CODES:
-            return SmsError(RETRY_CODES[code], outcome=SmsOutcome.RETRY, code=code)
-        if status >= 500:
-            return SmsError(
-                f"Twilio had a server error (HTTP {status}); it will be tried again.",
-                outcome=SmsOutcome.RETRY,
-                code=code,
-            )
-        # The client prefixes Twilio's own words with what it was doing ("Unable to create record: ").
-        reason = error.msg.split(": ", 1)[-1]
-        return SmsError(f"Twilio refused the text: {reason} ({code})", outcome=SmsOutcome.FAILED, code=code)
-    if isinstance(error, requests.ConnectTimeout) or (
-        isinstance(error, requests.ConnectionError) and "NewConnectionError" in repr(error)
-    ):
+    if isinstance(error, TwilioRestException | TwilioServiceException):
+        return _classify_answer(status=error.status, code=error.code, reason=_reason(error))
+    if _never_connected(error):
         return SmsError("Twilio could not be reached; it will be tried again.", outcome=SmsOutcome.RETRY)
     return SmsError(
         "Twilio did not answer in time; the text may have been sent. Check Twilio's log before resending.",
         outcome=SmsOutcome.UNKNOWN,
     )
+
+
+def _classify_answer(*, status: int, code: int, reason: str) -> SmsError:
+    if code in SUPPRESS_CODES:
+        return SmsError(SUPPRESS_CODES[code], outcome=SmsOutcome.SUPPRESS, code=code)
+    if code in INVALID_NUMBER_CODES:
+        return SmsError(INVALID_NUMBER_CODES[code], outcome=SmsOutcome.INVALID_NUMBER, code=code)
+    if code in RETRY_CODES:
+        return SmsError(RETRY_CODES[code], outcome=SmsOutcome.RETRY, code=code)
+    if code in FAILED_CODES:
+        return SmsError(FAILED_CODES[code], outcome=SmsOutcome.FAILED, code=code)
+    if status >= 500:
+        return SmsError(
+            f"Twilio had a server error (HTTP {status}); it will be tried again.",
+            outcome=SmsOutcome.RETRY,
+            code=code,
+        )
+    reason = PHONE_NUMBER.sub("[number]", reason).rstrip(".")
+    return SmsError(f"Twilio refused the text: {reason} ({code}).", outcome=SmsOutcome.FAILED, code=code)
+
+
+def _reason(error: TwilioRestException | TwilioServiceException) -> str:
+    if isinstance(error, TwilioServiceException):
+        return error.detail or error.title
+    # The client prefixes Twilio's own words with what it was doing ("Unable to create record: ").
+    return error.msg.split(": ", 1)[-1]
+
+
+def _never_connected(error: Exception) -> bool:
+    """True only when no byte of the request can have reached Twilio, so resending is safe.
+
+    requests raises ConnectTimeout for a connect timeout, and a ConnectionError wrapping urllib3's
+    NewConnectionError for a refused connection or a failed DNS lookup; a connection dropped after
+    the request was written is a ConnectionError wrapping something else.
+    """
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    cause = error.args[0] if isinstance(error, requests.ConnectionError) and error.args else None
+    return isinstance(getattr(cause, "reason", None), NewConnectionError)
 
 
 class TwilioBackend(BaseSmsBackend):
@@ -100,7 +135,7 @@ class TwilioBackend(BaseSmsBackend):
             params["status_callback"] = message.status_callback
         try:
             created = self.client.messages.create(**params)
-        except (TwilioRestException, requests.RequestException) as error:
+        except FAILURES as error:
             raise classify(error) from error
         return SentSms(provider_id=created.sid, status=created.status)
 
@@ -108,6 +143,6 @@ class TwilioBackend(BaseSmsBackend):
         """Twilio's own log of texts to a number: how a claim whose outcome was lost is settled."""
         try:
             messages = self.client.messages.list(to=to, date_sent_after=since)
-        except (TwilioRestException, requests.RequestException) as error:
+        except FAILURES as error:
             raise classify(error) from error
         return [SentSms(provider_id=m.sid, status=m.status) for m in messages]

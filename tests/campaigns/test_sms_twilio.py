@@ -41,32 +41,78 @@ def test_without_a_messaging_service_the_sender_number_is_used(twilio_fake, sett
 
 
 @pytest.mark.parametrize(
-    ("status", "code", "outcome", "message"),
+    ("status", "code", "reason", "outcome", "message"),
     [
-        (400, 21610, SmsOutcome.SUPPRESS, "The number has opted out of texts from us at Twilio (21610)."),
-        (400, 21211, SmsOutcome.INVALID_NUMBER, "The number is not a valid phone number (21211)."),
+        (
+            400,
+            21610,
+            "Attempt to send to unsubscribed recipient",
+            SmsOutcome.SUPPRESS,
+            "The number has opted out of texts from us at Twilio (21610).",
+        ),
+        (
+            400,
+            21211,
+            "The 'To' number +447400123456 is not a valid phone number.",
+            SmsOutcome.INVALID_NUMBER,
+            "The number is not a valid phone number (21211).",
+        ),
         (
             400,
             21614,
+            "'To' number is not a valid mobile number",
             SmsOutcome.INVALID_NUMBER,
             "The number is not a mobile and cannot receive texts (21614).",
         ),
-        (429, 20429, SmsOutcome.RETRY, "Twilio is busy: too many requests at once (20429)."),
+        (
+            429,
+            20429,
+            "Too Many Requests",
+            SmsOutcome.RETRY,
+            "Twilio is busy: too many requests at once (20429).",
+        ),
         (
             400,
             21408,
+            "Permission to send an SMS has not been enabled for the region indicated by the 'To' number.",
             SmsOutcome.FAILED,
-            "Twilio refused the text: Permission to send an SMS has not been enabled (21408)",
+            "Our Twilio account may not text numbers in this country (21408).",
         ),
-        (400, 30450, SmsOutcome.FAILED, "Twilio refused the text: Blocked by SMS pumping protection (30450)"),
+        (
+            400,
+            21612,
+            "The 'To' phone number: +447400123456, is not currently reachable using the 'From' phone "
+            "number: +447400999999 via SMS.",
+            SmsOutcome.FAILED,
+            "Twilio cannot reach this number by text from our sender (21612).",
+        ),
+        (
+            400,
+            21606,
+            "The 'From' phone number +44 7400 999999 is not a valid, SMS-capable inbound phone number "
+            "or short code for your account.",
+            SmsOutcome.FAILED,
+            "Twilio refused the text: The 'From' phone number [number] is not a valid, SMS-capable "
+            "inbound phone number or short code for your account (21606).",
+        ),
+        (
+            400,
+            30450,
+            "Message delivery blocked by SMS Pumping Protection",
+            SmsOutcome.FAILED,
+            "Twilio's SMS pumping protection blocked the text (30450).",
+        ),
+        (
+            400,
+            30453,
+            "Message blocked by SMS pumping protection",
+            SmsOutcome.FAILED,
+            "Twilio's SMS pumping protection blocked the text (30453).",
+        ),
     ],
 )
-def test_twilio_errors_map_to_what_to_do_next(twilio_fake, status, code, outcome, message):
-    reason = {
-        21408: "Permission to send an SMS has not been enabled",
-        30450: "Blocked by SMS pumping protection",
-    }
-    twilio_fake.fail_for(NUMBER, status=status, code=code, message=reason.get(code, "Error"))
+def test_twilio_errors_map_to_what_to_do_next(twilio_fake, status, code, reason, outcome, message):
+    twilio_fake.fail_for(NUMBER, status=status, code=code, message=reason)
 
     with pytest.raises(SmsError) as failed:
         send_sms(NUMBER, "Hello")
@@ -75,14 +121,32 @@ def test_twilio_errors_map_to_what_to_do_next(twilio_fake, status, code, outcome
     assert failed.value.retryable is (outcome is SmsOutcome.RETRY)
 
 
+def test_an_error_in_rfc_9457_shape_is_mapped_the_same_way(twilio_fake):
+    twilio_fake.fail_for(NUMBER, code=21610, message="Unsubscribed recipient", problem_details=True)
+    twilio_fake.fail_for("+447400654321", code=21620, message="Invalid media URL", problem_details=True)
+
+    with pytest.raises(SmsError) as opted_out:
+        send_sms(NUMBER, "Hello")
+    with pytest.raises(SmsError) as refused:
+        send_sms("+447400654321", "Hello")
+
+    assert opted_out.value.outcome is SmsOutcome.SUPPRESS
+    assert (refused.value.outcome, refused.value.message) == (
+        SmsOutcome.FAILED,
+        "Twilio refused the text: Invalid media URL (21620).",
+    )
+
+
 def test_a_server_error_is_retried(twilio_fake):
     twilio_fake.fail_for(NUMBER, status=503)
 
     with pytest.raises(SmsError) as failed:
         send_sms(NUMBER, "Hello")
 
-    assert failed.value.outcome is SmsOutcome.RETRY
-    assert "server error (HTTP 503)" in failed.value.message
+    assert (failed.value.outcome, failed.value.message) == (
+        SmsOutcome.RETRY,
+        "Twilio had a server error (HTTP 503); it will be tried again.",
+    )
 
 
 def test_wrong_credentials_fail_the_text(twilio_fake, settings):
@@ -91,7 +155,11 @@ def test_wrong_credentials_fail_the_text(twilio_fake, settings):
     with pytest.raises(SmsError) as failed:
         send_sms(NUMBER, "Hello")
 
-    assert (failed.value.outcome, failed.value.code) == (SmsOutcome.FAILED, 20003)
+    assert (failed.value.outcome, failed.value.code, failed.value.message) == (
+        SmsOutcome.FAILED,
+        20003,
+        "Twilio did not accept our account SID and auth token; check the Twilio settings (20003).",
+    )
 
 
 def test_no_answer_in_time_means_the_outcome_is_unknown_not_a_retry(twilio_fake, settings):
@@ -101,8 +169,20 @@ def test_no_answer_in_time_means_the_outcome_is_unknown_not_a_retry(twilio_fake,
     with pytest.raises(SmsError) as failed:
         send_sms(NUMBER, "Hello")
 
+    assert (failed.value.outcome, failed.value.message) == (
+        SmsOutcome.UNKNOWN,
+        "Twilio did not answer in time; the text may have been sent. Check Twilio's log before resending.",
+    )
+
+
+def test_a_connection_dropped_after_the_request_left_means_the_outcome_is_unknown(twilio_fake):
+    twilio_fake.drop_for(NUMBER)
+
+    with pytest.raises(SmsError) as failed:
+        send_sms(NUMBER, "Hello")
+
+    assert twilio_fake.requests[0].params["To"] == NUMBER
     assert failed.value.outcome is SmsOutcome.UNKNOWN
-    assert "may have been sent" in failed.value.message
 
 
 def test_twilio_unreachable_is_retried(twilio_fake, settings):
@@ -114,7 +194,10 @@ def test_twilio_unreachable_is_retried(twilio_fake, settings):
     with pytest.raises(SmsError) as failed:
         send_sms(NUMBER, "Hello")
 
-    assert failed.value.outcome is SmsOutcome.RETRY
+    assert (failed.value.outcome, failed.value.message) == (
+        SmsOutcome.RETRY,
+        "Twilio could not be reached; it will be tried again.",
+    )
 
 
 def test_twilios_log_lists_what_was_sent_to_a_number(twilio_fake):

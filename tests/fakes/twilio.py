@@ -7,7 +7,9 @@ without pytest (start()/stop()) so a Celery worker started by a test can reach i
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import socket
 import threading
 import time
 import uuid
@@ -39,6 +41,8 @@ class Scripted:
     code: int | None = None
     message: str = "Error"
     delay: float = 0.0
+    drop: bool = False
+    problem_details: bool = False  # Newer Twilio services answer errors in RFC 9457's shape.
 
 
 @dataclass
@@ -54,12 +58,26 @@ class FakeTwilio:
         return f"http://{host}:{port}"
 
     def fail_for(
-        self, to: str, *, status: int = 400, code: int | None = None, message: str = "Error"
+        self,
+        to: str,
+        *,
+        status: int = 400,
+        code: int | None = None,
+        message: str = "Error",
+        problem_details: bool = False,
     ) -> None:
-        self.scripted[to] = Scripted(status=status, code=code, message=message)
+        """Answer texts to `to` with this Twilio error (no code: a bare server error page)."""
+        self.scripted[to] = Scripted(
+            status=status, code=code, message=message, problem_details=problem_details
+        )
 
     def stall_for(self, to: str, seconds: float) -> None:
+        """Accept texts to `to`, but only answer after `seconds`."""
         self.scripted[to] = Scripted(status=201, delay=seconds)
+
+    def drop_for(self, to: str) -> None:
+        """Read the request for `to`, then hang up without answering."""
+        self.scripted[to] = Scripted(drop=True)
 
     def start(self) -> FakeTwilio:
         fake = self
@@ -75,7 +93,9 @@ class FakeTwilio:
                 fake._handle(self, "GET")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -97,11 +117,14 @@ class FakeTwilio:
         if method == "GET":
             return self._reply(handler, 200, self._page(params))
         script = self.scripted.get(params.get("To", ""))
+        if script and script.drop:
+            handler.close_connection = True
+            handler.connection.shutdown(socket.SHUT_RDWR)
+            return None
         if script and script.delay:
             time.sleep(script.delay)
         elif script:
-            body = _error(script.code, script.message, script.status) if script.code else {"message": "down"}
-            return self._reply(handler, script.status, body)
+            return self._reply(handler, script.status, _error_body(script))
         message = self._message(params)
         self.messages.append(message)
         return self._reply(handler, 201, message)
@@ -153,8 +176,24 @@ class FakeTwilio:
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(payload)))
-        handler.end_headers()
-        handler.wfile.write(payload)
+        # A client that timed out on a stalled answer has already hung up, as it would on Twilio.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            handler.end_headers()
+            handler.wfile.write(payload)
+
+
+def _error_body(script: Scripted) -> dict[str, object]:
+    if script.code is None:
+        return {"message": "down"}
+    if script.problem_details:
+        return {
+            "type": f"https://www.twilio.com/docs/errors/{script.code}",
+            "title": script.message,
+            "status": script.status,
+            "code": script.code,
+            "detail": script.message,
+        }
+    return _error(script.code, script.message, script.status)
 
 
 def _error(code: int | None, message: str, status: int) -> dict[str, object]:
