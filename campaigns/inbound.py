@@ -1,7 +1,8 @@
 """What a text from an employee means: STOP, START, HELP, or nothing we act on.
 
 An opt-out is committed before the webhook answers. Twilio retries webhooks and may deliver the
-same message twice; opting out twice is a no-op, so a replay changes nothing.
+same message twice, even after a later one: a text whose MessageSid the ledger already names is
+not acted on again, so a STOP replayed after the employee texted START does not undo the START.
 """
 
 from __future__ import annotations
@@ -12,13 +13,29 @@ from django.db import transaction
 
 from campaigns import consent
 from campaigns.keywords import Keyword, parse_keyword
-from campaigns.models import ConsentAction, ConsentSource, ConsentState, Medium, SuppressionReason
+from campaigns.models import (
+    ConsentAction,
+    ConsentSource,
+    ConsentState,
+    Medium,
+    Subscriber,
+    SuppressionReason,
+)
 from campaigns.phones import normalise_phone
 from campaigns.services import find_subscriber
 
 
 def help_reply() -> str:
     return f"{settings.PROGRAMME_NAME}: learning tips by text from your organisation. Reply STOP to stop."
+
+
+def already_acted_on(*, subscriber: Subscriber, message_sid: str) -> bool:
+    return (
+        bool(message_sid)
+        and subscriber.consent_events.filter(
+            source=ConsentSource.SMS_KEYWORD, evidence__endswith=f"({message_sid})"
+        ).exists()
+    )
 
 
 @transaction.atomic
@@ -34,6 +51,8 @@ def handle_inbound_sms(*, sender: str, body: str, message_sid: str) -> str | Non
     except ValidationError:
         return None  # Not a number we could ever text.
     subscriber = find_subscriber(phone=phone)
+    if subscriber and already_acted_on(subscriber=subscriber, message_sid=message_sid):
+        return None
     evidence = f"Texted {body.strip()!r} ({message_sid})"
     if keyword is Keyword.OPT_OUT:
         if subscriber:

@@ -6,7 +6,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from campaigns import consent
-from campaigns.models import ConsentAction, ConsentEvent, ConsentState, Medium
+from campaigns.models import ConsentAction, ConsentEvent, ConsentSource, ConsentState, Medium
 from tests.factories import SubscriberFactory
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +82,20 @@ def test_a_replayed_stop_writes_one_ledger_row(client):
         post_signed(client, inbound("STOP"), HTTP_I_TWILIO_IDEMPOTENCY_TOKEN="same-delivery")
 
     assert subscriber.consent_events.filter(action=ConsentAction.OPTED_OUT).count() == 1
+
+
+def test_a_stop_replayed_after_start_does_not_undo_the_start(client):
+    subscriber = SubscriberFactory(phone=NUMBER, sms=ConsentState.SUBSCRIBED)
+    stop = inbound("STOP", sid="SM" + "1" * 32)
+
+    post_signed(client, stop)
+    post_signed(client, inbound("START", sid="SM" + "2" * 32))
+    post_signed(client, stop, HTTP_I_TWILIO_IDEMPOTENCY_TOKEN="retry-of-the-stop")
+
+    subscriber.refresh_from_db()
+    assert subscriber.sms_state == ConsentState.SUBSCRIBED
+    by_text = subscriber.consent_events.filter(source=ConsentSource.SMS_KEYWORD).order_by("pk")
+    assert list(by_text.values_list("action", flat=True)) == [ConsentAction.OPTED_OUT, ConsentAction.OPTED_IN]
 
 
 def test_stop_from_an_unknown_number_suppresses_it_anyway(client):
