@@ -12,10 +12,15 @@ user agent is stored anywhere.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import hashlib
+import logging
+import os
 import re
 import secrets
 import threading
+import time
 import uuid
 from collections import defaultdict
 from datetime import date
@@ -33,6 +38,8 @@ from campaigns.models import Campaign, LinkClickDay, TrackedLink
 from curation.compliance import check_placement
 from curation.models import Lifecycle, Placement
 
+logger = logging.getLogger(__name__)
+
 LINK_CACHE_SECONDS = 24 * 3600
 COUNT_KEEP_SECONDS = 3 * 24 * 3600
 
@@ -46,8 +53,14 @@ BOT_AGENTS = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
+def _bot_agent(user_agent: str) -> bool:
+    # Cached: the same few phone browsers click most links, and the pattern is long.
+    return not user_agent or bool(BOT_AGENTS.search(user_agent))
+
+
 def is_bot(*, method: str, user_agent: str) -> bool:
-    return method == "HEAD" or not user_agent or bool(BOT_AGENTS.search(user_agent))
+    return method == "HEAD" or _bot_agent(user_agent)
 
 
 def check_destination(url: str, placement: Placement) -> str:
@@ -103,8 +116,27 @@ def with_utm(link: TrackedLink) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
+# A minute's memory in each process spares a Redis round trip per click; the shared cache behind it
+# spares PostgreSQL.
+_recent_targets: dict[str, tuple[float, str]] = {}
+RECENT_SECONDS = 60
+
+
 def redirect_target(token: str) -> str | None:
-    """Where /l/<token> goes, from the cache when it can: the redirect outlives a database blip."""
+    """Where /l/<token> goes, from the caches when it can: the redirect outlives a database blip."""
+    now = time.monotonic()
+    recent = _recent_targets.get(token)
+    if recent and now - recent[0] < RECENT_SECONDS:
+        return recent[1]
+    target = _shared_target(token)
+    if target is not None:
+        if len(_recent_targets) > 10_000:
+            _recent_targets.clear()
+        _recent_targets[token] = (now, target)
+    return target
+
+
+def _shared_target(token: str) -> str | None:
     key = f"tracked-link:{token}"
     target = cache.get(key)
     if target is None:
@@ -126,32 +158,81 @@ def redirect_target(token: str) -> str | None:
 
 
 class ClickBuffer:
-    """Click counts in Redis until flushed; shared by every web process."""
+    """Click counts in Redis until flushed; shared by every web process.
+
+    A click is only appended to a list in this process; a background thread sends what gathered
+    to Redis every SEND_INTERVAL in one pipeline, so the redirect never waits on a round trip.
+    A worker's exit sends the rest; a worker killed outright loses at most that interval's clicks.
+    """
+
+    SEND_INTERVAL = 0.05
 
     def __init__(self, url: str) -> None:
         self.redis = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self.salts: dict[date, bytes] = {}
+        self.lock = threading.Lock()
+        self.pending: list[tuple[date, str, bool, str]] = []
+        self.sender_pid = 0
+
+    def salt(self, day: date) -> bytes:
+        """Today's salt, made by whichever process needs it first, then kept in this process."""
+        if day not in self.salts:
+            key = f"clicks:salt:{day}"
+            self.redis.set(key, secrets.token_hex(32), nx=True, ex=COUNT_KEEP_SECONDS)
+            self.salts = {day: self.redis.get(key)}
+        return self.salts[day]
 
     def record(self, *, token: str, bot: bool, client: str, day: date) -> None:
-        salt_key = f"clicks:salt:{day}"
-        salt = self.redis.get(salt_key)
-        if salt is None:
-            self.redis.set(salt_key, secrets.token_hex(32), nx=True, ex=COUNT_KEEP_SECONDS)
-            salt = self.redis.get(salt_key)
-        pipe = self.redis.pipeline()
-        pipe.sadd("clicks:days", str(day))
-        pipe.hincrby(f"clicks:{day}", f"{token}:raw", 1)
-        pipe.hincrby(f"clicks:{day}", f"{token}:{'bot' if bot else 'human'}", 1)
-        if not bot:
-            person = hashlib.sha256(salt + f"|{token}|{client}".encode()).hexdigest()
-            pipe.pfadd(f"clicks:people:{day}:{token}", person)
+        person = "" if bot else hashlib.sha256(self.salt(day) + f"|{token}|{client}".encode()).hexdigest()
+        with self.lock:
+            self.pending.append((day, token, bot, person))
+        if self.sender_pid != os.getpid():  # first click in this (possibly forked) process
+            self.sender_pid = os.getpid()
+            threading.Thread(target=self._keep_sending, daemon=True).start()
+            atexit.register(self.send)
+
+    def _keep_sending(self) -> None:
+        while True:
+            time.sleep(self.SEND_INTERVAL)
+            try:
+                self.send()
+            except redis.RedisError:
+                logger.warning("Click counts not sent to Redis yet; trying again")
+
+    def send(self) -> None:
+        """Add this process's gathered clicks to Redis in one round trip; kept if Redis fails."""
+        with self.lock:
+            batch, self.pending = self.pending, []
+        if not batch:
+            return
+        counts: dict[tuple[date, str], int] = defaultdict(int)
+        people: dict[tuple[date, str], list[str]] = defaultdict(list)
+        for day, token, bot, person in batch:
+            counts[(day, f"{token}:raw")] += 1
+            counts[(day, f"{token}:{'bot' if bot else 'human'}")] += 1
+            if person:
+                people[(day, token)].append(person)
+        pipe = self.redis.pipeline(transaction=False)
+        for day in {day for day, _ in counts}:
+            pipe.sadd("clicks:days", str(day))
+        for (day, field), count in counts.items():
+            pipe.hincrby(f"clicks:{day}", field, count)
+        for (day, token), persons in people.items():
+            pipe.pfadd(f"clicks:people:{day}:{token}", *persons)
             pipe.expire(f"clicks:people:{day}:{token}", COUNT_KEEP_SECONDS)
-        pipe.execute()
+        try:
+            pipe.execute()
+        except redis.RedisError:
+            with self.lock:
+                self.pending = batch + self.pending
+            raise
 
     def take(self) -> list[tuple[date, dict[str, int], dict[str, int], bytes]]:
         """Move every pending day's counts aside and return them with distinct-people estimates.
 
         Counts moved aside but not yet written (a failed flush) are taken again next time.
         """
+        self.send()
         for day in self.redis.smembers("clicks:days"):
             day = day.decode()
             if self.redis.exists(f"clicks:{day}"):
@@ -201,10 +282,16 @@ class LocalClickBuffer:
 
 
 _local_buffer = LocalClickBuffer()
+_redis_buffers: dict[str, ClickBuffer] = {}
 
 
 def click_buffer() -> ClickBuffer | LocalClickBuffer:
-    return ClickBuffer(settings.REDIS_URL) if settings.REDIS_URL else _local_buffer
+    """One buffer (and one Redis connection pool) per process: a new connection per click is slow."""
+    if not settings.REDIS_URL:
+        return _local_buffer
+    if settings.REDIS_URL not in _redis_buffers:
+        _redis_buffers[settings.REDIS_URL] = ClickBuffer(settings.REDIS_URL)
+    return _redis_buffers[settings.REDIS_URL]
 
 
 def record_click(*, token: str, method: str, user_agent: str, client: str) -> None:
