@@ -84,6 +84,7 @@ def record_consent(
     source: str,
     evidence: str,
     at: datetime | None = None,
+    provider_message_id: str = "",
 ) -> ConsentEvent:
     """Append to the ledger and bring the subscriber's state and the suppression list along."""
     address = subscriber.address(medium)
@@ -104,6 +105,7 @@ def record_consent(
         source=source,
         evidence=evidence[:300],
         occurred_at=at or timezone.now(),
+        provider_message_id=provider_message_id,
     )
     state = derived_state(subscriber, medium)
     field = "sms_state" if medium == Medium.SMS else "email_state"
@@ -116,7 +118,9 @@ def record_consent(
     return event
 
 
-def opt_out(*, subscriber: Subscriber, media: list[str], source: str, evidence: str) -> None:
+def opt_out(
+    *, subscriber: Subscriber, media: list[str], source: str, evidence: str, provider_message_id: str = ""
+) -> None:
     """Opt out of each medium not already opted out; repeating it changes nothing."""
     for medium in media:
         if subscriber.address(medium) and subscriber.state(medium) != ConsentState.OPTED_OUT:
@@ -126,6 +130,7 @@ def opt_out(*, subscriber: Subscriber, media: list[str], source: str, evidence: 
                 action=ConsentAction.OPTED_OUT,
                 source=source,
                 evidence=evidence,
+                provider_message_id=provider_message_id,
             )
 
 

@@ -30,12 +30,7 @@ def help_reply() -> str:
 
 
 def already_acted_on(*, subscriber: Subscriber, message_sid: str) -> bool:
-    return (
-        bool(message_sid)
-        and subscriber.consent_events.filter(
-            source=ConsentSource.SMS_KEYWORD, evidence__endswith=f"({message_sid})"
-        ).exists()
-    )
+    return bool(message_sid) and subscriber.consent_events.filter(provider_message_id=message_sid).exists()
 
 
 @transaction.atomic
@@ -57,7 +52,11 @@ def handle_inbound_sms(*, sender: str, body: str, message_sid: str) -> str | Non
     if keyword is Keyword.OPT_OUT:
         if subscriber:
             consent.opt_out(
-                subscriber=subscriber, media=[Medium.SMS], source=ConsentSource.SMS_KEYWORD, evidence=evidence
+                subscriber=subscriber,
+                media=[Medium.SMS],
+                source=ConsentSource.SMS_KEYWORD,
+                evidence=evidence,
+                provider_message_id=message_sid,
             )
         # Suppressed even if we hold no record: they asked us never to text this number.
         consent.suppress(medium=Medium.SMS, address=phone, reason=SuppressionReason.OPTED_OUT)
@@ -68,5 +67,6 @@ def handle_inbound_sms(*, sender: str, body: str, message_sid: str) -> str | Non
             action=ConsentAction.OPTED_IN,
             source=ConsentSource.SMS_KEYWORD,
             evidence=evidence,
+            provider_message_id=message_sid,
         )
     return None

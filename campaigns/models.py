@@ -171,6 +171,9 @@ class ConsentEvent(models.Model):
     evidence = models.CharField(
         max_length=300, help_text="What proves it: the keyword and message id, the form and its wording."
     )
+    # The provider's id of the text that caused this row, so a webhook Twilio redelivers is not
+    # acted on twice (a late STOP must not undo a START sent after it).
+    provider_message_id = models.CharField(max_length=64, blank=True, db_index=True)
     occurred_at = models.DateTimeField(db_index=True)
 
     class Meta:
