@@ -19,6 +19,13 @@ def fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
+def unlabelled_inputs(page) -> list[str]:
+    return page.evaluate(
+        "[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]"
+        ".filter(el => el.labels.length === 0).map(el => el.name)"
+    )
+
+
 def test_an_employee_changes_their_topics_on_their_phone(phone_page):
     TopicFactory(name="Wellbeing", slug="wellbeing")
     TopicFactory(name="Leading a team", slug="leading")
@@ -26,6 +33,7 @@ def test_an_employee_changes_their_topics_on_their_phone(phone_page):
 
     phone_page.goto(path_of(account_url(subscriber)))
     assert fits_the_screen(phone_page)
+    assert unlabelled_inputs(phone_page) == []
     phone_page.get_by_label("Wellbeing").check()
     phone_page.get_by_label("Texts only").check()
     phone_page.get_by_role("button", name="Save my choices").click()

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from campaigns import consent
 from campaigns.links import account_url, unsubscribe_url
-from campaigns.models import ConsentAction, ConsentState, Medium, Subscriber
+from campaigns.models import ConsentAction, ConsentEvent, ConsentState, Medium, Subscriber
 from campaigns.tokens import ACCOUNT_MAX_AGE
 from tests.factories import SubscriberFactory, TopicFactory
 
@@ -42,8 +42,19 @@ def test_the_page_shows_everything_held(client, amira):
 
     assert f"{PHONE}: you get our texts (since" in page
     assert f"{EMAIL}: waiting for you to confirm it" in page
-    for shown in ("Amira K.", "Sales", "Europe/London", "Wellbeing", "Texts and emails"):
+    for shown in ("Amira K.", "Sales", "Leeds", "Europe/London", "Wellbeing", "Texts and emails"):
         assert shown in page
+    assert "<dt>Invitations we sent you</dt><dd>0</dd>" in page
+
+
+def test_an_invitee_sees_they_have_not_signed_up(client):
+    invitee = SubscriberFactory(phone=PHONE, email="")
+
+    page = client.get(path_of(account_url(invitee))).content.decode()
+
+    assert f"{PHONE}: invited, not signed up</dd>" in page
+    assert "<dt>Email</dt>" not in page
+    assert "<dt>Topics</dt><dd>None chosen</dd>" in page
 
 
 def test_choices_are_saved(client, amira):
@@ -87,6 +98,8 @@ def test_stopping_texts_writes_one_ledger_row_and_suppresses(client, amira):
 
 def test_erasing_asks_first_then_leaves_only_hashes(client, amira):
     url = path_of(account_url(amira))
+    client.post(url, {"action": "save", "preferred_media": "sms", "time_zone": "Europe/Dublin"})
+    client.post(url, {"action": "stop_email"})
 
     confirm = client.post(url, {"action": "erase"})
     assert "Delete your details?" in confirm.content.decode()
@@ -97,11 +110,12 @@ def test_erasing_asks_first_then_leaves_only_hashes(client, amira):
     assert "Your details are deleted" in erased.content.decode()
     assert not Subscriber.objects.exists()
     assert consent.is_suppressed(Medium.SMS, PHONE) and consent.is_suppressed(Medium.EMAIL, EMAIL)
+    assert not ConsentEvent.objects.exists()
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
-            if table.startswith("campaigns_"):
-                cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
-                assert not any(PHONE in str(row) or EMAIL in str(row) for row in cursor.fetchall()), table
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            rows = [str(row).lower() for row in cursor.fetchall()]
+            assert not any(PHONE in row or EMAIL in row for row in rows), table
     assert client.get(url).status_code == 404
 
 

@@ -25,12 +25,16 @@ def subscriber():
 
 
 def test_following_the_link_only_asks(client, subscriber):
+    rows_before = subscriber.consent_events.count()
+
     response = client.get(path_of(unsubscribe_url(subscriber)))
 
     assert response.status_code == 200
     assert "Stop emails from" in response.content.decode()
     subscriber.refresh_from_db()
     assert subscriber.email_state == ConsentState.SUBSCRIBED
+    assert subscriber.consent_events.count() == rows_before
+    assert not consent.is_suppressed(Medium.EMAIL, "ben@acme-learning.example")
 
 
 def test_one_click_post_without_cookies_or_csrf_unsubscribes_with_a_200(subscriber):
