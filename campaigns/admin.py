@@ -9,8 +9,10 @@ searching by contact data and exporting it are written to the ContactAccessLog.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
@@ -18,7 +20,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from campaigns import invitations, selectors
 from campaigns.hashing import normalise_email
-from campaigns.imports import CONTACT_COLUMNS, SubscriberResource, SubscriberWithoutContactResource
+from campaigns.imports import (
+    CONTACT_COLUMNS,
+    SubscriberImportResult,
+    SubscriberResource,
+    SubscriberWithoutContactResource,
+)
+from campaigns.links import invitation_url
 from campaigns.models import (
     ConsentEvent,
     ContactAccessAction,
@@ -37,7 +45,8 @@ CONSENT_EVIDENCE_FIELD = forms.CharField(
     required=False,
     max_length=200,
     help_text="Only if these employees already agreed to texts and emails: say where and when (e.g. "
-    "'HR onboarding form, 2026'). Leave empty and they are invitees, who get one invitation.",
+    "'HR onboarding form, 2026'). Leave empty and they are invitees: nobody is messaged until they "
+    "accept an invitation.",
 )
 
 
@@ -58,6 +67,32 @@ class SubscriberForm(forms.ModelForm):
 
     def clean_email(self) -> str:
         return normalise_email(self.cleaned_data.get("email", ""))
+
+
+class NamesField(forms.CharField):
+    """A list of names typed as "Sales, Finance": what a segment's JSON list holds."""
+
+    def prepare_value(self, value: object) -> object:
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: str | None) -> list[str]:
+        return [name.strip() for name in (value or "").split(",") if name.strip()]
+
+
+class SegmentForm(forms.ModelForm):
+    departments = NamesField(
+        required=False, help_text="Any of these departments, separated by commas. Empty: every department."
+    )
+    locations = NamesField(
+        required=False, help_text="Any of these locations, separated by commas. Empty: every location."
+    )
+
+    class Meta:
+        model = Segment
+        fields = ["name", "medium", "departments", "locations", "topics"]
+
+
+CONTACT_LOOKUPS = frozenset({*CONTACT_COLUMNS, "phone_hash", "email_hash"})
 
 
 def log_contact_access(request: HttpRequest, action: str, count: int, detail: str = "") -> None:
@@ -96,6 +131,7 @@ class SubscriberAdmin(ImportExportMixin, SimpleHistoryAdmin):
         "__str__",
         "department",
         "location",
+        "topic_names",
         "preferred_media",
         "sms_state",
         "email_state",
@@ -116,6 +152,7 @@ class SubscriberAdmin(ImportExportMixin, SimpleHistoryAdmin):
     show_full_result_count = False
     inlines = [ConsentEventInline]
     actions = ["send_invitation"]
+    import_template_name = "admin/campaigns/subscriber/import.html"
     import_form_class = SubscriberImportForm
     confirm_form_class = SubscriberConfirmImportForm
     resource_classes = [SubscriberResource]
@@ -139,12 +176,27 @@ class SubscriberAdmin(ImportExportMixin, SimpleHistoryAdmin):
             return ["phone", "email", "display_name", "department", "location"]
         return ["department", "location"]
 
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        """Django lets any field be filtered from the address (?phone=...); a curator who may not see
+        contact data could then test whether a number is held. Refused whatever the value."""
+        if lookup.split(LOOKUP_SEP)[0] in CONTACT_LOOKUPS and not (
+            request and can_see_contact_data(request.user)
+        ):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     def get_exclude(self, request: HttpRequest, obj: Subscriber | None = None) -> list[str]:
         return [] if can_see_contact_data(request.user) else list(CONTACT_COLUMNS)
 
     def get_fields(self, request: HttpRequest, obj: Subscriber | None = None) -> list[str]:
-        fields = ["department", "location", "time_zone", "topics", "preferred_media", *self.readonly_fields]
+        fields = ["department", "location", "time_zone", "topics", "preferred_media"]
+        if obj is not None:  # States, invitations and the invitation text exist once someone is saved.
+            fields += self.readonly_fields
         return [*CONTACT_COLUMNS, *fields] if can_see_contact_data(request.user) else fields
+
+    @admin.display(description="Topics")
+    def topic_names(self, subscriber: Subscriber) -> str:
+        return ", ".join(topic.name for topic in subscriber.topics.all())
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Subscriber]:
         return super().get_queryset(request).prefetch_related("topics")
@@ -202,32 +254,42 @@ class SubscriberAdmin(ImportExportMixin, SimpleHistoryAdmin):
             initial["consent_evidence"] = import_form.cleaned_data.get("consent_evidence", "")
         return initial
 
+    def add_success_message(self, result: SubscriberImportResult, request: HttpRequest) -> None:
+        self.message_user(request, f"Import finished. {result.summary()}", messages.SUCCESS)
+
     # Invitations.
     @admin.display(description="Invitation text")
     def invitation(self, subscriber: Subscriber) -> str:
-        text = invitations.invitation_text("https://…/join/invited/…")
-        return f"{text} — {count_segments(text)}"
+        """The text as sent, its cost counted on the real personal link, which is not shown here."""
+        sent = invitations.invitation_text(invitation_url(subscriber))
+        return f"{invitations.invitation_text('[personal sign-up link]')} — {count_segments(sent)}"
 
     @admin.action(description="Send invitation to selected employees", permissions=["change"])
     def send_invitation(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
-        apply_to_each(
-            self,
-            request,
-            queryset,
-            lambda subscriber: invitations.invite(subscriber=subscriber),
-            "Sent",
-            "invitation",
-        )
+        refused = []
+
+        def invite(subscriber: Subscriber) -> None:
+            try:
+                invitations.invite(subscriber=subscriber, by=request.user)
+            except ValidationError:
+                refused.append(subscriber)
+                raise
+
+        apply_to_each(self, request, queryset, invite, "Sent", "invitation")
+        if refused:
+            self.message_user(request, f"Not sent: {len(refused)}, for the reasons given.", messages.WARNING)
 
 
 @admin.register(Segment)
 class SegmentAdmin(SimpleHistoryAdmin):
+    form = SegmentForm
     list_display = ["name", "medium", "criteria", "members"]
     filter_horizontal = ["topics"]
     search_fields = ["name"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Segment]:
-        return super().get_queryset(request).prefetch_related("topics")
+        queryset = super().get_queryset(request).prefetch_related("topics")
+        return queryset.annotate(member_count=selectors.member_count())
 
     @admin.display(description="Rule")
     def criteria(self, segment: Segment) -> str:
@@ -241,10 +303,9 @@ class SegmentAdmin(SimpleHistoryAdmin):
             parts.append("topics: " + ", ".join(topics))
         return "; ".join(parts) or "Everyone subscribed"
 
-    # One count per segment: each rule differs, and an organisation has a handful of segments.
-    @admin.display(description="Members now")
+    @admin.display(description="Members now", ordering="member_count")
     def members(self, segment: Segment) -> int:
-        return selectors.segment_members(segment).count()
+        return segment.member_count
 
 
 @admin.register(Suppression)
@@ -261,6 +322,10 @@ class SuppressionAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Suppression | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Suppression | None = None) -> bool:
+        """Only the employee's own verified opt-in lifts a suppression (campaigns.consent)."""
         return False
 
 

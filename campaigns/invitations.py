@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -42,10 +43,13 @@ def invitable_media(subscriber: Subscriber) -> list[str]:
     ]
 
 
-def invite(*, subscriber: Subscriber) -> Invited:
-    """Send one invitation by each medium the invitee may be reached on, or say why not."""
+def invite(*, subscriber: Subscriber, by: AbstractBaseUser) -> Invited:
+    """Send one invitation by each medium the invitee may be reached on, or say why not.
+
+    `by` is the curator who sent it: the subscriber's history records who invited them, and when.
+    """
     try:
-        return _invite(subscriber)
+        return _invite(subscriber, by)
     except SmsError as refused:
         # Outside the rolled-back transaction: the provider's verdict on the number must stick.
         consent.note_provider_refusal(medium=Medium.SMS, address=subscriber.phone, error=refused)
@@ -53,15 +57,22 @@ def invite(*, subscriber: Subscriber) -> Invited:
 
 
 @transaction.atomic
-def _invite(subscriber: Subscriber) -> Invited:
+def _invite(subscriber: Subscriber, by: AbstractBaseUser) -> Invited:
     subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
     if not subscriber.is_invitee:
         raise ValidationError(f"{subscriber} has already signed up.")
     if subscriber.invitations_sent >= MAX_INVITATIONS:
         raise ValidationError(f"{subscriber} has been invited twice already: we do not ask a third time.")
+    if ConsentState.OPTED_OUT in (subscriber.sms_state, subscriber.email_state):
+        raise ValidationError(f"{subscriber} has opted out: we never invite someone who said no.")
+    if ConsentState.PENDING in (subscriber.sms_state, subscriber.email_state):
+        raise ValidationError(f"{subscriber} has started signing up: their confirmation is on its way.")
     media = invitable_media(subscriber)
-    if ConsentState.OPTED_OUT in (subscriber.sms_state, subscriber.email_state) or not media:
-        raise ValidationError(f"{subscriber} has opted out or cannot be reached: no invitation sent.")
+    if not media:
+        raise ValidationError(
+            f"{subscriber} cannot be invited: their number and email are on the suppression list, "
+            "or missing for the media they prefer."
+        )
     link = invitation_url(subscriber)
     if Medium.SMS in media:
         send_sms(subscriber.phone, invitation_text(link))
@@ -72,11 +83,13 @@ def _invite(subscriber: Subscriber) -> Invited:
                     subscriber=subscriber,
                     subject=f"You're invited to {settings.PROGRAMME_NAME}",
                     text=invitation_text(link)
-                    + "\n\nIf you'd rather not, ignore this email: we won't ask again.",
+                    + "\n\nIf you'd rather not, just ignore this email: we ask no more than twice.",
                 )
             ]
         )
     subscriber.invitations_sent += 1
     subscriber.last_invited_at = timezone.now()
+    subscriber._history_user = by
+    subscriber._change_reason = "Invited by " + " and ".join(Medium(medium).label for medium in media)
     subscriber.save(update_fields=["invitations_sent", "last_invited_at"])
     return Invited(media=tuple(media))

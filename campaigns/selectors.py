@@ -1,25 +1,84 @@
-"""Reads about employees: audiences, counted in SQL."""
+"""Reads about employees: audiences, worked out in SQL.
+
+One segment's members are a plain query; the admin's list counts every segment's members in the
+same query as the list itself, reading each rule from the segment row.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import (
+    BooleanField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.lookups import In
+from django.db.models.sql.compiler import SQLCompiler
 
 from campaigns.models import ConsentState, MediaPreference, Medium, Segment, Subscriber, Suppression
 
+# Only compiled column references are put in; values travel as query parameters.
+SQLITE_SQL = (
+    "(json_array_length(%(listed)s) = 0"
+    " OR EXISTS (SELECT 1 FROM json_each(%(listed)s) WHERE json_each.value = %(value)s))"
+)
+POSTGRESQL_SQL = "(jsonb_array_length(%(listed)s) = 0 OR %(listed)s @> jsonb_build_array(%(value)s))"
+
+
+class EmptyOrListed(Func):
+    """True when a JSON list of strings is empty (the rule does not restrict) or holds the value.
+
+    Django's JSON `contains` lookup is not available on SQLite, so each backend gets its own SQL.
+    """
+
+    arity = 2
+    output_field = BooleanField()
+
+    def _render(self, template: str, compiler: SQLCompiler) -> tuple[str, list]:
+        listed_sql, listed_params = compiler.compile(self.get_source_expressions()[0])
+        value_sql, value_params = compiler.compile(self.get_source_expressions()[1])
+        return template % {"listed": listed_sql, "value": value_sql}, [
+            *listed_params,
+            *listed_params,
+            *value_params,
+        ]
+
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: object
+    ) -> tuple[str, list]:
+        return self._render(SQLITE_SQL, compiler)
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: object
+    ) -> tuple[str, list]:
+        return self._render(POSTGRESQL_SQL, compiler)
+
 
 def reachable_on(medium: str) -> Q:
-    """Subscribed on the medium, and the address is not on the suppression list."""
+    """Subscribed on the medium, and the address is not on that medium's suppression list."""
     hash_field = "phone_hash" if medium == Medium.SMS else "email_hash"
     state_field = "sms_state" if medium == Medium.SMS else "email_state"
-    suppressed = Exists(Suppression.objects.filter(address_hash=OuterRef(hash_field)))
+    suppressed = Exists(Suppression.objects.filter(medium=medium, address_hash=OuterRef(hash_field)))
     return Q(**{state_field: ConsentState.SUBSCRIBED}) & ~Q(suppressed)
 
 
+SMS_RULES = [MediaPreference.SMS, MediaPreference.BOTH]
+EMAIL_RULES = [MediaPreference.EMAIL, MediaPreference.BOTH]
+
+
 def segment_members(segment: Segment) -> QuerySet[Subscriber]:
-    media = [Medium.SMS, Medium.EMAIL] if segment.medium == MediaPreference.BOTH else [segment.medium]
+    """Who a campaign aimed at this segment would reach now."""
     reachable = Q(pk__in=[])
-    for medium in media:
-        reachable |= reachable_on(medium)
+    if segment.medium in SMS_RULES:
+        reachable |= reachable_on(Medium.SMS)
+    if segment.medium in EMAIL_RULES:
+        reachable |= reachable_on(Medium.EMAIL)
     members = Subscriber.objects.filter(reachable)
     if segment.departments:
         members = members.filter(department__in=segment.departments)
@@ -27,5 +86,28 @@ def segment_members(segment: Segment) -> QuerySet[Subscriber]:
         members = members.filter(location__in=segment.locations)
     topic_ids = [topic.pk for topic in segment.topics.all()]
     if topic_ids:
-        members = members.filter(topics__in=topic_ids).distinct()
+        wants = Subscriber.topics.through.objects.filter(subscriber=OuterRef("pk"), topic__in=topic_ids)
+        members = members.filter(Exists(wants))
     return members
+
+
+def member_count() -> Subquery:
+    """Annotation for a Segment queryset: its members now, counted in the same query.
+
+    The same rule as segment_members, with the segment's fields read from the enclosing row.
+    tests/campaigns/test_segments.py checks that the two agree.
+    """
+    segment = OuterRef("pk")
+    has_topics = Exists(Segment.topics.through.objects.filter(segment=OuterRef(segment)))
+    rule_topics = Segment.topics.through.objects.filter(segment=OuterRef(OuterRef(segment)))
+    wants = Subscriber.topics.through.objects.filter(
+        subscriber=OuterRef("pk"), topic__in=rule_topics.values("topic")
+    )
+    members = Subscriber.objects.filter(
+        (reachable_on(Medium.SMS) & Q(In(OuterRef("medium"), SMS_RULES)))
+        | (reachable_on(Medium.EMAIL) & Q(In(OuterRef("medium"), EMAIL_RULES))),
+        EmptyOrListed(OuterRef("departments"), F("department")),
+        EmptyOrListed(OuterRef("locations"), F("location")),
+        ~Q(has_topics) | Q(Exists(wants)),
+    ).order_by()
+    return Subquery(members.values(n=Func("pk", function="COUNT")), output_field=IntegerField())

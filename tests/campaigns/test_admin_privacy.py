@@ -5,9 +5,18 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from campaigns import consent
 from campaigns.imports import SubscriberResource, SubscriberWithoutContactResource
-from campaigns.models import ConsentState, ContactAccessAction, ContactAccessLog, Subscriber
-from tests.factories import SubscriberFactory
+from campaigns.models import (
+    ConsentSource,
+    ConsentState,
+    ContactAccessAction,
+    ContactAccessLog,
+    Medium,
+    Subscriber,
+    Suppression,
+)
+from tests.factories import SubscriberFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -59,10 +68,52 @@ def test_agency_curator_cannot_find_subscriber_by_phone(agency_client, grace):
         assert "0 subscribers" in page or "0 results" in page
 
 
-def test_agency_curators_history_page_has_no_contact_data(agency_client, grace):
-    page = agency_client.get(reverse("admin:campaigns_subscriber_history", args=[grace.pk])).content.decode()
+def test_agency_curator_cannot_filter_by_contact_fields_in_the_address(agency_client, grace):
+    for lookup in ("phone", "email__iexact", "display_name__icontains", "phone_hash"):
+        by_real = agency_client.get(reverse(CHANGELIST), {lookup: getattr(grace, lookup.split("__")[0])})
+        by_noise = agency_client.get(reverse(CHANGELIST), {lookup: "+447400987654"})
 
+        assert by_real.status_code == by_noise.status_code == 400
+        assert by_real.content == by_noise.content
+
+
+def test_agency_curators_filters_offer_no_contact_data(agency_client, grace):
+    page = agency_client.get(reverse(CHANGELIST), {"department": "Finance"}).content.decode()
+
+    assert f"Subscriber #{grace.pk}" in page
     assert not shows_contact(page)
+
+
+def test_agency_curators_autocomplete_finds_by_number_what_it_finds_by_noise(agency_client, grace):
+    def autocomplete(term: str) -> dict:
+        query = {
+            "app_label": "campaigns",
+            "model_name": "consentevent",
+            "field_name": "subscriber",
+            "term": term,
+        }
+        return agency_client.get(reverse("admin:autocomplete"), query).json()
+
+    assert (
+        autocomplete(PHONE) == autocomplete("+447400987654") == {"results": [], "pagination": {"more": False}}
+    )
+    assert autocomplete(EMAIL) == autocomplete("nobody@example.org")
+    assert autocomplete("Finance")["results"] == [{"id": str(grace.pk), "text": f"Subscriber #{grace.pk}"}]
+
+
+def test_agency_curators_history_pages_have_no_contact_data(agency_client, grace):
+    grace.department = "People"
+    grace.save()
+    history = agency_client.get(reverse("admin:campaigns_subscriber_history", args=[grace.pk]))
+    version = grace.history.earliest()
+    old = agency_client.get(
+        reverse("admin:campaigns_subscriber_simple_history", args=[grace.pk, version.history_id])
+    )
+
+    assert "People" in history.content.decode()
+    assert old.status_code == 200 and "Finance" in old.content.decode()
+    assert not shows_contact(history.content.decode())
+    assert not shows_contact(old.content.decode())
 
 
 def test_agency_export_has_no_contact_columns(agency_client, grace):
@@ -88,7 +139,7 @@ def test_internal_curator_sees_contact_data_and_each_look_is_logged(internal_cli
         reverse("admin:campaigns_subscriber_change", args=[grace.pk])
     ).content.decode()
 
-    assert PHONE in listed and EMAIL in listed
+    assert PHONE in listed and EMAIL in listed and NAME in listed
     assert PHONE in record
     assert list(
         ContactAccessLog.objects.order_by("pk").values_list("user", "action", "subscriber_count")
@@ -108,16 +159,34 @@ def test_internal_export_has_contact_columns_and_is_logged(internal_client, grac
     assert ContactAccessLog.objects.filter(action=ContactAccessAction.EXPORTED).count() == 1
 
 
-def test_subscriber_list_does_not_query_per_row(internal_client, django_assert_max_num_queries):
+def test_internal_curators_autocomplete_finds_by_number_and_is_logged(internal_client, grace):
+    query = {
+        "app_label": "campaigns",
+        "model_name": "consentevent",
+        "field_name": "subscriber",
+        "term": PHONE,
+    }
+    found = internal_client.get(reverse("admin:autocomplete"), query).json()
+
+    assert found["results"] == [{"id": str(grace.pk), "text": f"Subscriber #{grace.pk}"}]
+    assert ContactAccessLog.objects.get().action == ContactAccessAction.SEARCHED
+
+
+@pytest.mark.parametrize("curator_client", ["internal_client", "agency_client"])
+def test_subscriber_list_does_not_query_per_row(curator_client, request, django_assert_max_num_queries):
+    client = request.getfixturevalue(curator_client)
+    wellbeing = TopicFactory(name="Wellbeing")
     for _ in range(5):
-        SubscriberFactory()
+        SubscriberFactory().topics.add(wellbeing)
     with django_assert_max_num_queries(30) as few:
-        internal_client.get(reverse(CHANGELIST))
+        page = client.get(reverse(CHANGELIST)).content.decode()
+    assert page.count('<td class="field-topic_names">Wellbeing</td>') == 5
 
     for _ in range(45):
-        SubscriberFactory()
+        SubscriberFactory().topics.add(wellbeing)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        internal_client.get(reverse(CHANGELIST))
+        page = client.get(reverse(CHANGELIST)).content.decode()
+    assert page.count('<td class="field-topic_names">Wellbeing</td>') == 50
 
 
 def test_a_number_a_curator_types_is_stored_like_a_sign_up(internal_client):
@@ -152,3 +221,29 @@ def test_a_bad_number_typed_by_a_curator_is_refused_with_the_reason(internal_cli
 
     assert "That does not look like a phone number." in response.content.decode()
     assert not Subscriber.objects.exists()
+
+
+def test_the_suppression_list_shows_fingerprints_and_cannot_be_edited_or_emptied(internal_client, grace):
+    consent.opt_out(subscriber=grace, media=[Medium.SMS], source=ConsentSource.CURATOR, evidence="Asked HR")
+    suppression = Suppression.objects.get()
+
+    page = internal_client.get(reverse("admin:campaigns_suppression_changelist")).content.decode()
+
+    assert f"{suppression.address_hash[:12]}…" in page and "Opted out" in page
+    assert suppression.address_hash not in page and not shows_contact(page)
+    delete = reverse("admin:campaigns_suppression_delete", args=[suppression.pk])
+    assert internal_client.post(delete, {"post": "yes"}).status_code == 403
+    assert internal_client.get(reverse("admin:campaigns_suppression_add")).status_code == 403
+    assert Suppression.objects.exists()
+
+
+def test_the_access_log_is_read_only(internal_client, grace):
+    internal_client.get(reverse("admin:campaigns_subscriber_change", args=[grace.pk]))
+    entry = ContactAccessLog.objects.get()
+
+    page = internal_client.get(reverse("admin:campaigns_contactaccesslog_changelist")).content.decode()
+
+    assert f"Subscriber #{grace.pk}" in page
+    delete = reverse("admin:campaigns_contactaccesslog_delete", args=[entry.pk])
+    assert internal_client.post(delete, {"post": "yes"}).status_code == 403
+    assert ContactAccessLog.objects.filter(pk=entry.pk).exists()
