@@ -3,7 +3,7 @@
 For a curator who may not see contact data (the agency), phone, email and name are absent from
 every column, form, search, filter, autocomplete, export and history page: searching a real number
 finds exactly what searching random digits finds. For the internal curator, viewing a record,
-searching by contact data and exporting it are written to the ContactAccessLog.
+searching by contact data, exporting it and importing it are written to the ContactAccessLog.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.results import RowResult
 from simple_history.admin import SimpleHistoryAdmin
 
 from campaigns import invitations, selectors
@@ -99,6 +100,14 @@ def log_contact_access(request: HttpRequest, action: str, count: int, detail: st
     ContactAccessLog.objects.create(
         user=request.user, action=action, subscriber_count=count, detail=detail[:200]
     )
+
+
+def as_phone_number(search_term: str) -> str:
+    """The term in E.164 if it is a phone number, so "07400 123456" finds "+447400123456"."""
+    try:
+        return normalise_phone(search_term)
+    except ValidationError:
+        return ""
 
 
 class InvitedFilter(admin.SimpleListFilter):
@@ -206,6 +215,9 @@ class SubscriberAdmin(ImportExportMixin, SimpleHistoryAdmin):
     ) -> tuple[QuerySet[Subscriber], bool]:
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if search_term and can_see_contact_data(request.user):
+            number = as_phone_number(search_term)
+            if number:
+                results |= queryset.filter(phone=number)
             # The term itself is not kept: it may be a phone number, which erasure must not leave behind.
             log_contact_access(request, ContactAccessAction.SEARCHED, results.count())
         return results, may_have_duplicates
@@ -253,6 +265,12 @@ class SubscriberAdmin(ImportExportMixin, SimpleHistoryAdmin):
         if import_form is not None:
             initial["consent_evidence"] = import_form.cleaned_data.get("consent_evidence", "")
         return initial
+
+    def process_result(self, result: SubscriberImportResult, request: HttpRequest) -> HttpResponse:
+        """Runs once the curator has confirmed: the file's contact data is now held, so it is logged."""
+        saved = result.totals[RowResult.IMPORT_TYPE_NEW] + result.totals[RowResult.IMPORT_TYPE_UPDATE]
+        log_contact_access(request, ContactAccessAction.IMPORTED, saved, "Subscriber import")
+        return super().process_result(result, request)
 
     def add_success_message(self, result: SubscriberImportResult, request: HttpRequest) -> None:
         self.message_user(request, f"Import finished. {result.summary()}", messages.SUCCESS)

@@ -150,6 +150,13 @@ def test_internal_curator_sees_contact_data_and_each_look_is_logged(internal_cli
     ]
 
 
+def test_internal_curator_finds_an_employee_by_the_number_as_typed(internal_client, grace):
+    page = internal_client.get(reverse(CHANGELIST), {"q": "07400 123456"}).content.decode()
+
+    assert f"Subscriber #{grace.pk}" in page and PHONE in page
+    assert ContactAccessLog.objects.filter(action=ContactAccessAction.SEARCHED).get().subscriber_count == 1
+
+
 def test_internal_export_has_contact_columns_and_is_logged(internal_client, grace):
     response = internal_client.post(
         reverse("admin:campaigns_subscriber_export"), export_form(SubscriberResource)

@@ -15,7 +15,15 @@ from django.urls import reverse
 
 from campaigns import consent
 from campaigns.imports import COLUMNS, SubscriberResource
-from campaigns.models import ConsentAction, ConsentSource, ConsentState, Medium, Subscriber
+from campaigns.models import (
+    ConsentAction,
+    ConsentSource,
+    ConsentState,
+    ContactAccessAction,
+    ContactAccessLog,
+    Medium,
+    Subscriber,
+)
 from tests.factories import SubscriberFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +86,19 @@ def test_nothing_is_saved_until_the_curator_confirms(internal_client):
         "Sales",
     )
     assert (imported.sms_state, imported.email_state) == (ConsentState.NONE, ConsentState.NONE)
+
+
+def test_a_confirmed_import_is_logged_as_contact_data_taken_in(internal_client, internal_curator):
+    previewed = preview(internal_client, csv_file("07400 123456,,,,,,,", ",ola@acme-learning.example,,,,,,"))
+
+    assert not ContactAccessLog.objects.filter(action=ContactAccessAction.IMPORTED).exists()
+    confirm(internal_client, previewed)
+
+    assert list(
+        ContactAccessLog.objects.filter(action=ContactAccessAction.IMPORTED).values_list(
+            "user", "subscriber_count", "detail"
+        )
+    ) == [(internal_curator.pk, 2, "Subscriber import")]
 
 
 def test_a_file_with_a_byte_order_mark_imports(internal_client):
