@@ -19,7 +19,7 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import RowResult
 from simple_history.admin import SimpleHistoryAdmin
 
-from campaigns import invitations, selectors
+from campaigns import consent, invitations, selectors
 from campaigns.hashing import normalise_email
 from campaigns.imports import (
     CONTACT_COLUMNS,
@@ -175,6 +175,15 @@ class SubscriberAdmin(ImportExportMixin, SimpleHistoryAdmin):
     ]
 
     # Privacy between the roles.
+    # Deleting an employee is erasing them: their addresses stay suppressed as keyed hashes, so a
+    # later import cannot bring them back.
+    def delete_model(self, request: HttpRequest, obj: Subscriber) -> None:
+        consent.erase_subscriber(subscriber=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
+        for subscriber in queryset:
+            consent.erase_subscriber(subscriber=subscriber)
+
     def get_list_display(self, request: HttpRequest) -> list[str]:
         if can_see_contact_data(request.user):
             return ["__str__", "phone", "email", "display_name", *self.list_display[1:]]

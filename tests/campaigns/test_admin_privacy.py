@@ -254,3 +254,16 @@ def test_the_access_log_is_read_only(internal_client, grace):
     delete = reverse("admin:campaigns_contactaccesslog_delete", args=[entry.pk])
     assert internal_client.post(delete, {"post": "yes"}).status_code == 403
     assert ContactAccessLog.objects.filter(pk=entry.pk).exists()
+
+
+def test_deleting_an_employee_in_the_admin_erases_them_and_keeps_them_suppressed(internal_client):
+    employee = SubscriberFactory(phone="+447400123456", email="leaver@acme-learning.example")
+
+    response = internal_client.post(
+        reverse("admin:campaigns_subscriber_delete", args=[employee.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not Subscriber.objects.exists()
+    assert consent.is_suppressed(Medium.SMS, "+447400123456")
+    assert consent.is_suppressed(Medium.EMAIL, "leaver@acme-learning.example")
