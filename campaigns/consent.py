@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.hashing import address_hash, normalise_email
+from campaigns.hashing import address_hash
 from campaigns.models import (
     STATE_AFTER,
     ConsentAction,
@@ -38,9 +38,6 @@ SELF_SOURCES = frozenset(
         ConsentSource.SELF_SERVICE,
     }
 )
-
-
-__all__ = ["address_hash", "normalise_email"]  # Re-exported: callers think of them as consent's.
 
 
 def is_suppressed(medium: str, address: str) -> bool:

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from campaigns.consent import normalise_email
+from campaigns.hashing import normalise_email
 from campaigns.models import MediaPreference, Subscriber
 from campaigns.phones import normalise_phone
 from curation.models import Topic

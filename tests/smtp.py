@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -10,12 +9,7 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    # aiosmtpd's Controller(port=0) fails its readiness check, so pick a port first.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.helpers import free_port
 
 
 @dataclass
@@ -39,6 +33,7 @@ class RecordingHandler:
 def smtp_server(settings):
     """Email sent in the test goes over SMTP to a server on 127.0.0.1; read `.received`."""
     handler = RecordingHandler()
+    # aiosmtpd's Controller(port=0) fails its readiness check, so pick a port first.
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     # pytest-django swaps in locmem mail at setup; the test's own settings put SMTP back.

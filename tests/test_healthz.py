@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 
+from tests.helpers import free_port
 from tests.processes import run_python
 
 pytestmark = pytest.mark.django_db
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on: bound, then released."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_healthy_without_a_broker_configured(client, settings):
@@ -38,7 +31,7 @@ def test_healthy_with_database_and_broker(client):
 
 
 def test_unavailable_when_the_broker_does_not_answer(client, settings):
-    settings.REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
 
     response = client.get("/healthz")
 
@@ -59,7 +52,7 @@ from django.test import Client
 response = Client().get("/healthz")
 print(json.dumps({"status": response.status_code, "body": response.json()}))
 """
-    result = run_python(probe, {"DATABASE_URL": f"postgres://postgres@127.0.0.1:{closed_port()}/none"})
+    result = run_python(probe, {"DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/none"})
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from campaigns import signup
-from campaigns.consent import normalise_email
+from campaigns.hashing import normalise_email
 from campaigns.models import MediaPreference, Medium, Subscriber
 from campaigns.phones import check_allowed_region, normalise_phone
 from curation.models import Topic

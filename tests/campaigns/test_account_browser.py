@@ -7,12 +7,9 @@ import pytest
 from campaigns.links import account_url, unsubscribe_url
 from campaigns.models import ConsentState, Subscriber
 from tests.factories import SubscriberFactory, TopicFactory
+from tests.helpers import path_of
 
 pytestmark = [pytest.mark.requires("chromium"), pytest.mark.django_db(transaction=True)]
-
-
-def path_of(url: str) -> str:
-    return "/" + url.split("/", 3)[3]
 
 
 def fits_the_screen(page) -> bool:

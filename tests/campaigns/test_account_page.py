@@ -12,15 +12,11 @@ from campaigns.links import account_url, unsubscribe_url
 from campaigns.models import ConsentAction, ConsentEvent, ConsentState, Medium, Subscriber
 from campaigns.tokens import ACCOUNT_MAX_AGE
 from tests.factories import SubscriberFactory, TopicFactory
+from tests.helpers import path_of
 
 pytestmark = pytest.mark.django_db
 
 PHONE, EMAIL = "+447400123456", "amira@acme-learning.example"
-
-
-def path_of(url: str) -> str:
-    """The path of an absolute link from a message, to request from the test server."""
-    return "/" + url.split("/", 3)[3]
 
 
 @pytest.fixture

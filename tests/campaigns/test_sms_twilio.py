@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
 
 import pytest
@@ -10,6 +9,7 @@ from django.utils import timezone
 
 from campaigns.sms import SmsError, SmsOutcome, get_backend, send_sms
 from tests.fakes.twilio import MESSAGING_SERVICE_SID
+from tests.helpers import free_port
 
 NUMBER = "+447400123456"
 
@@ -186,10 +186,7 @@ def test_a_connection_dropped_after_the_request_left_means_the_outcome_is_unknow
 
 
 def test_twilio_unreachable_is_retried(twilio_fake, settings):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
-    settings.TWILIO_API_BASE_URL = f"http://127.0.0.1:{closed}"
+    settings.TWILIO_API_BASE_URL = f"http://127.0.0.1:{free_port()}"
 
     with pytest.raises(SmsError) as failed:
         send_sms(NUMBER, "Hello")

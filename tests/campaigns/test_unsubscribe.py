@@ -9,14 +9,11 @@ from campaigns import consent
 from campaigns.links import unsubscribe_url
 from campaigns.models import ConsentAction, ConsentState, Medium
 from tests.factories import SubscriberFactory
+from tests.helpers import path_of
 
 pytestmark = pytest.mark.django_db
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
-
-
-def path_of(url: str) -> str:
-    return "/" + url.split("/", 3)[3]
 
 
 @pytest.fixture

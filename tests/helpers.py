@@ -1,0 +1,17 @@
+"""Small helpers the test modules share."""
+
+from __future__ import annotations
+
+import socket
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on: bound, then released."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def path_of(url: str) -> str:
+    """The path of an absolute link from a text or an email, to request from the test server."""
+    return "/" + url.split("/", 3)[3]
