@@ -156,6 +156,9 @@ class Subscriber(models.Model):
     def address(self, medium: str) -> str:
         return self.phone if medium == Medium.SMS else self.email
 
+    def wants(self, medium: str) -> bool:
+        return MediaPreference(self.preferred_media).includes(medium)
+
     @property
     def is_invitee(self) -> bool:
         return ConsentState.SUBSCRIBED not in (self.sms_state, self.email_state)
@@ -281,10 +284,17 @@ class CampaignStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class Repeat(models.TextChoices):
+    ONCE = "once", "Once"
+    WEEKLY = "weekly", "Every week at the same time"
+
+
 class Campaign(models.Model):
     """Texts and emails that send employees out to placements on the public platforms.
 
-    This holds what tracked links need; composing, scheduling and sending build on it.
+    A campaign is composed as a draft (the agency curator may), then launched by an internal
+    curator: now, at `send_at`, or every week from `send_at`. Each send is an occurrence with its
+    own Delivery rows, so a weekly campaign reaches the same person once a week, never twice.
     """
 
     name = models.CharField(max_length=120)
@@ -294,17 +304,62 @@ class Campaign(models.Model):
         help_text="Shown to Google Analytics as utm_campaign, e.g. spring-wellbeing.",
     )
     purpose = models.TextField(blank=True)
-    status = models.CharField(max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
+    status = models.CharField(
+        max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT, editable=False
+    )
     placements = models.ManyToManyField("curation.Placement", related_name="campaigns", blank=True)
+    segments = models.ManyToManyField(
+        Segment, related_name="campaigns", blank=True, help_text="Everyone in any of these segments."
+    )
+    media = models.CharField(
+        max_length=10,
+        choices=MediaPreference.choices,
+        default=MediaPreference.BOTH,
+        help_text="Each employee also gets only the media they chose.",
+    )
+    sms_text = models.TextField(
+        "text message",
+        blank=True,
+        help_text="Placeholders: {first_name}, {links}. “Reply STOP to stop” is added if missing.",
+    )
+    email_subject = models.CharField(max_length=150, blank=True)
+    email_body = models.TextField(
+        blank=True, help_text="Plain text. Placeholders: {first_name}, {links}. An unsubscribe link is added."
+    )
+    send_at = models.DateTimeField(
+        null=True, blank=True, help_text="Leave empty to send as soon as it is launched."
+    )
+    repeat = models.CharField(max_length=10, choices=Repeat.choices, default=Repeat.ONCE)
+    next_send_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    occurrence = models.PositiveIntegerField(default=0, editable=False, help_text="Sends so far.")
+    launched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        editable=False,
+        related_name="+",
+    )
+    launched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    paused_reason = models.CharField(max_length=300, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("launch_campaign", "Can launch, pause, resume and cancel campaigns")]
 
     def __str__(self) -> str:
         return self.name
+
+    def sends(self, medium: str) -> bool:
+        return MediaPreference(self.media).includes(medium)
+
+    @property
+    def is_editable(self) -> bool:
+        """Messages are frozen while they go out, so every recipient gets the same words."""
+        return self.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED, CampaignStatus.CANCELLED)
 
 
 class TrackedLink(models.Model):
@@ -320,12 +375,23 @@ class TrackedLink(models.Model):
     )
     token = models.CharField(max_length=32, unique=True, editable=False)
     destination = models.URLField(max_length=500, editable=False, help_text="Checked when the link was made.")
+    # Set when the item was retired with a successor: messages already out now lead there.
+    repointed_from = models.ForeignKey(
+        "curation.Placement",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "medium", "placement"], name="tracked_link_unique_per_message"
+                fields=["campaign", "medium", "placement"],
+                condition=Q(repointed_from=None),
+                name="tracked_link_unique_per_message",
             )
         ]
 
@@ -351,3 +417,81 @@ class LinkClickDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.link} on {self.date}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to send"
+    CLAIMED = "claimed", "Being sent"
+    UNKNOWN = "unknown", "Outcome unknown"
+    ACCEPTED = "accepted", "Accepted by the provider"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    UNDELIVERED = "undelivered", "Not delivered"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped (no consent at send time)"
+    CAPPED = "capped", "Held back (weekly limit)"
+
+
+# How far along a delivery is: provider reports only ever move it forward, however late or
+# repeated they arrive (a late "sent" never overwrites "delivered").
+DELIVERY_PROGRESS: dict[str, int] = {
+    DeliveryStatus.PENDING: 0,
+    DeliveryStatus.CLAIMED: 1,
+    DeliveryStatus.UNKNOWN: 2,
+    DeliveryStatus.ACCEPTED: 3,
+    DeliveryStatus.SENT: 4,
+    DeliveryStatus.DELIVERED: 5,
+    DeliveryStatus.UNDELIVERED: 5,
+    DeliveryStatus.FAILED: 5,
+    DeliveryStatus.SKIPPED: 5,
+    DeliveryStatus.CAPPED: 5,
+}
+# Handed to the provider: what counts towards the weekly limit and the report's "sent".
+HANDED_OVER = (
+    DeliveryStatus.ACCEPTED,
+    DeliveryStatus.SENT,
+    DeliveryStatus.DELIVERED,
+    DeliveryStatus.UNDELIVERED,
+)
+
+
+class Delivery(models.Model):
+    """The send ledger: one row per campaign occurrence x subscriber x medium, written before sending.
+
+    A worker claims rows before it calls the provider and records the outcome after; the unique
+    constraint is what makes a launch run twice, or a task delivered twice, send once.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")
+    # Kept when an employee is erased, so the campaign's totals stay true; nothing personal stays.
+    subscriber = models.ForeignKey(
+        Subscriber, null=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    medium = models.CharField(max_length=10, choices=Medium.choices)
+    occurrence = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    not_before = models.DateTimeField(help_text="Not sent before this: the recipient's working hours.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claim = models.UUIDField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+    error_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "subscriber", "medium", "occurrence"], name="delivery_once_per_occurrence"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "status", "not_before"], name="delivery_due"),
+            models.Index(fields=["status", "claimed_at"], name="delivery_claims"),
+            models.Index(fields=["subscriber", "not_before"], name="delivery_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} → #{self.subscriber_id} by {self.get_medium_display()}"

@@ -6,6 +6,9 @@ same query as the list itself, reading each rule from the segment row.
 
 from __future__ import annotations
 
+import functools
+import operator
+
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     BooleanField,
@@ -21,7 +24,7 @@ from django.db.models import (
 from django.db.models.lookups import In
 from django.db.models.sql.compiler import SQLCompiler
 
-from campaigns.models import ConsentState, MediaPreference, Medium, Segment, Subscriber, Suppression
+from campaigns.models import Campaign, ConsentState, MediaPreference, Medium, Segment, Subscriber, Suppression
 
 # Only compiled column references are put in; values travel as query parameters.
 SQLITE_SQL = (
@@ -72,6 +75,20 @@ SMS_RULES = [MediaPreference.SMS, MediaPreference.BOTH]
 EMAIL_RULES = [MediaPreference.EMAIL, MediaPreference.BOTH]
 
 
+def segment_rule(segment: Segment) -> Q:
+    """Who matches a segment's department, location and topic filters (consent aside)."""
+    rule = Q()
+    if segment.departments:
+        rule &= Q(department__in=segment.departments)
+    if segment.locations:
+        rule &= Q(location__in=segment.locations)
+    topic_ids = [topic.pk for topic in segment.topics.all()]
+    if topic_ids:
+        wants = Subscriber.topics.through.objects.filter(subscriber=OuterRef("pk"), topic__in=topic_ids)
+        rule &= Q(Exists(wants))
+    return rule
+
+
 def segment_members(segment: Segment) -> QuerySet[Subscriber]:
     """Who a campaign aimed at this segment would reach now."""
     reachable = Q(pk__in=[])
@@ -79,16 +96,25 @@ def segment_members(segment: Segment) -> QuerySet[Subscriber]:
         reachable |= reachable_on(Medium.SMS)
     if segment.medium in EMAIL_RULES:
         reachable |= reachable_on(Medium.EMAIL)
-    members = Subscriber.objects.filter(reachable)
-    if segment.departments:
-        members = members.filter(department__in=segment.departments)
-    if segment.locations:
-        members = members.filter(location__in=segment.locations)
-    topic_ids = [topic.pk for topic in segment.topics.all()]
-    if topic_ids:
-        wants = Subscriber.topics.through.objects.filter(subscriber=OuterRef("pk"), topic__in=topic_ids)
-        members = members.filter(Exists(wants))
-    return members
+    return Subscriber.objects.filter(reachable, segment_rule(segment))
+
+
+def campaign_audience(campaign: Campaign, medium: str) -> QuerySet[Subscriber]:
+    """Who a campaign reaches on one medium now: in any of its segments that use the medium,
+    subscribed and not suppressed there, and wanting messages by it."""
+    if not campaign.sends(medium):
+        return Subscriber.objects.none()
+    rules = [
+        segment_rule(segment)
+        for segment in campaign.segments.prefetch_related("topics")
+        if MediaPreference(segment.medium).includes(medium)
+    ]
+    if not rules:
+        return Subscriber.objects.none()
+    in_any = functools.reduce(operator.or_, rules)
+    return Subscriber.objects.filter(
+        in_any, reachable_on(medium), preferred_media__in=[medium, MediaPreference.BOTH]
+    )
 
 
 def member_count() -> Subquery:

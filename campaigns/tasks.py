@@ -1,11 +1,31 @@
+"""Celery tasks: thin, taking ids, each calling one service. All are safe to run twice."""
+
 from __future__ import annotations
 
 from celery import shared_task
 
-from campaigns import tracking
+from campaigns import sending, tracking
 
 
 @shared_task(ignore_result=True, expires=50)
 def flush_link_clicks() -> int:
     """Every minute (beat): tracked-link click totals from Redis into LinkClickDay."""
     return tracking.flush_clicks()
+
+
+@shared_task(ignore_result=True)
+def send_deliveries(campaign_id: int) -> int:
+    """Send a campaign's due deliveries in batches; a run twice claims different rows, or none."""
+    return sending.send_due(campaign_id=campaign_id)
+
+
+@shared_task(ignore_result=True, expires=50)
+def release_scheduled_campaigns() -> int:
+    """Every minute (beat): start the campaigns whose send time has come."""
+    return sending.release_due_campaigns()
+
+
+@shared_task(ignore_result=True, expires=50)
+def reconcile_deliveries() -> None:
+    """Every minute (beat): settle claims whose worker vanished; keep due sends moving."""
+    sending.reconcile()

@@ -79,12 +79,9 @@ def check_destination(url: str, placement: Placement) -> str:
     return url
 
 
-@transaction.atomic
-def tracked_link_for(*, campaign: Campaign, medium: str, placement: Placement) -> TrackedLink:
-    """The one link for this campaign, medium and placement; made on first use."""
-    existing = TrackedLink.objects.filter(campaign=campaign, medium=medium, placement=placement).first()
-    if existing:
-        return existing
+def check_promotable(placement: Placement) -> None:
+    """Campaigns promote only live, reachable placements of items that are neither business-
+    sensitive nor compliance, on channels the compliance guard allows; ValidationError if not."""
     if placement.item.lifecycle != Lifecycle.LIVE or not placement.is_reachable:
         raise ValidationError(
             f"“{placement.item}” is not live on {placement.channel.name}: it cannot be promoted."
@@ -93,6 +90,24 @@ def tracked_link_for(*, campaign: Campaign, medium: str, placement: Placement) -
         label = placement.item.get_sensitivity_display().lower()
         raise ValidationError(f"“{placement.item}” is {label}: campaigns never promote it.")
     check_placement(item=placement.item, channel=placement.channel)
+
+
+def forget_target(token: str) -> None:
+    """After a link is re-pointed: this process and the shared cache ask the database again.
+    Other web processes follow within RECENT_SECONDS."""
+    _recent_targets.pop(token, None)
+    cache.delete(f"tracked-link:{token}")
+
+
+@transaction.atomic
+def tracked_link_for(*, campaign: Campaign, medium: str, placement: Placement) -> TrackedLink:
+    """The one link for this campaign, medium and placement; made on first use."""
+    existing = TrackedLink.objects.filter(
+        campaign=campaign, medium=medium, placement=placement, repointed_from=None
+    ).first()
+    if existing:
+        return existing
+    check_promotable(placement)
     return TrackedLink.objects.create(
         campaign=campaign,
         medium=medium,

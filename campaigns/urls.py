@@ -13,4 +13,5 @@ urlpatterns = [
     path("u/<str:token>/", account.unsubscribe, name="unsubscribe"),
     path("l/<str:token>", redirect.follow_link, name="tracked-link"),
     path("hooks/twilio/inbound/", webhooks.twilio_inbound, name="twilio-inbound"),
+    path("hooks/twilio/status/", webhooks.twilio_status, name="twilio-status"),
 ]

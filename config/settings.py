@@ -7,6 +7,7 @@ A deployment sets SECRET_KEY (which turns DEBUG off), DATABASE_URL, REDIS_URL an
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -163,6 +164,35 @@ TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
 # A text stuck in the provider's queue longer than this expires rather than arriving at night.
 SMS_VALIDITY_SECONDS = env.int("SMS_VALIDITY_SECONDS", default=4 * 3600)
 
+# Campaign sending. Working hours in each recipient's own zone; nothing is sent outside them.
+SEND_WINDOW_START = env.str("SEND_WINDOW_START", default="08:00")
+SEND_WINDOW_END = env.str("SEND_WINDOW_END", default="20:00")
+SEND_WINDOW_DAYS = env.list("SEND_WINDOW_DAYS", cast=int, default=[0, 1, 2, 3, 4])  # Monday is 0
+# Weekly campaigns repeat at the same wall-clock time here, whatever DST does.
+PROGRAMME_TIME_ZONE = env.str("PROGRAMME_TIME_ZONE", default="Europe/London")
+# The consent text promises "a few messages a week at most".
+CAMPAIGN_WEEKLY_CAP = env.int("CAMPAIGN_WEEKLY_CAP", default=3)
+# Provider throughput, shared by all workers. Twilio: a long code sends about 1 segment a second,
+# toll-free about 3, a short code 100 or more. SMS_RATE_PER_SECOND overrides the sender type's.
+SMS_SENDER_TYPE = env.str("SMS_SENDER_TYPE", default="long_code")
+SMS_SENDER_RATES = {"long_code": 1, "toll_free": 3, "short_code": 100, "unlimited": 1000}
+SMS_RATE_PER_SECOND = env.float(
+    "SMS_RATE_PER_SECOND", default=0 if SMS_BACKEND.endswith("TwilioBackend") else 1000
+)
+EMAIL_RATE_PER_SECOND = env.float("EMAIL_RATE_PER_SECOND", default=20)
+SMS_PRICE_PER_SEGMENT = Decimal(env.str("SMS_PRICE_PER_SEGMENT", default="0.0400"))
+SMS_PRICE_CURRENCY = env.str("SMS_PRICE_CURRENCY", default="GBP")
+DELIVERY_BATCH_SIZE = env.int("DELIVERY_BATCH_SIZE", default=500)
+SEND_PARALLEL_TASKS = env.int("SEND_PARALLEL_TASKS", default=4)
+SEND_TASK_SECONDS = env.float("SEND_TASK_SECONDS", default=50)
+# A claim older than this has lost its worker: the reconciler asks the provider's log about it.
+DELIVERY_CLAIM_SECONDS = env.int("DELIVERY_CLAIM_SECONDS", default=600)
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=5)
+DELIVERY_RETRY_SECONDS = env.int("DELIVERY_RETRY_SECONDS", default=30)
+# Pause a campaign when at least this many sends failed and they are this share of those tried.
+PAUSE_AFTER_FAILURES = env.int("PAUSE_AFTER_FAILURES", default=20)
+PAUSE_FAILURE_RATE = env.float("PAUSE_FAILURE_RATE", default=0.5)
+
 # Celery: Redis as broker in production; eager in-process execution for the embedded default.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
@@ -179,6 +209,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Tracked-link clicks wait in Redis so the redirect never waits for PostgreSQL.
     "flush-link-clicks": {"task": "campaigns.tasks.flush_link_clicks", "schedule": 60.0},
+    # Scheduled and weekly campaigns are released from the database, not from far-future ETAs.
+    "release-scheduled-campaigns": {"task": "campaigns.tasks.release_scheduled_campaigns", "schedule": 60.0},
+    # Claims whose worker died are settled from Twilio's log; due sends get a task.
+    "reconcile-deliveries": {"task": "campaigns.tasks.reconcile_deliveries", "schedule": 60.0},
 }
 
 # django-ratelimit counts in the default cache (Redis in production, whose INCR is atomic). It is

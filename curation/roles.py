@@ -24,7 +24,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     INTERNAL_CURATOR: {
         "curation": ALL_ACTIONS,
         "channels": ALL_ACTIONS,
-        "campaigns": ALL_ACTIONS | {"view_contact_data"},
+        "campaigns": ALL_ACTIONS | {"view_contact_data", "launch_campaign"},
         "analytics": ALL_ACTIONS,
         "django_celery_beat": ALL_ACTIONS,
     },
@@ -33,6 +33,9 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "channels": ALL_ACTIONS,
         "campaigns.subscriber": frozenset({"view"}),
         "campaigns.segment": frozenset({"view"}),
+        # Drafts only: launching is the custom permission campaigns.launch_campaign, not granted here.
+        "campaigns.campaign": ALL_ACTIONS,
+        "campaigns.trackedlink": frozenset({"view"}),
         "analytics": frozenset({"view"}),
     },
 }
@@ -42,7 +45,7 @@ def _granted(grants: dict[str, frozenset[str]], permission: Permission) -> bool:
     app_label, model = permission.content_type.app_label, permission.content_type.model
     actions = grants.get(f"{app_label}.{model}", grants.get(app_label, frozenset()))
     action, _, subject = permission.codename.partition("_")
-    if subject == model:  # One of Django's add/change/delete/view permissions.
+    if subject == model and action in ALL_ACTIONS:  # One of Django's add/change/delete/view.
         return action in actions
     return permission.codename in actions  # A custom permission is granted only by name.
 

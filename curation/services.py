@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from channels.models import Channel
 from curation.models import ContentItem, Lifecycle, Placement, Sensitivity, Stage, Topic
+from curation.signals import item_retired
 
 
 @transaction.atomic
@@ -117,4 +118,6 @@ def retire_item(
     item.successor = successor
     item.full_clean()
     item.save()
+    # Campaigns drop the item from what they will send, and re-point links already sent.
+    item_retired.send(sender=ContentItem, item=item, successor=successor)
     return item

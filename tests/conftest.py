@@ -120,3 +120,14 @@ def internal_client(client, internal_curator):
 def agency_client(client, agency_curator):
     client.force_login(agency_curator)
     return client
+
+
+@pytest.fixture(autouse=True)
+def eager_celery():
+    """Tasks run in the test's own process; tests about workers start a real one instead."""
+    from config.celery import app
+
+    was = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = was

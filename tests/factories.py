@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import factory
+from django.utils import timezone
 
 from campaigns import consent
-from campaigns.models import ConsentAction, ConsentSource, ConsentState, Medium, Subscriber
+from campaigns.hashing import address_hash
+from campaigns.models import (
+    Campaign,
+    ConsentAction,
+    ConsentEvent,
+    ConsentSource,
+    ConsentState,
+    MediaPreference,
+    Medium,
+    Segment,
+    Subscriber,
+)
 from campaigns.services import create_subscriber
 from channels.models import Channel, MetricSource, Platform, Visibility
 from channels.services import register_channel
@@ -116,3 +128,60 @@ CONSENT_PATH = {
     ConsentState.SUBSCRIBED: [ConsentAction.REQUESTED, ConsentAction.CONFIRMED],
     ConsentState.OPTED_OUT: [ConsentAction.REQUESTED, ConsentAction.CONFIRMED, ConsentAction.OPTED_OUT],
 }
+
+
+def subscribed_employees(count: int, **fields: object) -> list[Subscriber]:
+    """Many employees subscribed by text and email, written in bulk with the ledger rows the
+    sign-up services would write (one by one, the services take minutes for thousands)."""
+    first = Subscriber.objects.count()
+    people = [
+        Subscriber(
+            phone=f"+4474{first + n:08d}",
+            email=f"employee{first + n}@acme-learning.example",
+            display_name=f"Sam{first + n} Example",
+            department="Sales",
+            location="Leeds",
+            sms_state=ConsentState.SUBSCRIBED,
+            email_state=ConsentState.SUBSCRIBED,
+            **fields,
+        )
+        for n in range(count)
+    ]
+    for person in people:  # save() is skipped by bulk_create: keep the address hashes in step
+        person.phone_hash = address_hash(Medium.SMS, person.phone)
+        person.email_hash = address_hash(Medium.EMAIL, person.email)
+    people = Subscriber.objects.bulk_create(people, batch_size=2000)
+    ConsentEvent.objects.bulk_create(
+        [
+            ConsentEvent(
+                subscriber=person,
+                medium=medium,
+                action=action,
+                source=ConsentSource.SIGNUP_PAGE,
+                evidence="test fixture",
+                occurred_at=timezone.now(),
+            )
+            for person in people
+            for medium in Medium
+            for action in (ConsentAction.REQUESTED, ConsentAction.CONFIRMED)
+        ],
+        batch_size=5000,
+    )
+    return people
+
+
+def ready_campaign(*, placements: list[Placement], segments: list[Segment] | None = None, **fields: object):
+    """A draft with a text and an email, aimed at everyone unless given segments."""
+    values = {
+        "name": "Feedback week",
+        "slug": "feedback-week",
+        "media": MediaPreference.BOTH,
+        "sms_text": "Hi {first_name}, 3 minutes on giving feedback: {links}",
+        "email_subject": "Giving feedback, {first_name}",
+        "email_body": "Hi {first_name},\n\nThis week: {links}\n",
+        **fields,
+    }
+    campaign = Campaign.objects.create(**values)
+    campaign.placements.set(placements)
+    campaign.segments.set(segments or [Segment.objects.get_or_create(name="Everyone")[0]])
+    return campaign

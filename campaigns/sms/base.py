@@ -36,12 +36,14 @@ class SmsMessage:
     to: str  # E.164
     body: str
     status_callback: str = ""  # Absolute URL for delivery receipts, if the backend supports them.
+    validity_seconds: int = 0  # Expire in the provider's queue after this long; 0: SMS_VALIDITY_SECONDS.
 
 
 @dataclass(frozen=True)
 class SentSms:
     provider_id: str
     status: str
+    body: str = ""
 
 
 class BaseSmsBackend:

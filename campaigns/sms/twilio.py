@@ -125,7 +125,7 @@ class TwilioBackend(BaseSmsBackend):
         params: dict[str, object] = {
             "to": message.to,
             "body": message.body,
-            "validity_period": settings.SMS_VALIDITY_SECONDS,
+            "validity_period": message.validity_seconds or settings.SMS_VALIDITY_SECONDS,
         }
         if settings.TWILIO_MESSAGING_SERVICE_SID:
             params["messaging_service_sid"] = settings.TWILIO_MESSAGING_SERVICE_SID
@@ -145,4 +145,4 @@ class TwilioBackend(BaseSmsBackend):
             messages = self.client.messages.list(to=to, date_sent_after=since)
         except FAILURES as error:
             raise classify(error) from error
-        return [SentSms(provider_id=m.sid, status=m.status) for m in messages]
+        return [SentSms(provider_id=m.sid, status=m.status, body=m.body or "") for m in messages]

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from twilio.twiml.messaging_response import MessagingResponse
 
 from campaigns.inbound import handle_inbound_sms
+from campaigns.receipts import record_receipt
 from campaigns.signatures import twilio_webhook
 
 
@@ -20,3 +21,13 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
     if reply:
         twiml.message(reply)
     return HttpResponse(str(twiml), content_type="text/xml")
+
+
+@twilio_webhook
+def twilio_status(request: HttpRequest) -> HttpResponse:
+    record_receipt(
+        message_sid=request.POST.get("MessageSid", ""),
+        status=request.POST.get("MessageStatus", ""),
+        error_code=request.POST.get("ErrorCode", ""),
+    )
+    return HttpResponse(status=204)

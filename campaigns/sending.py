@@ -1,0 +1,622 @@
+"""Sending a campaign: the Delivery ledger is written first, then batches claim, check, send, record.
+
+Launch writes one Delivery row per recipient x medium in one transaction (unique per occurrence,
+so launching twice adds nobody); tasks queued on commit send in batches. A batch:
+
+1. claims due rows (FOR UPDATE SKIP LOCKED, committed), so two workers never hold the same row;
+2. locks the recipients and re-reads consent, so an opt-out committed before the lock is obeyed and
+   one arriving during the batch waits for it (nobody is texted after their STOP is committed);
+3. waits for the shared rate limit, sends, and records every outcome with the locks still held.
+
+A worker killed between 1 and 3 leaves its rows claimed. The reconciler settles each by asking the
+provider's own log whether the text went (Twilio lists texts by recipient): neither a blind re-send
+(a duplicate) nor a blind give-up (a missed employee).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import smtplib
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import make_msgid
+
+import redis
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import DNS_NAME, get_connection
+from django.db import transaction
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns import compose, consent, throttle
+from campaigns.emails import build_email
+from campaigns.models import (
+    HANDED_OVER,
+    Campaign,
+    CampaignStatus,
+    Delivery,
+    DeliveryStatus,
+    Medium,
+    Repeat,
+    Subscriber,
+    TrackedLink,
+)
+from campaigns.quiet_hours import SendWindow, zone
+from campaigns.selectors import campaign_audience, reachable_on
+from campaigns.sms import SmsError, SmsMessage, SmsOutcome, get_backend
+from campaigns.tokens import public_url
+from campaigns.tracking import check_promotable, tracked_link_for
+
+logger = logging.getLogger(__name__)
+
+# What counts towards the weekly limit: everything handed over, or on its way.
+COUNTED = (*HANDED_OVER, DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.UNKNOWN)
+# A weekly campaign's previous send was a week ago to the minute; it must not hold back this one.
+CAP_PERIOD = timedelta(days=7) - timedelta(hours=1)
+STILL_TO_GO = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)
+
+
+def require_launcher(user: AbstractBaseUser) -> None:
+    if not user.has_perm("campaigns.launch_campaign"):
+        raise PermissionDenied("Only an internal curator can launch, pause, resume or cancel a campaign.")
+
+
+# Readiness.
+
+
+def problems(campaign: Campaign) -> list[str]:
+    """Why the campaign cannot be launched as it stands; empty when it can."""
+    found = []
+    placements = list(campaign.placements.select_related("item", "channel"))
+    if not placements:
+        found.append("Choose at least one placement to promote: campaigns send people out to content.")
+    for placement in placements:
+        try:
+            check_promotable(placement)
+        except ValidationError as error:
+            found.extend(error.messages)
+    if not campaign.segments.exists():
+        found.append("Choose at least one segment to send to.")
+    texts = []
+    if campaign.sends(Medium.SMS):
+        texts.append(("text message", campaign.sms_text))
+    if campaign.sends(Medium.EMAIL):
+        texts.append(("email body", campaign.email_body))
+        if not campaign.email_subject.strip():
+            found.append("Write the email's subject.")
+    for label, text in texts:
+        if not text.strip():
+            found.append(f"Write the {label}.")
+        elif "{links}" not in text:
+            found.append(f"Put {{links}} in the {label}: that is where the tracked links go.")
+        try:
+            compose.check_placeholders(text)
+        except ValidationError as error:
+            found.extend(f"In the {label}: {message}" for message in error.messages)
+    return found
+
+
+# Launching and occurrences.
+
+
+def launch(*, campaign: Campaign, by: AbstractBaseUser) -> Campaign:
+    """Make the links and schedule the first send: now, or at `send_at`."""
+    require_launcher(by)
+    if campaign.status != CampaignStatus.DRAFT:
+        raise ValidationError(
+            f"The campaign is {campaign.get_status_display().lower()}: only a draft is launched."
+        )
+    found = problems(campaign)
+    if found:
+        raise ValidationError(found)
+    now = timezone.now()
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        for medium in Medium:
+            if campaign.sends(medium):
+                for placement in campaign.placements.all():
+                    tracked_link_for(campaign=campaign, medium=medium, placement=placement)
+        campaign.status = CampaignStatus.SCHEDULED
+        campaign.next_send_at = max(campaign.send_at or now, now)
+        campaign.launched_by, campaign.launched_at = by, now
+        campaign.paused_reason = ""
+        campaign.save()
+    if campaign.next_send_at <= now:
+        start_occurrence(campaign_id=campaign.pk)
+    campaign.refresh_from_db()
+    return campaign
+
+
+def next_week(at: datetime) -> datetime:
+    """The same wall-clock time a week later in the programme's zone, whatever DST did meanwhile."""
+    local = at.astimezone(zone(settings.PROGRAMME_TIME_ZONE))
+    return (local + timedelta(days=7)).astimezone(at.tzinfo)
+
+
+def start_occurrence(*, campaign_id: int, now: datetime | None = None) -> int:
+    """Write this send's ledger and queue its batches; returns the rows written.
+
+    Safe to call twice: the second call finds the campaign already sending and does nothing.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        if (
+            campaign.status != CampaignStatus.SCHEDULED
+            or not campaign.next_send_at
+            or campaign.next_send_at > now
+        ):
+            return 0
+        campaign.occurrence += 1
+        rows = list(ledger_rows(campaign, now=now))
+        Delivery.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+        campaign.status = CampaignStatus.SENDING
+        campaign.next_send_at = next_week(campaign.next_send_at) if campaign.repeat == Repeat.WEEKLY else None
+        campaign.save(update_fields=["occurrence", "status", "next_send_at"])
+        transaction.on_commit(
+            lambda: queue_sending(campaign_id, batches=len(rows) // batch_size(Medium.SMS) + 1)
+        )
+    return len(rows)
+
+
+def recent_campaigns(now: datetime) -> Count:
+    """Annotation: how many campaigns each subscriber has had messages from in the cap period."""
+    return Count(
+        "deliveries__campaign",
+        distinct=True,
+        filter=Q(deliveries__not_before__gte=now - CAP_PERIOD, deliveries__status__in=COUNTED),
+    )
+
+
+def ledger_rows(campaign: Campaign, *, now: datetime) -> Iterable[Delivery]:
+    """One Delivery per recipient and medium: due when their working hours open, or held back."""
+    window = SendWindow.from_settings()
+    opens: dict[str, datetime] = {}
+    for medium in Medium:
+        members = (
+            campaign_audience(campaign, medium)
+            .annotate(recent=recent_campaigns(now))
+            .values_list("pk", "time_zone", "recent")
+        )
+        for subscriber_id, time_zone, recent in members:
+            if time_zone not in opens:
+                opens[time_zone] = window.opens(now, zone(time_zone))
+            capped = recent >= settings.CAMPAIGN_WEEKLY_CAP
+            yield Delivery(
+                campaign=campaign,
+                subscriber_id=subscriber_id,
+                medium=medium,
+                occurrence=campaign.occurrence,
+                not_before=opens[time_zone],
+                status=DeliveryStatus.CAPPED if capped else DeliveryStatus.PENDING,
+                error=f"Already had {recent} campaign(s) this week." if capped else "",
+            )
+
+
+def queue_sending(campaign_id: int, *, batches: int = 1) -> None:
+    from campaigns.tasks import send_deliveries  # tasks import this module
+
+    for _ in range(max(1, min(batches, settings.SEND_PARALLEL_TASKS))):
+        send_deliveries.delay(campaign_id)
+
+
+def release_due_campaigns(*, now: datetime | None = None) -> int:
+    """Beat: start every scheduled send whose time has come. Returns how many started."""
+    now = now or timezone.now()
+    due = Campaign.objects.filter(status=CampaignStatus.SCHEDULED, next_send_at__lte=now)
+    return sum(
+        1
+        for campaign_id in due.values_list("pk", flat=True)
+        if start_occurrence(campaign_id=campaign_id, now=now)
+    )
+
+
+# Batches.
+
+
+@dataclass
+class Outcome:
+    status: str
+    provider_id: str = ""
+    error_code: int | None = None
+    error: str = ""
+    not_before: datetime | None = None
+    handed_over: bool = False
+    tried: bool = True  # False: put back untried, so the attempt does not count
+
+
+def batch_size(medium: str) -> int:
+    """Small enough that a batch takes about five seconds at the provider's rate: an opt-out
+    arriving meanwhile waits for the batch's lock no longer than that."""
+    return max(1, min(settings.DELIVERY_BATCH_SIZE, int(throttle.rate_per_second(medium) * 5)))
+
+
+def send_due(*, campaign_id: int, budget_seconds: float | None = None) -> int:
+    """Send due batches until none is left or the time budget is spent; returns messages sent."""
+    budget = settings.SEND_TASK_SECONDS if budget_seconds is None else budget_seconds
+    deadline = timezone.now() + timedelta(seconds=budget)
+    handed = 0
+    while timezone.now() < deadline:
+        campaign = Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.SENDING).first()
+        if campaign is None:
+            return handed  # paused, cancelled or finished meanwhile
+        claim, rows = claim_batch(campaign)
+        if not rows:
+            break
+        handed += send_batch(campaign, claim, rows)
+        pause_if_failing(campaign)
+    else:
+        queue_sending(campaign_id)  # more to do: a fresh task, so no task runs for long
+    finish_if_done(campaign_id)
+    return handed
+
+
+def claim_batch(campaign: Campaign) -> tuple[uuid.UUID, list[Delivery]]:
+    now = timezone.now()
+    claim = uuid.uuid4()
+    # One medium per batch: its own rate limit and its own connection.
+    medium = (
+        Delivery.objects.filter(campaign=campaign, status=DeliveryStatus.PENDING, not_before__lte=now)
+        .values_list("medium", flat=True)
+        .first()
+    )
+    if medium is None:
+        return claim, []
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(campaign=campaign, medium=medium, status=DeliveryStatus.PENDING, not_before__lte=now)
+            .order_by("not_before", "pk")
+            .values_list("pk", flat=True)[: batch_size(medium)]
+        )
+        Delivery.objects.filter(pk__in=ids).update(
+            status=DeliveryStatus.CLAIMED, claim=claim, claimed_at=now, attempts=F("attempts") + 1
+        )
+    return claim, list(Delivery.objects.filter(claim=claim))
+
+
+def with_consent_now(subscriber_ids: list[int]) -> dict[int, Subscriber]:
+    """The recipients, locked against a concurrent change of consent, with reachability read now."""
+    locked = (
+        Subscriber.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk__in=subscriber_ids)
+        .annotate(
+            sms_ok=ExpressionWrapper(reachable_on(Medium.SMS), output_field=BooleanField()),
+            email_ok=ExpressionWrapper(reachable_on(Medium.EMAIL), output_field=BooleanField()),
+        )
+    )
+    return {subscriber.pk: subscriber for subscriber in locked}
+
+
+def send_batch(campaign: Campaign, claim: uuid.UUID, rows: list[Delivery]) -> int:
+    medium = rows[0].medium
+    links = compose.links_text(links_for(campaign, medium), medium)
+    window = SendWindow.from_settings()
+    now = timezone.now()
+    outcomes: dict[int, Outcome] = {}
+    interrupted: Exception | None = None
+    with transaction.atomic():
+        recipients = with_consent_now([row.subscriber_id for row in rows if row.subscriber_id])
+        ready = []
+        for row in rows:
+            subscriber = recipients.get(row.subscriber_id)
+            if subscriber is None or not getattr(subscriber, f"{medium}_ok"):
+                outcomes[row.pk] = Outcome(DeliveryStatus.SKIPPED, error="No consent at send time.")
+            elif not subscriber.wants(medium):
+                outcomes[row.pk] = Outcome(DeliveryStatus.SKIPPED, error="Prefers another medium now.")
+            elif (opens := window.opens(now, zone(subscriber.time_zone))) > now:
+                outcomes[row.pk] = Outcome(DeliveryStatus.PENDING, not_before=opens, tried=False)
+            else:
+                ready.append((row, subscriber))
+        send = send_texts if medium == Medium.SMS else send_emails
+        try:
+            send(campaign, ready, links, outcomes, window)
+        except redis.RedisError as error:  # the shared rate limit is away: stop, keep what went
+            interrupted = error
+        for row, _ in ready:
+            outcomes.setdefault(row.pk, Outcome(DeliveryStatus.PENDING, not_before=now, tried=False))
+        record(rows, outcomes)
+    if interrupted:
+        raise interrupted
+    return sum(1 for outcome in outcomes.values() if outcome.handed_over)
+
+
+def links_for(campaign: Campaign, medium: str) -> list[TrackedLink]:
+    return list(
+        TrackedLink.objects.filter(campaign=campaign, medium=medium, repointed_from=None)
+        .select_related("placement__item")
+        .order_by("pk")
+    )
+
+
+def retry_outcome(row: Delivery, error: SmsError, now: datetime) -> Outcome:
+    if row.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
+        return Outcome(
+            DeliveryStatus.FAILED,
+            error_code=error.code,
+            error=f"{error.message} Gave up after {row.attempts} tries.",
+        )
+    backoff = min(settings.DELIVERY_RETRY_SECONDS * 2 ** (row.attempts - 1), 3600)
+    wait = timedelta(seconds=backoff * (1 + secrets.randbelow(500) / 1000))  # jitter: workers do not return together
+    return Outcome(DeliveryStatus.PENDING, error_code=error.code, error=error.message, not_before=now + wait)
+
+
+def outcome_of(row: Delivery, error: SmsError, now: datetime) -> Outcome:
+    if error.outcome is SmsOutcome.RETRY:
+        return retry_outcome(row, error, now)
+    if error.outcome is SmsOutcome.UNKNOWN:
+        return Outcome(DeliveryStatus.UNKNOWN, error_code=error.code, error=error.message)
+    return Outcome(DeliveryStatus.FAILED, error_code=error.code, error=error.message)
+
+
+def send_texts(campaign, ready, links, outcomes, window) -> None:
+    backend = get_backend()
+    bucket = throttle.bucket(Medium.SMS)
+    status_callback = public_url(reverse("campaigns:twilio-status"))
+    queue = list(ready)
+    while queue:
+        granted = bucket.take(len(queue))
+        for row, subscriber in queue[:granted]:
+            now = timezone.now()
+            closes = window.closes(now, zone(subscriber.time_zone)) or now
+            message = SmsMessage(
+                to=subscriber.phone,
+                body=compose.sms_body(campaign, name=compose.first_name(subscriber), links=links),
+                status_callback=status_callback,
+                # Expires in the provider's queue rather than arriving after working hours.
+                validity_seconds=max(
+                    60, min(settings.SMS_VALIDITY_SECONDS, int((closes - now).total_seconds()))
+                ),
+            )
+            try:
+                sent = backend.send(message)
+            except SmsError as error:
+                outcomes[row.pk] = outcome_of(row, error, now)
+                consent.note_provider_refusal(medium=Medium.SMS, address=subscriber.phone, error=error)
+                if error.outcome is SmsOutcome.RETRY:
+                    return  # the provider is busy or down: the rest of the batch waits too
+            else:
+                outcomes[row.pk] = Outcome(
+                    DeliveryStatus.ACCEPTED, provider_id=sent.provider_id, handed_over=True
+                )
+        queue = queue[granted:]
+
+
+def email_error(error: Exception) -> SmsError:
+    """What a failed SMTP send means for this message, in the SMS backends' terms."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return SmsError("The mail server refused the address.", outcome=SmsOutcome.FAILED)
+    if isinstance(error, smtplib.SMTPResponseException) and 400 <= error.smtp_code < 500:
+        return SmsError(
+            f"The mail server asked us to try later ({error.smtp_code}).", outcome=SmsOutcome.RETRY
+        )
+    if isinstance(error, smtplib.SMTPResponseException):
+        return SmsError(f"The mail server refused the email ({error.smtp_code}).", outcome=SmsOutcome.FAILED)
+    if isinstance(error, ConnectionRefusedError | smtplib.SMTPConnectError):
+        return SmsError(
+            "The mail server could not be reached; it will be tried again.", outcome=SmsOutcome.RETRY
+        )
+    return SmsError(
+        "The mail server stopped answering mid-send; the email may have gone, so it is not re-sent.",
+        outcome=SmsOutcome.UNKNOWN,
+    )
+
+
+def send_emails(campaign, ready, links, outcomes, window) -> None:
+    if not ready:
+        return
+    bucket = throttle.bucket(Medium.EMAIL)
+    queue = list(ready)
+    connection = get_connection()
+    try:
+        connection.open()
+    except (OSError, smtplib.SMTPException) as error:
+        for row, _ in queue:
+            outcomes[row.pk] = outcome_of(row, email_error(error), timezone.now())
+        return
+    try:
+        while queue:
+            granted = bucket.take(len(queue))
+            for row, subscriber in queue[:granted]:
+                name = compose.first_name(subscriber)
+                message = build_email(
+                    subscriber=subscriber,
+                    subject=compose.email_subject(campaign, name=name),
+                    text=compose.email_body(campaign, name=name, links=links),
+                )
+                message_id = make_msgid(domain=DNS_NAME)
+                message.extra_headers["Message-ID"] = message_id
+                try:
+                    connection.send_messages([message])
+                except (OSError, smtplib.SMTPException) as error:
+                    outcomes[row.pk] = outcome_of(row, email_error(error), timezone.now())
+                    if outcomes[row.pk].status != DeliveryStatus.FAILED:
+                        return
+                else:
+                    outcomes[row.pk] = Outcome(
+                        DeliveryStatus.ACCEPTED, provider_id=message_id[:64], handed_over=True
+                    )
+            queue = queue[granted:]
+    finally:
+        connection.close()
+
+
+def record(rows: list[Delivery], outcomes: dict[int, Outcome]) -> None:
+    now = timezone.now()
+    for row in rows:
+        outcome = outcomes[row.pk]
+        row.status, row.claim = outcome.status, None
+        row.provider_id, row.error_code, row.error = (
+            outcome.provider_id,
+            outcome.error_code,
+            outcome.error[:300],
+        )
+        if outcome.not_before:
+            row.not_before = outcome.not_before
+        if outcome.handed_over:
+            row.sent_at = now
+        if not outcome.tried:
+            row.attempts -= 1
+    Delivery.objects.bulk_update(
+        rows,
+        ["status", "claim", "provider_id", "error_code", "error", "not_before", "sent_at", "attempts"],
+        batch_size=1000,
+    )
+
+
+# Health of a send.
+
+
+def pause_if_failing(campaign: Campaign) -> None:
+    """Stop a send that is mostly failing (credentials revoked, provider down) before it burns
+    through the audience; resuming sends only to those not yet sent."""
+    tried = Q(attempts__gt=0) | Q(status__in=[*HANDED_OVER, DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN])
+    failing = Q(status=DeliveryStatus.FAILED) | Q(status=DeliveryStatus.PENDING, attempts__gt=0)
+    totals = Delivery.objects.filter(campaign=campaign, occurrence=campaign.occurrence).aggregate(
+        tried=Count("pk", filter=tried), failing=Count("pk", filter=failing)
+    )
+    if totals["failing"] < settings.PAUSE_AFTER_FAILURES:
+        return
+    if totals["failing"] < totals["tried"] * settings.PAUSE_FAILURE_RATE:
+        return
+    common = (
+        Delivery.objects.filter(campaign=campaign, occurrence=campaign.occurrence)
+        .filter(failing)
+        .exclude(error="")
+        .values_list("error", flat=True)[:200]
+    )
+    reason = Counter(common).most_common(1)[0][0] if common else "no reason given"
+    Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.SENDING).update(
+        status=CampaignStatus.PAUSED,
+        paused_reason=f"Paused: {totals['failing']} of {totals['tried']} sends failed. Most often: {reason}"[
+            :300
+        ],
+    )
+
+
+def finish_if_done(campaign_id: int) -> None:
+    """Sending ends when no row of this send is waiting or being sent; a weekly one waits for next week."""
+    campaign = Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.SENDING).first()
+    if campaign is None:
+        return
+    waiting = Delivery.objects.filter(
+        campaign=campaign, occurrence=campaign.occurrence, status__in=STILL_TO_GO
+    )
+    Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.SENDING).exclude(Exists(waiting)).update(
+        status=CampaignStatus.SCHEDULED if campaign.next_send_at else CampaignStatus.SENT
+    )
+
+
+def pause(*, campaign: Campaign, by: AbstractBaseUser) -> None:
+    require_launcher(by)
+    changed = Campaign.objects.filter(
+        pk=campaign.pk, status__in=[CampaignStatus.SENDING, CampaignStatus.SCHEDULED]
+    ).update(status=CampaignStatus.PAUSED, paused_reason=f"Paused by {by}.")
+    if not changed:
+        raise ValidationError("Only a scheduled or sending campaign can be paused.")
+
+
+def resume(*, campaign: Campaign, by: AbstractBaseUser) -> None:
+    """Carry on where it stopped: rows already sent or failed are not sent again."""
+    require_launcher(by)
+    started = Delivery.objects.filter(
+        campaign=campaign, occurrence=campaign.occurrence, status__in=STILL_TO_GO
+    ).exists()
+    changed = Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.PAUSED).update(
+        status=CampaignStatus.SENDING if started else CampaignStatus.SCHEDULED, paused_reason=""
+    )
+    if not changed:
+        raise ValidationError("Only a paused campaign can be resumed.")
+    if started:
+        transaction.on_commit(lambda: queue_sending(campaign.pk, batches=settings.SEND_PARALLEL_TASKS))
+    finish_if_done(campaign.pk)
+
+
+def cancel(*, campaign: Campaign, by: AbstractBaseUser) -> None:
+    require_launcher(by)
+    with transaction.atomic():
+        changed = Campaign.objects.filter(
+            pk=campaign.pk,
+            status__in=[CampaignStatus.SCHEDULED, CampaignStatus.SENDING, CampaignStatus.PAUSED],
+        ).update(status=CampaignStatus.CANCELLED, next_send_at=None)
+        if not changed:
+            raise ValidationError("Only a scheduled, sending or paused campaign can be cancelled.")
+        Delivery.objects.filter(campaign=campaign, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.SKIPPED, error=f"Campaign cancelled by {by}."
+        )
+
+
+# Reconciling.
+
+
+@dataclass
+class Reconciled:
+    found_sent: int = 0
+    requeued: int = 0
+    left_unknown: int = 0
+
+
+def reconcile(*, stale_after: timedelta | None = None, now: datetime | None = None) -> Reconciled:
+    """Settle claims whose worker vanished, and outcomes left unknown, from the provider's log;
+    then make sure every sending campaign with due rows has a task working on it."""
+    now = now or timezone.now()
+    stale_after = timedelta(seconds=settings.DELIVERY_CLAIM_SECONDS) if stale_after is None else stale_after
+    result = Reconciled()
+    stale = Delivery.objects.filter(
+        status__in=[DeliveryStatus.CLAIMED, DeliveryStatus.UNKNOWN], claimed_at__lte=now - stale_after
+    ).select_related("campaign", "subscriber")
+    backend = get_backend()
+    for row in stale.iterator(chunk_size=500):
+        settle_claim(row, backend, result)
+    due = Delivery.objects.filter(campaign=OuterRef("pk"), status=DeliveryStatus.PENDING, not_before__lte=now)
+    for campaign_id in Campaign.objects.filter(Exists(due), status=CampaignStatus.SENDING).values_list(
+        "pk", flat=True
+    ):
+        queue_sending(campaign_id)
+    for campaign_id in Campaign.objects.filter(status=CampaignStatus.SENDING).values_list("pk", flat=True):
+        finish_if_done(campaign_id)
+    return result
+
+
+def settle_claim(row: Delivery, backend, result: Reconciled) -> None:
+    unchanged = Delivery.objects.filter(pk=row.pk, status=row.status, claim=row.claim)
+    if row.subscriber is None:
+        unchanged.update(status=DeliveryStatus.SKIPPED, claim=None, error="Erased before it was sent.")
+        return
+    if row.medium == Medium.EMAIL or not hasattr(backend, "sent_to"):
+        if row.status == DeliveryStatus.CLAIMED:
+            unchanged.update(
+                status=DeliveryStatus.UNKNOWN,
+                claim=None,
+                error="The sender stopped before recording the outcome; not re-sent in case it went.",
+            )
+        result.left_unknown += 1
+        return
+    links = compose.links_text(links_for(row.campaign, Medium.SMS), Medium.SMS)
+    body = compose.sms_body(row.campaign, name=compose.first_name(row.subscriber), links=links)
+    try:
+        logged = backend.sent_to(to=row.subscriber.phone, since=row.claimed_at - timedelta(minutes=1))
+    except SmsError as error:
+        logger.warning("Could not read the provider's log for delivery %s: %s", row.pk, error.message)
+        result.left_unknown += 1
+        return
+    match = next((sent for sent in logged if sent.body == body), None)
+    if match:
+        unchanged.update(
+            status=DeliveryStatus.ACCEPTED,
+            claim=None,
+            provider_id=match.provider_id,
+            sent_at=row.claimed_at,
+            error="",
+        )
+        result.found_sent += 1
+    else:
+        unchanged.update(status=DeliveryStatus.PENDING, claim=None, not_before=timezone.now(), error="")
+        result.requeued += 1
