@@ -43,11 +43,13 @@ class SendWindow:
 
     def _windows(self, at: datetime, tz: ZoneInfo):
         """Each open window (start, end) in UTC, from the local day `at` falls on, for two weeks."""
-        today = at.astimezone(tz).date()
-        for offset in range(15):
+        # A window ending at or before its start runs past midnight (00:00-00:00 is all day).
+        overnight = timedelta(days=1 if self.end <= self.start else 0)
+        today = at.astimezone(tz).date() - overnight
+        for offset in range(16):
             day = today + timedelta(days=offset)
             if day.weekday() in self.days:
-                yield _at(day, self.start, tz), _at(day, self.end, tz)
+                yield _at(day, self.start, tz), _at(day + overnight, self.end, tz)
 
     def opens(self, at: datetime, tz: ZoneInfo) -> datetime:
         """`at` itself if the window is open then, else the next moment it opens (UTC)."""

@@ -296,10 +296,47 @@ def with_consent_now(subscriber_ids: list[int]) -> dict[int, Subscriber]:
 
 
 def send_batch(campaign: Campaign, claim: uuid.UUID, rows: list[Delivery]) -> int:
+    """Send a claimed batch a second's worth at a time, each part under its recipients' locks,
+    so an opt-out arriving mid-batch waits about a second and the rest of the batch obeys it."""
     medium = rows[0].medium
-    links = compose.links_text(links_for(campaign, medium), medium)
-    window = SendWindow.from_settings()
-    now = timezone.now()
+    context = BatchContext(campaign=campaign, medium=medium)
+    step = max(1, int(throttle.rate_per_second(medium)))
+    handed = 0
+    for start in range(0, len(rows), step):
+        part = rows[start : start + step]
+        try:
+            sent, carry_on = send_part(context, part)
+        except Exception:
+            put_back(rows[start + step :])
+            raise
+        handed += sent
+        if not carry_on:
+            put_back(rows[start + step :])
+            break
+    return handed
+
+
+@dataclass
+class BatchContext:
+    campaign: Campaign
+    medium: str
+
+    def __post_init__(self) -> None:
+        self.links = compose.links_text(links_for(self.campaign, self.medium), self.medium)
+        self.window = SendWindow.from_settings()
+
+
+def put_back(rows: list[Delivery]) -> None:
+    """Claimed but never tried: waiting again, the attempt not counted."""
+    if rows:
+        Delivery.objects.filter(pk__in=[row.pk for row in rows], status=DeliveryStatus.CLAIMED).update(
+            status=DeliveryStatus.PENDING, claim=None, attempts=F("attempts") - 1
+        )
+
+
+def send_part(context: BatchContext, rows: list[Delivery]) -> tuple[int, bool]:
+    """Returns how many were handed over, and whether the provider is fit to carry on."""
+    medium, now = context.medium, timezone.now()
     outcomes: dict[int, Outcome] = {}
     interrupted: Exception | None = None
     with transaction.atomic():
@@ -311,21 +348,23 @@ def send_batch(campaign: Campaign, claim: uuid.UUID, rows: list[Delivery]) -> in
                 outcomes[row.pk] = Outcome(DeliveryStatus.SKIPPED, error="No consent at send time.")
             elif not subscriber.wants(medium):
                 outcomes[row.pk] = Outcome(DeliveryStatus.SKIPPED, error="Prefers another medium now.")
-            elif (opens := window.opens(now, zone(subscriber.time_zone))) > now:
+            elif (opens := context.window.opens(now, zone(subscriber.time_zone))) > now:
                 outcomes[row.pk] = Outcome(DeliveryStatus.PENDING, not_before=opens, tried=False)
             else:
                 ready.append((row, subscriber))
         send = send_texts if medium == Medium.SMS else send_emails
         try:
-            send(campaign, ready, links, outcomes, window)
+            send(context.campaign, ready, context.links, outcomes, context.window)
         except redis.RedisError as error:  # the shared rate limit is away: stop, keep what went
             interrupted = error
-        for row, _ in ready:
-            outcomes.setdefault(row.pk, Outcome(DeliveryStatus.PENDING, not_before=now, tried=False))
+        untried = [row for row, _ in ready if row.pk not in outcomes]
+        for row in untried:
+            outcomes[row.pk] = Outcome(DeliveryStatus.PENDING, not_before=now, tried=False)
         record(rows, outcomes)
     if interrupted:
         raise interrupted
-    return sum(1 for outcome in outcomes.values() if outcome.handed_over)
+    handed = sum(1 for outcome in outcomes.values() if outcome.handed_over)
+    return handed, not untried
 
 
 def links_for(campaign: Campaign, medium: str) -> list[TrackedLink]:
@@ -344,7 +383,9 @@ def retry_outcome(row: Delivery, error: SmsError, now: datetime) -> Outcome:
             error=f"{error.message} Gave up after {row.attempts} tries.",
         )
     backoff = min(settings.DELIVERY_RETRY_SECONDS * 2 ** (row.attempts - 1), 3600)
-    wait = timedelta(seconds=backoff * (1 + secrets.randbelow(500) / 1000))  # jitter: workers do not return together
+    wait = timedelta(
+        seconds=backoff * (1 + secrets.randbelow(500) / 1000)
+    )  # jitter: workers do not return together
     return Outcome(DeliveryStatus.PENDING, error_code=error.code, error=error.message, not_before=now + wait)
 
 

@@ -31,6 +31,7 @@ class Recorded:
     method: str
     path: str
     params: dict[str, str]
+    at: float = field(default_factory=time.monotonic)  # when the fake read it, this process's clock
 
 
 @dataclass
@@ -56,6 +57,10 @@ class FakeTwilio:
     def url(self) -> str:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
+
+    def texts_to(self, to: str) -> list[Recorded]:
+        """Every attempt to text `to` (accepted or not): what the provider was asked to do."""
+        return [r for r in self.requests if r.method == "POST" and r.params.get("To") == to]
 
     def fail_for(
         self,
