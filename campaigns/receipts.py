@@ -43,7 +43,7 @@ def record_receipt(*, message_sid: str, status: str, error_code: str = "") -> bo
     if new is None or not message_sid:
         return False
     delivery = (
-        Delivery.objects.select_for_update()
+        Delivery.objects.select_for_update(of=("self",))
         .select_related("subscriber")
         .filter(provider_id=message_sid, medium=Medium.SMS)
         .first()

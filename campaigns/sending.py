@@ -21,7 +21,7 @@ import smtplib
 import uuid
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import make_msgid
 
@@ -242,20 +242,55 @@ def send_due(*, campaign_id: int, budget_seconds: float | None = None) -> int:
     """Send due batches until none is left or the time budget is spent; returns messages sent."""
     budget = settings.SEND_TASK_SECONDS if budget_seconds is None else budget_seconds
     deadline = timezone.now() + timedelta(seconds=budget)
-    handed = 0
+    tally = Tally()
     while timezone.now() < deadline:
         campaign = Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.SENDING).first()
         if campaign is None:
-            return handed  # paused, cancelled or finished meanwhile
+            return tally.handed  # paused, cancelled or finished meanwhile
         claim, rows = claim_batch(campaign)
         if not rows:
             break
-        handed += send_batch(campaign, claim, rows)
-        pause_if_failing(campaign)
+        send_batch(campaign, claim, rows, tally)
     else:
         queue_sending(campaign_id)  # more to do: a fresh task, so no task runs for long
     finish_if_done(campaign_id)
-    return handed
+    return tally.handed
+
+
+@dataclass
+class Tally:
+    """What this task has seen: a send that mostly fails (credentials revoked, provider down)
+    is paused before it burns through the audience. Counted per task, so a resumed campaign
+    is judged on what happens after the resume."""
+
+    handed: int = 0
+    tried: int = 0
+    failing: int = 0
+    reasons: Counter = field(default_factory=Counter)
+
+    def add(self, outcomes: Iterable[Outcome]) -> None:
+        for outcome in outcomes:
+            if not outcome.tried or outcome.status == DeliveryStatus.SKIPPED:
+                continue
+            self.tried += 1
+            self.handed += outcome.handed_over
+            if outcome.status in (DeliveryStatus.FAILED, DeliveryStatus.PENDING):
+                self.failing += 1
+                self.reasons[outcome.error] += 1
+
+    @property
+    def failing_badly(self) -> bool:
+        return (
+            self.failing >= settings.PAUSE_AFTER_FAILURES
+            and self.failing >= self.tried * settings.PAUSE_FAILURE_RATE
+        )
+
+    def pause(self, campaign: Campaign) -> None:
+        reason = self.reasons.most_common(1)[0][0]
+        Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.SENDING).update(
+            status=CampaignStatus.PAUSED,
+            paused_reason=f"Paused: {self.failing} of {self.tried} sends failed. Most often: {reason}"[:300],
+        )
 
 
 def claim_batch(campaign: Campaign) -> tuple[uuid.UUID, list[Delivery]]:
@@ -295,25 +330,23 @@ def with_consent_now(subscriber_ids: list[int]) -> dict[int, Subscriber]:
     return {subscriber.pk: subscriber for subscriber in locked}
 
 
-def send_batch(campaign: Campaign, claim: uuid.UUID, rows: list[Delivery]) -> int:
+def send_batch(campaign: Campaign, claim: uuid.UUID, rows: list[Delivery], tally: Tally) -> None:
     """Send a claimed batch a second's worth at a time, each part under its recipients' locks,
     so an opt-out arriving mid-batch waits about a second and the rest of the batch obeys it."""
     medium = rows[0].medium
     context = BatchContext(campaign=campaign, medium=medium)
     step = max(1, int(throttle.rate_per_second(medium)))
-    handed = 0
     for start in range(0, len(rows), step):
-        part = rows[start : start + step]
         try:
-            sent, carry_on = send_part(context, part)
+            carry_on = send_part(context, rows[start : start + step], tally)
         except Exception:
             put_back(rows[start + step :])
             raise
-        handed += sent
-        if not carry_on:
+        if tally.failing_badly:
+            tally.pause(campaign)
+        if not carry_on or tally.failing_badly:
             put_back(rows[start + step :])
-            break
-    return handed
+            return
 
 
 @dataclass
@@ -334,8 +367,8 @@ def put_back(rows: list[Delivery]) -> None:
         )
 
 
-def send_part(context: BatchContext, rows: list[Delivery]) -> tuple[int, bool]:
-    """Returns how many were handed over, and whether the provider is fit to carry on."""
+def send_part(context: BatchContext, rows: list[Delivery], tally: Tally) -> bool:
+    """Returns whether the provider is fit to carry on."""
     medium, now = context.medium, timezone.now()
     outcomes: dict[int, Outcome] = {}
     interrupted: Exception | None = None
@@ -361,10 +394,10 @@ def send_part(context: BatchContext, rows: list[Delivery]) -> tuple[int, bool]:
         for row in untried:
             outcomes[row.pk] = Outcome(DeliveryStatus.PENDING, not_before=now, tried=False)
         record(rows, outcomes)
+    tally.add(outcomes.values())
     if interrupted:
         raise interrupted
-    handed = sum(1 for outcome in outcomes.values() if outcome.handed_over)
-    return handed, not untried
+    return not untried
 
 
 def links_for(campaign: Campaign, medium: str) -> list[TrackedLink]:
@@ -515,33 +548,6 @@ def record(rows: list[Delivery], outcomes: dict[int, Outcome]) -> None:
 # Health of a send.
 
 
-def pause_if_failing(campaign: Campaign) -> None:
-    """Stop a send that is mostly failing (credentials revoked, provider down) before it burns
-    through the audience; resuming sends only to those not yet sent."""
-    tried = Q(attempts__gt=0) | Q(status__in=[*HANDED_OVER, DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN])
-    failing = Q(status=DeliveryStatus.FAILED) | Q(status=DeliveryStatus.PENDING, attempts__gt=0)
-    totals = Delivery.objects.filter(campaign=campaign, occurrence=campaign.occurrence).aggregate(
-        tried=Count("pk", filter=tried), failing=Count("pk", filter=failing)
-    )
-    if totals["failing"] < settings.PAUSE_AFTER_FAILURES:
-        return
-    if totals["failing"] < totals["tried"] * settings.PAUSE_FAILURE_RATE:
-        return
-    common = (
-        Delivery.objects.filter(campaign=campaign, occurrence=campaign.occurrence)
-        .filter(failing)
-        .exclude(error="")
-        .values_list("error", flat=True)[:200]
-    )
-    reason = Counter(common).most_common(1)[0][0] if common else "no reason given"
-    Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.SENDING).update(
-        status=CampaignStatus.PAUSED,
-        paused_reason=f"Paused: {totals['failing']} of {totals['tried']} sends failed. Most often: {reason}"[
-            :300
-        ],
-    )
-
-
 def finish_if_done(campaign_id: int) -> None:
     """Sending ends when no row of this send is waiting or being sent; a weekly one waits for next week."""
     campaign = Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.SENDING).first()
@@ -616,7 +622,9 @@ def reconcile(*, stale_after: timedelta | None = None, now: datetime | None = No
     backend = get_backend()
     for row in stale.iterator(chunk_size=500):
         settle_claim(row, backend, result)
-    due = Delivery.objects.filter(campaign=OuterRef("pk"), status=DeliveryStatus.PENDING, not_before__lte=now)
+    due = Delivery.objects.filter(
+        campaign=OuterRef("pk"), status=DeliveryStatus.PENDING, not_before__lte=timezone.now()
+    )
     for campaign_id in Campaign.objects.filter(Exists(due), status=CampaignStatus.SENDING).values_list(
         "pk", flat=True
     ):

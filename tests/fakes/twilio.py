@@ -126,12 +126,12 @@ class FakeTwilio:
             handler.close_connection = True
             handler.connection.shutdown(socket.SHUT_RDWR)
             return None
-        if script and script.delay:
-            time.sleep(script.delay)
-        elif script:
+        if script and not script.delay:
             return self._reply(handler, script.status, _error_body(script))
         message = self._message(params)
-        self.messages.append(message)
+        self.messages.append(message)  # in Twilio's log from now on, however late the answer
+        if script:
+            time.sleep(script.delay)
         return self._reply(handler, 201, message)
 
     def _message(self, params: dict[str, str]) -> dict[str, object]:
