@@ -1,16 +1,38 @@
-"""Demo employees: subscribers in every consent state, and a few segments to aim campaigns at."""
+"""Demo employees in every consent state, segments, and campaigns in every stage of their life."""
 
 from __future__ import annotations
 
 import random
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import OutputWrapper
 from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
 
-from campaigns import consent
-from campaigns.models import ConsentAction, ConsentSource, MediaPreference, Medium, Segment, Subscriber
+from campaigns import consent, sending
+from campaigns.models import (
+    Campaign,
+    ConsentAction,
+    ConsentSource,
+    Delivery,
+    LinkClickDay,
+    MediaPreference,
+    Medium,
+    Repeat,
+    Segment,
+    Subscriber,
+    TrackedLink,
+)
+from campaigns.receipts import record_receipt
 from campaigns.services import create_subscriber
-from curation.models import Topic
+from campaigns.tracking import check_promotable
+from curation.models import Placement, Topic
+from curation.roles import INTERNAL_CURATOR
 
 DEPARTMENTS = ["Sales", "Customer service", "Operations", "Finance", "People"]
 LOCATIONS = [("Leeds", "Europe/London"), ("London", "Europe/London"), ("Dublin", "Europe/Dublin")]
@@ -38,8 +60,13 @@ def _consent_path(index: int) -> list[tuple[str, str]]:
     return path
 
 
-@transaction.atomic
 def load(*, stdout: OutputWrapper) -> None:
+    load_employees(stdout=stdout)
+    load_campaigns(stdout=stdout)
+
+
+@transaction.atomic
+def load_employees(*, stdout: OutputWrapper) -> None:
     rng = random.Random(2026)  # Same employees on every run and every machine.
     topics = list(Topic.objects.order_by("pk"))
     created = 0
@@ -71,3 +98,91 @@ def load(*, stdout: OutputWrapper) -> None:
         if made:
             segment.topics.set(Topic.objects.filter(slug__in=topic_slugs))
     stdout.write(f"Employees: {created} created, {EMPLOYEES - created} already there.")
+
+
+def _demo_placements(count: int) -> list[Placement]:
+    promotable = []
+    for placement in Placement.objects.select_related("item", "channel").order_by("pk"):
+        try:
+            check_promotable(placement)
+        except ValidationError:
+            continue
+        promotable.append(placement)
+    return promotable[:count]
+
+
+def load_campaigns(*, stdout: OutputWrapper) -> None:
+    """A sent campaign with receipts and clicks, a weekly one scheduled, and a draft.
+
+    Sent through the in-memory backends with working hours open all week, so loading the demo
+    neither prints sixty texts nor waits for Monday morning.
+    """
+    if Campaign.objects.filter(slug="feedback-week").exists():
+        stdout.write("Campaigns: already there.")
+        return
+    curator = get_user_model().objects.filter(groups__name=INTERNAL_CURATOR).first()
+    placements = _demo_placements(3)
+    sent = Campaign.objects.create(
+        name="Feedback week",
+        slug="feedback-week",
+        purpose="Get the sales team trying the new feedback guides.",
+        sms_text="Hi {first_name}, three minutes on giving feedback this week: {links}",
+        email_subject="This week: giving feedback, {first_name}",
+        email_body="Hi {first_name},\n\nThis week's picks on giving feedback:\n\n{links}\n",
+    )
+    sent.placements.set(placements[:2])
+    sent.segments.set(Segment.objects.filter(name="Sales team"))
+    with override_settings(
+        SMS_BACKEND="campaigns.sms.locmem.LocmemBackend",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        SEND_WINDOW_DAYS=list(range(7)),
+        SEND_WINDOW_START="00:00",
+        SEND_WINDOW_END="00:00",
+    ):
+        sending.launch(campaign=sent, by=curator)
+    for index, delivery in enumerate(Delivery.objects.filter(campaign=sent, medium=Medium.SMS)):
+        status, code = ("undelivered", "30003") if index % 7 == 3 else ("delivered", "")
+        record_receipt(message_sid=delivery.provider_id, status=status, error_code=code)
+    today = timezone.now().date()
+    for index, link in enumerate(TrackedLink.objects.filter(campaign=sent)):
+        LinkClickDay.objects.get_or_create(
+            link=link,
+            date=today,
+            defaults={
+                "raw_hits": 9 + index,
+                "bot_hits": 3,
+                "human_clicks": 6 + index,
+                "unique_clicks": 5 + index,
+            },
+        )
+
+    weekly = Campaign.objects.create(
+        name="New this week",
+        slug="new-this-week",
+        purpose="Monday's round-up of what went live.",
+        media=MediaPreference.SMS,
+        sms_text="New this week, {first_name}: {links}",
+        repeat=Repeat.WEEKLY,
+        send_at=_next_monday_nine(),
+    )
+    weekly.placements.set(placements[2:3])
+    weekly.segments.set(Segment.objects.filter(name="Everyone by text"))
+    sending.launch(campaign=weekly, by=curator)
+
+    draft = Campaign.objects.create(
+        name="Wellbeing month",
+        slug="wellbeing-month",
+        purpose="Drafted by the agency for review.",
+        media=MediaPreference.EMAIL,
+        email_subject="Wellbeing month starts Monday",
+        email_body="Hi {first_name},\n\nFour short pieces for wellbeing month:\n\n{links}\n",
+    )
+    draft.placements.set(placements[:1])
+    draft.segments.set(Segment.objects.filter(name="Interested in wellbeing"))
+    stdout.write("Campaigns: 1 sent, 1 weekly scheduled, 1 draft.")
+
+
+def _next_monday_nine() -> datetime:
+    local = timezone.now().astimezone(ZoneInfo(settings.PROGRAMME_TIME_ZONE))
+    monday = local.date() + timedelta(days=7 - local.weekday())
+    return datetime.combine(monday, time(9, 0), tzinfo=local.tzinfo)
