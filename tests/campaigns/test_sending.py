@@ -226,3 +226,25 @@ def test_subscribers_text_only_get_no_email(placement, internal_curator, django_
     launch(ready_campaign(placements=[placement]), internal_curator, django_capture_on_commit_callbacks)
     assert mail.outbox == []
     assert Delivery.objects.get().subscriber == person
+
+
+@pytest.mark.parametrize("recipients", [5, 60])
+def test_sending_takes_the_same_few_queries_however_many_recipients(
+    placement,
+    internal_curator,
+    recipients,
+    settings,
+    django_assert_max_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    # Batches are a second of sending each: with a slow limit more recipients rightly take more
+    # batches. What must not grow is the work per recipient within one.
+    settings.EMAIL_RATE_PER_SECOND = settings.SMS_RATE_PER_SECOND = 1000
+    subscribed_employees(recipients)
+    campaign = ready_campaign(placements=[placement])
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        sending.launch(campaign=campaign, by=internal_curator)
+    with django_assert_max_num_queries(30):
+        for task in queued:
+            task()
+    assert statuses(campaign) == {DeliveryStatus.ACCEPTED: recipients * 2}
