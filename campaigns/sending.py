@@ -616,10 +616,16 @@ def reconcile(*, stale_after: timedelta | None = None, now: datetime | None = No
     now = now or timezone.now()
     stale_after = timedelta(seconds=settings.DELIVERY_CLAIM_SECONDS) if stale_after is None else stale_after
     result = Reconciled()
-    stale = Delivery.objects.filter(
-        status__in=[DeliveryStatus.CLAIMED, DeliveryStatus.UNKNOWN], claimed_at__lte=now - stale_after
-    ).select_related("campaign", "subscriber")
     backend = get_backend()
+    # An unknown outcome can only be settled from a provider log; without one it waits for a person.
+    unsettled = Q(status=DeliveryStatus.CLAIMED)
+    if hasattr(backend, "sent_to"):
+        unsettled |= Q(status=DeliveryStatus.UNKNOWN, medium=Medium.SMS)
+    stale = (
+        Delivery.objects.filter(unsettled, claimed_at__lte=now - stale_after)
+        .select_related("campaign", "subscriber")
+        .order_by("pk")
+    )
     for row in stale.iterator(chunk_size=500):
         settle_claim(row, backend, result)
     due = Delivery.objects.filter(
