@@ -1,25 +1,37 @@
-"""Curators' admin for employees. Contact data is shown only where curation.roles says so.
+"""Curators' admin for employees and campaigns. Contact data is shown only where curation.roles says so.
 
 For a curator who may not see contact data (the agency), phone, email and name are absent from
 every column, form, search, filter, autocomplete, export and history page: searching a real number
 finds exactly what searching random digits finds. For the internal curator, viewing a record,
 searching by contact data, exporting it and importing it are written to the ContactAccessLog.
+
+Campaigns are composed here by either curator and launched, paused, resumed or cancelled only by
+one with campaigns.launch_campaign; the preview and the report are counts, naming nobody.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.db.models.constants import LOOKUP_SEP
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import RowResult
 from simple_history.admin import SimpleHistoryAdmin
 
-from campaigns import consent, invitations, selectors
+from campaigns import compose, consent, invitations, reports, selectors, sending
 from campaigns.hashing import normalise_email
 from campaigns.imports import (
     CONTACT_COLUMNS,
@@ -29,6 +41,8 @@ from campaigns.imports import (
 )
 from campaigns.links import invitation_url
 from campaigns.models import (
+    Campaign,
+    CampaignStatus,
     ConsentEvent,
     ContactAccessAction,
     ContactAccessLog,
@@ -37,8 +51,11 @@ from campaigns.models import (
     Suppression,
 )
 from campaigns.phones import normalise_phone
+from campaigns.preview import campaign_preview
 from campaigns.sms.segments import count_segments
+from campaigns.tracking import check_promotable
 from curation.admin import apply_to_each
+from curation.models import Placement
 from curation.roles import can_see_contact_data
 
 CONSENT_EVIDENCE_FIELD = forms.CharField(
@@ -371,3 +388,191 @@ class ContactAccessLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: ContactAccessLog | None = None) -> bool:
         return False
+
+
+CAMPAIGN_FIELDSETS = [
+    (None, {"fields": ["name", "slug", "purpose"]}),
+    ("Message", {"fields": ["placements", "sms_text", "email_subject", "email_body"]}),
+    ("Audience", {"fields": ["segments", "media"]}),
+    ("Schedule", {"fields": ["send_at", "repeat"]}),
+]
+CAMPAIGN_INPUTS = [name for _, options in CAMPAIGN_FIELDSETS for name in options["fields"]]
+CAMPAIGN_STATUS = [
+    "status",
+    "paused_reason",
+    "progress",
+    "next_send_at",
+    "occurrence",
+    "launched_by",
+    "launched_at",
+]
+
+
+class CampaignForm(forms.ModelForm):
+    """Refuses what launching would refuse anyway, where the curator is typing it."""
+
+    class Meta:
+        model = Campaign
+        fields = CAMPAIGN_INPUTS
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name in ("sms_text", "email_subject", "email_body"):
+            try:
+                compose.check_placeholders(cleaned.get(name) or "")
+            except ValidationError as error:
+                self.add_error(name, error)
+        for placement in cleaned.get("placements") or []:
+            try:
+                check_promotable(placement)
+            except ValidationError as error:
+                self.add_error("placements", error)
+        return cleaned
+
+
+# Each button: the service it calls and the statuses it applies to.
+CAMPAIGN_CONTROLS: dict[str, tuple[Callable[..., object], tuple[str, ...]]] = {
+    "launch": (sending.launch, (CampaignStatus.DRAFT,)),
+    "pause": (sending.pause, (CampaignStatus.SCHEDULED, CampaignStatus.SENDING)),
+    "resume": (sending.resume, (CampaignStatus.PAUSED,)),
+    "cancel": (sending.cancel, (CampaignStatus.SCHEDULED, CampaignStatus.SENDING, CampaignStatus.PAUSED)),
+}
+
+
+@admin.register(Campaign)
+class CampaignAdmin(SimpleHistoryAdmin):
+    form = CampaignForm
+    change_form_template = "admin/campaigns/campaign/change_form.html"
+    list_display = ["name", "status", "media", "next_send_at", "progress"]
+    list_filter = ["status"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["placements", "segments"]
+    readonly_fields = [*CAMPAIGN_STATUS, "preview"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
+        return reports.with_progress(super().get_queryset(request))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Campaign | None = None) -> list:
+        if obj is None:  # Status and preview exist once the draft is saved.
+            return CAMPAIGN_FIELDSETS
+        return [
+            *CAMPAIGN_FIELDSETS,
+            ("Status", {"fields": CAMPAIGN_STATUS}),
+            ("Preview", {"fields": ["preview"], "description": "As saved: save to see your changes."}),
+        ]
+
+    def is_frozen(self, request: HttpRequest, obj: Campaign | None) -> bool:
+        """Words are frozen while they go out; past the draft, only a launcher changes anything."""
+        if obj is None:
+            return False
+        may_launch = request.user.has_perm("campaigns.launch_campaign")
+        return not obj.is_editable or (not may_launch and obj.status != CampaignStatus.DRAFT)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None) -> list[str]:
+        if self.is_frozen(request, obj):
+            return [*CAMPAIGN_INPUTS, *self.readonly_fields]
+        if obj is not None and obj.launched_at:  # utm_campaign stays the same for every send
+            return ["slug", *self.readonly_fields]
+        return self.readonly_fields
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Campaign | None = None) -> dict:
+        return self.prepopulated_fields if obj is None else {}
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs: object):
+        if db_field.name == "placements":  # check_promotable reads each one's item and channel
+            kwargs["queryset"] = Placement.objects.select_related("item", "channel")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
+        """Once a send has started, its ledger records who was messaged; the weekly limit reads it."""
+        return super().has_delete_permission(request, obj) and (obj is None or obj.occurrence == 0)
+
+    @admin.display(description="Progress")
+    def progress(self, campaign: Campaign) -> str:
+        return str(reports.progress(campaign))
+
+    @admin.display(description="Preview")
+    def preview(self, campaign: Campaign) -> str:
+        return render_to_string(
+            "admin/campaigns/campaign/preview.html", {"preview": campaign_preview(campaign)}
+        )
+
+    # Launching and reporting, on pages of their own under the campaign's change page.
+    def get_urls(self) -> list:
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        view = self.admin_site.admin_view
+        controls = [
+            path(
+                f"<path:object_id>/{action}/",
+                view(functools.partial(self.control_view, action=action)),
+                name=f"{prefix}_{action}",
+            )
+            for action in CAMPAIGN_CONTROLS
+        ]
+        return [
+            *controls,
+            path("<path:object_id>/report/", view(self.report_view), name=f"{prefix}_report"),
+            path("<path:object_id>/report.csv", view(self.report_csv_view), name=f"{prefix}_report_csv"),
+            *super().get_urls(),
+        ]
+
+    def viewable(self, request: HttpRequest, object_id: str) -> Campaign:
+        campaign = self.get_object(request, object_id)
+        if campaign is None:
+            raise Http404("No such campaign.")
+        if not self.has_view_or_change_permission(request, campaign):
+            raise PermissionDenied
+        return campaign
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        campaign = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if campaign is not None:
+            may_launch = request.user.has_perm("campaigns.launch_campaign")
+            context["controls"] = [
+                action
+                for action, (_, statuses) in CAMPAIGN_CONTROLS.items()
+                if may_launch and campaign.status in statuses
+            ]
+            if self.is_frozen(request, campaign):
+                context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+        return super().change_view(request, object_id, form_url, context)
+
+    @method_decorator(require_POST)
+    def control_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
+        campaign = self.viewable(request, object_id)
+        service, _ = CAMPAIGN_CONTROLS[action]
+        try:
+            service(campaign=campaign, by=request.user)
+        except PermissionDenied as refused:
+            self.message_user(request, str(refused), messages.ERROR)
+        except ValidationError as refused:
+            for problem in refused.messages:
+                self.message_user(request, problem, messages.ERROR)
+        else:
+            campaign.refresh_from_db()
+            self.message_user(request, f"“{campaign}” is now {campaign.get_status_display().lower()}.")
+        return redirect("admin:campaigns_campaign_change", campaign.pk)
+
+    def report_view(self, request: HttpRequest, object_id: str) -> TemplateResponse:
+        campaign = self.viewable(request, object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": campaign,
+            "title": f"Report: {campaign}",
+            "rows": reports.campaign_report(campaign),
+            "progress": reports.progress(campaign),
+            "refresh": campaign.status == CampaignStatus.SENDING,
+            "ga4_note": reports.GA4_NOTE,
+        }
+        return TemplateResponse(request, "admin/campaigns/campaign/report.html", context)
+
+    def report_csv_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        campaign = self.viewable(request, object_id)
+        response = HttpResponse(reports.report_csv(campaign), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.slug}.csv"'
+        return response

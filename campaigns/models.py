@@ -359,7 +359,7 @@ class Campaign(models.Model):
     @property
     def is_editable(self) -> bool:
         """Messages are frozen while they go out, so every recipient gets the same words."""
-        return self.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED, CampaignStatus.CANCELLED)
+        return self.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
 
 
 class TrackedLink(models.Model):

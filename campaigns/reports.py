@@ -1,0 +1,330 @@
+"""How a campaign went, from the Delivery ledger and the anonymous click totals.
+
+Everything here is a count: no row names a person, so the agency curator may read it all. The
+numbers come from a few GROUP BY queries per campaign, never a query per delivery or per link.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from campaigns import throttle
+from campaigns.models import HANDED_OVER, Campaign, Delivery, DeliveryStatus, Medium, TrackedLink
+from campaigns.sending import STILL_TO_GO
+from curation.models import Placement
+
+NOT_SENT = (DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED)
+NO_REASON = "No reason given"
+GA4_NOTE = "GA4 sessions appear here once analytics is connected."
+
+# A provider's own wording can quote the number or address it refused; reports never show either.
+CONTACT_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\+?\d[\d ().-]{6,}\d")
+
+
+def without_contacts(text: str) -> str:
+    return CONTACT_IN_TEXT.sub("[hidden]", text)
+
+
+# Progress of the current send.
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int  # this send's rows, less those held back by the weekly limit
+    sent: int
+    failed: int
+    skipped: int
+    due: dict[str, int] = field(default_factory=dict)  # per medium: waiting only for the rate limit
+    waiting: int = 0  # until the recipients' working hours
+
+    @property
+    def eta(self) -> timedelta | None:
+        """Due rows at the provider's rate; one task sends one medium at a time, so the media add up."""
+        if not any(self.due.values()):
+            return None
+        return timedelta(seconds=sum(n / throttle.rate_per_second(medium) for medium, n in self.due.items()))
+
+    def __str__(self) -> str:
+        if not self.total:
+            return "—"
+        parts = [f"{self.sent:,} of {self.total:,} sent", f"{self.failed:,} failed"]
+        if self.skipped:
+            parts.append(f"{self.skipped:,} skipped")
+        if self.eta is not None:
+            parts.append(f"about {humanise(self.eta)} left")
+        if self.waiting:
+            parts.append(f"{self.waiting:,} waiting for working hours")
+        return " · ".join(parts)
+
+
+def humanise(duration: timedelta) -> str:
+    seconds = int(duration.total_seconds())
+    if seconds < 60:
+        return "a minute"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+PROGRESS_FIELDS = (
+    "progress_total",
+    "progress_sent",
+    "progress_failed",
+    "progress_skipped",
+    "progress_waiting",
+    *(f"progress_due_{medium}" for medium in Medium),
+)
+
+
+def progress_counts(prefix: str, now: datetime, scope: Q | None = None) -> dict[str, Count]:
+    """Counts for Progress, as annotations (prefix "deliveries__") or a Delivery aggregate ("")."""
+
+    def rows(**lookups: object) -> Count:
+        condition = Q(**{f"{prefix}{key}": value for key, value in lookups.items()})
+        return Count(f"{prefix}pk", filter=condition & scope if scope else condition)
+
+    not_capped = [status for status in DeliveryStatus if status != DeliveryStatus.CAPPED]
+    return {
+        "progress_total": rows(status__in=not_capped),
+        "progress_sent": rows(status__in=HANDED_OVER),
+        "progress_failed": rows(status__in=NOT_SENT),
+        "progress_skipped": rows(status=DeliveryStatus.SKIPPED),
+        "progress_waiting": rows(status=DeliveryStatus.PENDING, not_before__gt=now),
+        **{
+            f"progress_due_{medium}": rows(status__in=STILL_TO_GO, not_before__lte=now, medium=medium)
+            for medium in Medium
+        },
+    }
+
+
+def with_progress(campaigns: QuerySet[Campaign], *, now: datetime | None = None) -> QuerySet[Campaign]:
+    """Each campaign's progress counts for its current send, in the list's own query."""
+    current = Q(deliveries__occurrence=F("occurrence"))
+    return campaigns.annotate(**progress_counts("deliveries__", now or timezone.now(), current))
+
+
+def progress(campaign: Campaign, *, now: datetime | None = None) -> Progress:
+    """Sent / total / failed / time left for the current send; reads with_progress()'s counts
+    when the campaign came from such a query, else counts them now."""
+    if hasattr(campaign, "progress_total"):
+        counts = {name: getattr(campaign, name) for name in PROGRESS_FIELDS}
+    else:
+        counts = Delivery.objects.filter(campaign=campaign, occurrence=campaign.occurrence).aggregate(
+            **progress_counts("", now or timezone.now())
+        )
+    return Progress(
+        total=counts["progress_total"],
+        sent=counts["progress_sent"],
+        failed=counts["progress_failed"],
+        skipped=counts["progress_skipped"],
+        due={medium: counts[f"progress_due_{medium}"] for medium in Medium},
+        waiting=counts["progress_waiting"],
+    )
+
+
+# The report.
+
+
+@dataclass
+class ReportRow:
+    """A medium's totals (placement None), or one placement's links in that medium's messages.
+
+    Delivery columns are the medium's: every message carried every placement's link, so a
+    placement row has only its clicks, measured against the medium's `reached`.
+    """
+
+    medium: str
+    placement: Placement | None = None
+    reached: int = 0  # delivered texts; sent emails, which have no delivery receipts
+    audience: int | None = None
+    sent: int | None = None
+    delivered: int | None = None
+    failed: int | None = None
+    failure_reasons: list[tuple[str, int]] = field(default_factory=list)
+    skipped: int | None = None
+    held_back: int | None = None
+    unknown: int | None = None
+    to_go: int | None = None
+    human_clicks: int = 0
+    bot_hits: int = 0
+    unique_clicks: int = 0
+    ga4_sessions: int | None = None  # analytics is not connected yet
+
+    @property
+    def medium_label(self) -> str:
+        return Medium(self.medium).label
+
+    @property
+    def click_through_rate(self) -> float | None:
+        return self.unique_clicks / self.reached if self.reached else None
+
+    @property
+    def click_through_percent(self) -> str:
+        return percent(self.click_through_rate)
+
+
+def delivery_counts(campaign: Campaign) -> dict[str, Counter[str]]:
+    counts: dict[str, Counter[str]] = {medium: Counter() for medium in Medium}
+    rows = (
+        Delivery.objects.filter(campaign=campaign)
+        .order_by()
+        .values("medium", "status")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        counts[row["medium"]][row["status"]] += row["n"]
+    return counts
+
+
+def failure_reasons(campaign: Campaign) -> dict[str, Counter[str]]:
+    reasons: dict[str, Counter[str]] = {medium: Counter() for medium in Medium}
+    rows = (
+        Delivery.objects.filter(campaign=campaign, status__in=NOT_SENT)
+        .order_by()
+        .values("medium", "error")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        reasons[row["medium"]][without_contacts(row["error"]) or NO_REASON] += row["n"]
+    return reasons
+
+
+def click_totals(campaign: Campaign) -> list[dict]:
+    """Clicks per medium and per placement the message promoted; a link re-pointed to a successor
+    still counts for the placement its message named."""
+    return list(
+        TrackedLink.objects.filter(campaign=campaign)
+        .order_by()
+        .annotate(promoted=Coalesce("repointed_from", "placement"))
+        .values("medium", "promoted")
+        .annotate(
+            human=Coalesce(Sum("click_days__human_clicks"), 0),
+            bots=Coalesce(Sum("click_days__bot_hits"), 0),
+            unique=Coalesce(Sum("click_days__unique_clicks"), 0),
+        )
+    )
+
+
+def campaign_report(campaign: Campaign) -> list[ReportRow]:
+    """Per medium the campaign sends (or sent): its totals, then a row per placement. All sends so far."""
+    statuses, reasons, links = delivery_counts(campaign), failure_reasons(campaign), click_totals(campaign)
+    linked = {row["promoted"] for row in links}
+    placements = {
+        placement.pk: placement
+        for placement in Placement.objects.filter(Q(pk__in=linked) | Q(campaigns=campaign))
+        .select_related("item", "channel")
+        .distinct()
+    }
+    current = set(campaign.placements.values_list("pk", flat=True)) if not links else set()
+    report: list[ReportRow] = []
+    for medium in Medium:
+        counts = statuses[medium]
+        if not campaign.sends(medium) and not counts:
+            continue
+        sent = sum(counts[status] for status in HANDED_OVER)
+        delivered = counts[DeliveryStatus.DELIVERED] if medium == Medium.SMS else None
+        reached = sent if delivered is None else delivered
+        by_placement = {row["promoted"]: row for row in links if row["medium"] == medium}
+        total = ReportRow(
+            medium=medium,
+            reached=reached,
+            audience=counts.total() - counts[DeliveryStatus.CAPPED],
+            sent=sent,
+            delivered=delivered,
+            failed=sum(counts[status] for status in NOT_SENT),
+            failure_reasons=reasons[medium].most_common(),
+            skipped=counts[DeliveryStatus.SKIPPED],
+            held_back=counts[DeliveryStatus.CAPPED],
+            unknown=counts[DeliveryStatus.UNKNOWN],
+            to_go=sum(counts[status] for status in STILL_TO_GO),
+            human_clicks=sum(row["human"] for row in by_placement.values()),
+            bot_hits=sum(row["bots"] for row in by_placement.values()),
+            unique_clicks=sum(row["unique"] for row in by_placement.values()),
+        )
+        report.append(total)
+        # Before launch there are no links yet: the placements chosen, with nothing counted.
+        shown = by_placement.keys() or current
+        for placement in sorted((placements[pk] for pk in shown), key=str):
+            row = by_placement.get(placement.pk, {})
+            report.append(
+                ReportRow(
+                    medium=medium,
+                    placement=placement,
+                    reached=reached,
+                    human_clicks=row.get("human", 0),
+                    bot_hits=row.get("bots", 0),
+                    unique_clicks=row.get("unique", 0),
+                )
+            )
+    return report
+
+
+# CSV.
+
+CSV_HEADER = [
+    "Medium",
+    "Placement",
+    "Audience",
+    "Sent",
+    "Delivered",
+    "Failed or not delivered",
+    "Reasons",
+    "Skipped (no consent at send time)",
+    "Held back (weekly limit)",
+    "Outcome unknown",
+    "Still to send",
+    "Human clicks",
+    "Bot hits",
+    "Unique clicks",
+    "Click-through rate",
+    "GA4 sessions",
+]
+
+
+def percent(rate: float | None) -> str:
+    return "" if rate is None else f"{rate:.1%}"
+
+
+def safe_cell(value: object) -> str:
+    """A spreadsheet runs a cell starting with = + - @ as a formula; titles and provider errors
+    are not ours to trust."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def report_csv(campaign: Campaign) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for row in campaign_report(campaign):
+        writer.writerow(
+            safe_cell(value)
+            for value in (
+                row.medium_label,
+                row.placement if row.placement else "All placements",
+                row.audience,
+                row.sent,
+                row.delivered,
+                row.failed,
+                "; ".join(f"{reason} ({n})" for reason, n in row.failure_reasons),
+                row.skipped,
+                row.held_back,
+                row.unknown,
+                row.to_go,
+                row.human_clicks,
+                row.bot_hits,
+                row.unique_clicks,
+                row.click_through_percent,
+                row.ga4_sessions,
+            )
+        )
+    return out.getvalue()
