@@ -495,7 +495,8 @@ class CampaignAdmin(SimpleHistoryAdmin):
     @admin.display(description="Preview")
     def preview(self, campaign: Campaign) -> str:
         return render_to_string(
-            "admin/campaigns/campaign/preview.html", {"preview": campaign_preview(campaign)}
+            "admin/campaigns/campaign/preview.html",
+            {"preview": campaign_preview(campaign), "is_draft": campaign.status == CampaignStatus.DRAFT},
         )
 
     # Launching and reporting, on pages of their own under the campaign's change page.
