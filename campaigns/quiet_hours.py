@@ -21,10 +21,31 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def _at(day: date, clock: time, tz: ZoneInfo) -> datetime:
-    # A wall time inside a spring-forward gap (fold=0) lands on the instant the clocks jumped,
-    # which is the first moment that local time exists.
-    return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
+def _at(day: date, clock: time, tz: ZoneInfo, *, opening: bool) -> datetime:
+    """The UTC instant `clock` shows on `day` in `tz`, as a window edge sees it.
+
+    In the hour repeated when clocks go back, a window opens at the wall time's last showing and
+    closes at its first, so it is never open while the clock reads outside it. A wall time the
+    clocks skip maps to the instant they jumped: the first moment it is past that time locally.
+    """
+    first = datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
+    last = datetime.combine(day, clock, tzinfo=tz).replace(fold=1).astimezone(UTC)
+    if first <= last:  # an ordinary time (equal) or a repeated one
+        return last if opening else first
+    # Skipped: fold=0 reads it with the offset before the change, fold=1 with the one after,
+    # so the jump lies between them. Local time only moves forward there: bisect by the second.
+    wall = datetime.combine(day, clock)
+    low, high = last, first
+    while high - low > _SECOND:
+        middle = low + (high - low) / 2
+        if middle.astimezone(tz).replace(tzinfo=None) >= wall:
+            high = middle
+        else:
+            low = middle
+    return high.replace(microsecond=0)
+
+
+_SECOND = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -48,8 +69,12 @@ class SendWindow:
         today = at.astimezone(tz).date() - overnight
         for offset in range(16):
             day = today + timedelta(days=offset)
-            if day.weekday() in self.days:
-                yield _at(day, self.start, tz), _at(day + overnight, self.end, tz)
+            if day.weekday() not in self.days:
+                continue
+            start = _at(day, self.start, tz, opening=True)
+            if start.astimezone(tz).date() != day:
+                continue  # a calendar day the zone skipped (Samoa, 30 December 2011)
+            yield start, _at(day + overnight, self.end, tz, opening=False)
 
     def opens(self, at: datetime, tz: ZoneInfo) -> datetime:
         """`at` itself if the window is open then, else the next moment it opens (UTC)."""
