@@ -488,7 +488,8 @@ class Delivery(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["campaign", "status", "not_before"], name="delivery_due"),
+            # In the order batches claim rows: a claim reads its batch, not every waiting row.
+            models.Index(fields=["campaign", "status", "not_before", "id"], name="delivery_due"),
             models.Index(fields=["status", "claimed_at"], name="delivery_claims"),
             models.Index(fields=["subscriber", "not_before"], name="delivery_recent"),
         ]
