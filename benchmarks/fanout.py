@@ -1,0 +1,343 @@
+"""A campaign to N recipients through a real Celery worker and a zero-latency fake provider,
+beside bulk-inserting the same ledger rows: how close sending comes to the cost of writing.
+
+Needs PostgreSQL and Redis: BENCH_DATABASE_URL / BENCH_REDIS_URL (else DATABASE_URL / REDIS_URL,
+else the local services CI uses). The database is created and migrated if missing; the
+`curation` and `test_curation` databases are refused, since the tests own them.
+
+    .venv/bin/python benchmarks/fanout.py                     # 100,000 recipients
+    .venv/bin/python benchmarks/fanout.py --recipients 5000   # a quick look
+
+Texts only (one Delivery per recipient), so both sides write the same rows. Prints the
+figures, `ratio: <baseline / fanout>` (goal >= 0.5) and the worker's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BENCH_EMAIL_DOMAIN = "fanout.bench.example"  # how this benchmark's employees are found again
+TIME_ZONES = ["Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney"]
+TIMEOUT_SECONDS = 240
+# As the brief for this benchmark, but logging at info: the worker's " ready." line is how we
+# know it is listening before the clock starts.
+WORKER_OPTIONS = (
+    *("--concurrency", "2", "--pool", "prefork", "-Q", "celery", "-l", "info"),
+    *("--without-heartbeat", "--without-gossip", "--without-mingle"),
+)
+
+DATABASE_URL = (
+    os.environ.get("BENCH_DATABASE_URL")
+    or os.environ.get("DATABASE_URL")
+    or "postgres://postgres@127.0.0.1:5432/curation_bench"
+)
+ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "DATABASE_URL": DATABASE_URL,
+    "REDIS_URL": os.environ.get("BENCH_REDIS_URL")
+    or os.environ.get("REDIS_URL")
+    or "redis://127.0.0.1:6379/14",
+    # A secret turns DEBUG off: no query log growing in the worker, as in production.
+    "SECRET_KEY": "benchmark-only-secret-key-not-used-anywhere-else-0123456789",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_SSL_REDIRECT": "false",
+    "LOG_LEVEL": "WARNING",
+    "SMS_BACKEND": "benchmarks.null_sms.NullSmsBackend",
+    "EMAIL_URL": "dummymail://",
+    # Nothing but the pipeline may hold a text back: no rate limit, no cap, no quiet hours.
+    "SMS_RATE_PER_SECOND": "1000000",
+    "EMAIL_RATE_PER_SECOND": "1000000",
+    "CAMPAIGN_WEEKLY_CAP": "1000000",
+    "SEND_WINDOW_DAYS": "0,1,2,3,4,5,6",
+    "SEND_WINDOW_START": "00:00",
+    "SEND_WINDOW_END": "00:00",  # end <= start: the window runs all day
+    "PYTHONPATH": str(ROOT),
+}
+
+
+def ensure_database() -> None:
+    name = DATABASE_URL.rsplit("/", 1)[1].split("?")[0]
+    if name in ("curation", "test_curation"):
+        raise SystemExit(f"Refusing to benchmark in {name!r}: the tests use it. Set BENCH_DATABASE_URL.")
+    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    subprocess.run(["psql", admin_url, "-qc", f"CREATE DATABASE {name}"], capture_output=True, check=False)
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env={**os.environ, **ENV},
+        check=True,
+    )
+
+
+def setup_django() -> None:
+    os.environ.update(ENV)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def cleanup() -> None:
+    """Remove what this benchmark wrote (also what an interrupted run left behind)."""
+    from campaigns.models import Campaign, ConsentEvent, Subscriber
+
+    Campaign.objects.filter(slug__startswith="bench-fanout").delete()  # with its deliveries and links
+    people = Subscriber.objects.filter(email__endswith=f"@{BENCH_EMAIL_DOMAIN}")
+    # Raw deletes: simple_history would otherwise load and log 100,000 employees one by one.
+    ConsentEvent.objects.filter(subscriber__in=people)._raw_delete(ConsentEvent.objects.db)
+    people._raw_delete(Subscriber.objects.db)
+
+
+def create_employees(count: int) -> list[int]:
+    """Subscribed by text, with the consent ledger rows sign-up writes (as tests.factories does)."""
+    from django.utils import timezone
+
+    from campaigns.hashing import address_hash
+    from campaigns.models import (
+        ConsentAction,
+        ConsentEvent,
+        ConsentSource,
+        ConsentState,
+        MediaPreference,
+        Medium,
+        Subscriber,
+    )
+
+    people = []
+    for n in range(count):
+        person = Subscriber(
+            phone=f"+4475{n:08d}",
+            email=f"employee{n}@{BENCH_EMAIL_DOMAIN}",
+            display_name=f"Sam{n} Example",
+            department="Sales",
+            location="Leeds",
+            time_zone=TIME_ZONES[n % len(TIME_ZONES)],
+            preferred_media=MediaPreference.BOTH,
+            sms_state=ConsentState.SUBSCRIBED,
+            email_state=ConsentState.SUBSCRIBED,
+        )
+        # bulk_create skips save(), which keeps the hashes the suppression check reads.
+        person.phone_hash = address_hash(Medium.SMS, person.phone)
+        person.email_hash = address_hash(Medium.EMAIL, person.email)
+        people.append(person)
+    people = Subscriber.objects.bulk_create(people, batch_size=5000)
+    now = timezone.now()
+    ConsentEvent.objects.bulk_create(
+        (
+            ConsentEvent(
+                subscriber=person,
+                medium=medium,
+                action=action,
+                source=ConsentSource.SIGNUP_PAGE,
+                evidence="benchmark",
+                occurred_at=now,
+            )
+            for person in people
+            for medium in Medium
+            for action in (ConsentAction.REQUESTED, ConsentAction.CONFIRMED)
+        ),
+        batch_size=5000,
+    )
+    return [person.pk for person in people]
+
+
+def bench_campaign():
+    """A draft texting everyone a link to a live blog post."""
+    from django.contrib.auth import get_user_model
+
+    from campaigns.models import Campaign, MediaPreference, Segment
+    from channels.models import Channel, MetricSource, Platform, Visibility
+    from channels.services import register_channel
+    from curation import services
+    from curation.models import Format, Placement, Stage
+
+    url = "https://blog.fanout.bench.example/"
+    placement = Placement.objects.filter(channel__url=url).first()
+    if placement is None:
+        channel = Channel.objects.filter(url=url).first() or register_channel(
+            name="Bench blog",
+            platform=Platform.BLOG,
+            url=url,
+            visibility=Visibility.PUBLIC,
+            metric_source=MetricSource.CLICKS_ONLY,
+        )
+        item = services.create_item(title="Bench post", format=Format.BLOG_POST, stage=Stage.EMBEDDED)
+        placement = services.place_item(item=item, channel=channel, url=f"{url}posts/1/")
+        services.mark_live(item=item)
+    campaign = Campaign.objects.create(
+        name="Bench fanout",
+        slug=f"bench-fanout-{int(time.time())}",
+        media=MediaPreference.SMS,
+        sms_text="Hi {first_name}, 3 minutes on giving feedback: {links}",
+    )
+    campaign.placements.set([placement])
+    campaign.segments.set([Segment.objects.get_or_create(name="Everyone")[0]])
+    user = get_user_model().objects.filter(username="bench-launcher").first()
+    if user is None:
+        user = get_user_model().objects.create_superuser("bench-launcher", password=None)
+    return campaign, user
+
+
+def baseline(campaign, subscriber_ids: list[int]) -> float:
+    """The floor: the ledger rows launch writes, bulk-inserted in one transaction, then removed."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from campaigns.models import Delivery, DeliveryStatus, Medium
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        now = timezone.now()
+        Delivery.objects.bulk_create(
+            (
+                Delivery(
+                    campaign=campaign,
+                    subscriber_id=subscriber_id,
+                    medium=Medium.SMS,
+                    occurrence=1,
+                    not_before=now,
+                    status=DeliveryStatus.PENDING,
+                )
+                for subscriber_id in subscriber_ids
+            ),
+            batch_size=5000,
+        )
+    elapsed = time.perf_counter() - started
+    Delivery.objects.filter(campaign=campaign)._raw_delete(Delivery.objects.db)
+    return elapsed
+
+
+class Worker:
+    """`celery worker` in its own process group, so its pool can be measured and stopped."""
+
+    def __init__(self) -> None:
+        self.log = Path(tempfile.mkstemp(prefix="fanout-worker-", suffix=".log")[1])
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Worker:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [PYTHON, "-m", "celery", "-A", "config", "worker", *WORKER_OPTIONS],
+                cwd=ROOT,
+                env={**os.environ, **ENV},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 60
+        while " ready." not in self.log.read_text(errors="replace"):
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise SystemExit(f"The worker did not start:\n{self.log.read_text(errors='replace')}")
+            time.sleep(0.1)
+        return self
+
+    def peak_memory_mb(self) -> float:
+        """High-water resident memory (VmHWM) of the worker and its pool processes, summed."""
+        pids = [self.process.pid, *children(self.process.pid)]
+        return sum(vm_hwm_kb(pid) for pid in pids) / 1024
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue  # ended meanwhile
+            # The command name may hold spaces: the fields after its closing parenthesis are fixed.
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def vm_hwm_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def fanout(campaign, user, expected: int) -> tuple[float, float, float, dict[str, int]]:
+    """Seconds from launch until no row is waiting or being sent (and of them, the launch
+    itself: writing the ledger), and the worker's peak memory."""
+    from django.db.models import Count
+
+    from campaigns.models import Delivery
+    from campaigns.sending import STILL_TO_GO, launch
+
+    worker = Worker().start()
+    try:
+        started = time.perf_counter()
+        launch(campaign=campaign, by=user)
+        launched = time.perf_counter() - started
+        while True:
+            rows = Delivery.objects.filter(campaign=campaign)
+            if rows.count() >= expected and not rows.filter(status__in=STILL_TO_GO).exists():
+                break
+            if time.perf_counter() - started > TIMEOUT_SECONDS:
+                worker.stop()
+                raise SystemExit(
+                    f"Not finished after {TIMEOUT_SECONDS} s: "
+                    f"{rows.filter(status__in=STILL_TO_GO).count()} of {expected} still to go.\n"
+                    f"Worker log: {worker.log}"
+                )
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - started
+        peak = worker.peak_memory_mb()
+    finally:
+        worker.stop()
+    outcomes = dict(
+        Delivery.objects.filter(campaign=campaign).values_list("status").annotate(n=Count("pk")).order_by()
+    )
+    return elapsed, launched, peak, outcomes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--recipients", type=int, default=100_000)
+    arguments = parser.parse_args()
+    ensure_database()
+    setup_django()
+    cleanup()
+    try:
+        started = time.perf_counter()
+        subscriber_ids = create_employees(arguments.recipients)
+        campaign, user = bench_campaign()
+        setup = time.perf_counter() - started
+        print(f"recipients: {arguments.recipients} (texts only; set up in {setup:.1f} s)")
+        base = baseline(campaign, subscriber_ids)
+        print(f"baseline bulk insert: {base:.2f} s")
+        seconds, launched, peak, outcomes = fanout(campaign, user, arguments.recipients)
+        print(f"fanout through the worker: {seconds:.2f} s ({arguments.recipients / seconds:.0f} messages/s)")
+        print(f"  of which the launch (audience, weekly cap, ledger written): {launched:.2f} s")
+        print(f"outcomes: {outcomes}")
+        print(f"peak worker memory: {peak:.0f} MB (VmHWM, main process and pool summed)")
+        print(f"ratio: {base / seconds:.2f}")
+    finally:
+        cleanup()
+
+
+if __name__ == "__main__":
+    main()
