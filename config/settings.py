@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -213,7 +214,30 @@ CELERY_BEAT_SCHEDULE = {
     "release-scheduled-campaigns": {"task": "campaigns.tasks.release_scheduled_campaigns", "schedule": 60.0},
     # Claims whose worker died are settled from Twilio's log; due sends get a task.
     "reconcile-deliveries": {"task": "campaigns.tasks.reconcile_deliveries", "schedule": 60.0},
+    # Early each morning: yesterday and the days sources still correct, from GA4, YouTube and clicks.
+    "daily-metric-syncs": {
+        "task": "analytics.tasks.queue_daily_syncs",
+        "schedule": crontab(hour=4, minute=30),
+    },
 }
+
+# Analytics sources. GA4: a service account with Viewer on the property (its JSON key file).
+GA4_CREDENTIALS_FILE = env.str("GA4_CREDENTIALS_FILE", default="")
+# YouTube Analytics accepts only the channel owner's OAuth grant: a refresh token and its client.
+YOUTUBE_CLIENT_ID = env.str("YOUTUBE_CLIENT_ID", default="")
+YOUTUBE_CLIENT_SECRET = env.str("YOUTUBE_CLIENT_SECRET", default="")
+YOUTUBE_REFRESH_TOKEN = env.str("YOUTUBE_REFRESH_TOKEN", default="")
+YOUTUBE_TOKEN_URI = env.str("YOUTUBE_TOKEN_URI", default="https://oauth2.googleapis.com/token")
+# Other API addresses (a proxy, or the loopback fakes in tests); empty means Google's own.
+GA4_API_ENDPOINT = env.str("GA4_API_ENDPOINT", default="")
+YOUTUBE_API_ENDPOINT = env.str("YOUTUBE_API_ENDPOINT", default="")
+GOOGLE_TIMEOUT_SECONDS = env.float("GOOGLE_TIMEOUT_SECONDS", default=60)
+# Sources correct recent days for a while (GA4 up to 72 hours): each daily sync re-reads these.
+SYNC_LOOKBACK_DAYS = env.int("SYNC_LOOKBACK_DAYS", default=3)
+# A quota or outage error is retried with exponential backoff and jitter, this often at most.
+SYNC_MAX_RETRIES = env.int("SYNC_MAX_RETRIES", default=5)
+SYNC_RETRY_FIRST_SECONDS = env.int("SYNC_RETRY_FIRST_SECONDS", default=30)
+SYNC_RETRY_MAX_SECONDS = env.int("SYNC_RETRY_MAX_SECONDS", default=600)
 
 # django-ratelimit counts in the default cache (Redis in production, whose INCR is atomic). It is
 # used as a library, not an installed app: its checks predate Django's own Redis cache backend.

@@ -1,0 +1,222 @@
+"""Anonymised trend figures per placement and day, where they came from, and each pull's log.
+
+Nothing here names a person: GA4, YouTube and the platforms' exports report totals, and the
+tracked-link clicks are counted without any personal key. A figure a source does not have is
+NULL, never 0: "no data" and "nobody came" must stay apart on the dashboard.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from channels.models import Channel
+from curation.models import Placement
+
+
+class Source(models.TextChoices):
+    GA4 = "ga4", "Google Analytics 4"
+    YOUTUBE = "youtube", "YouTube Analytics"
+    CSV = "csv", "Platform export (CSV/XLSX)"
+    MANUAL = "manual", "Entered by hand"
+    LINKS = "links", "Tracked-link clicks"
+
+
+# The figures a DailyMetric can hold, in the curators' words; a source fills the ones it has.
+FIGURES = (
+    "views",
+    "sessions",
+    "active_users",
+    "engaged_sessions",
+    "engagement_rate",
+    "average_duration_seconds",
+    "average_percentage_viewed",
+    "watch_minutes",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "new_followers",
+    "clicks",
+)
+
+
+class DailyMetric(models.Model):
+    """One placement's figures from one source on one day (the source's own reporting day)."""
+
+    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="daily_metrics")
+    date = models.DateField()
+    source = models.CharField(max_length=10, choices=Source.choices)
+
+    views = models.PositiveIntegerField(null=True, blank=True, help_text="Page views or video views.")
+    sessions = models.PositiveIntegerField(null=True, blank=True)
+    active_users = models.PositiveIntegerField(null=True, blank=True)
+    engaged_sessions = models.PositiveIntegerField(null=True, blank=True)
+    engagement_rate = models.FloatField(null=True, blank=True, help_text="A fraction: 0.62 is 62%.")
+    average_duration_seconds = models.FloatField(
+        "average duration (s)",
+        null=True,
+        blank=True,
+        help_text="Average engagement time on a page, or average view duration of a video.",
+    )
+    average_percentage_viewed = models.FloatField(
+        "average % viewed", null=True, blank=True, help_text="Videos: 0-100."
+    )
+    watch_minutes = models.FloatField(null=True, blank=True)
+    likes = models.PositiveIntegerField(null=True, blank=True)
+    comments = models.PositiveIntegerField(null=True, blank=True)
+    shares = models.PositiveIntegerField(null=True, blank=True)
+    saves = models.PositiveIntegerField(null=True, blank=True)
+    new_followers = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Subscribers or followers gained that day."
+    )
+    clicks = models.PositiveIntegerField(null=True, blank=True, help_text="Human clicks on tracked links.")
+
+    sync_run = models.ForeignKey(
+        "SyncRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "placement"]
+        constraints = [
+            models.UniqueConstraint(fields=["placement", "date", "source"], name="daily_metric_once"),
+            models.CheckConstraint(
+                name="daily_metric_rates_are_fractions",
+                condition=Q(engagement_rate__isnull=True) | Q(engagement_rate__gte=0, engagement_rate__lte=1),
+            ),
+        ]
+        indexes = [models.Index(fields=["date", "source"], name="daily_metric_by_day")]
+
+    def __str__(self) -> str:
+        return f"{self.placement} on {self.date} ({self.get_source_display()})"
+
+
+class RetentionPoint(models.Model):
+    """One point of a video's drop-out curve over a period: the share of the audience still
+    watching at that fraction of the video (above 1 where people rewatch a part)."""
+
+    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="retention")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    elapsed_ratio = models.DecimalField(max_digits=4, decimal_places=2, help_text="0.01 to 1.00")
+    audience_watch_ratio = models.FloatField()
+    relative_performance = models.FloatField(
+        null=True, blank=True, help_text="Against videos of similar length on YouTube: 0.5 is average."
+    )
+    sync_run = models.ForeignKey(
+        "SyncRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["placement", "-period_end", "elapsed_ratio"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["placement", "period_start", "period_end", "elapsed_ratio"],
+                name="retention_point_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.placement} at {self.elapsed_ratio:.0%}"
+
+
+class CampaignSessions(models.Model):
+    """GA4 sessions that arrived with one utm_campaign on one day, on one measured channel:
+    how a campaign shows on owned pages. Kept by name, as GA4 reports it, so campaigns run
+    outside this app are counted too."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="campaign_sessions")
+    campaign_name = models.CharField(max_length=200)
+    date = models.DateField()
+    sessions = models.PositiveIntegerField()
+    engaged_sessions = models.PositiveIntegerField(null=True, blank=True)
+    sync_run = models.ForeignKey(
+        "SyncRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        verbose_name_plural = "campaign sessions"
+        ordering = ["-date", "campaign_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "campaign_name", "date"], name="campaign_sessions_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_name} on {self.date}: {self.sessions}"
+
+
+class SyncStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    POSTPONED = "postponed", "Postponed (daily quota)"
+
+
+ACTIVE_SYNC = (SyncStatus.QUEUED, SyncStatus.RUNNING)
+
+
+class SyncRun(models.Model):
+    """One pull of one source for one channel and period: what it read, wrote and could not place.
+
+    A run writes its whole period in one transaction or nothing, so a failed run leaves the
+    figures as the previous run left them.
+    """
+
+    source = models.CharField(max_length=10, choices=Source.choices)
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.CASCADE, related_name="sync_runs"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    status = models.CharField(max_length=10, choices=SyncStatus.choices, default=SyncStatus.QUEUED)
+    requested_by = models.CharField(
+        max_length=150, blank=True, help_text="Who asked for it: a curator, the schedule or a backfill."
+    )
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(
+        default=0, help_text="Figures added or changed; a re-run of an unchanged period writes none."
+    )
+    rows_added = models.PositiveIntegerField(default=0, help_text="Of those, days not held before.")
+    rows_unmatched = models.PositiveIntegerField(
+        default=0, help_text="Rows that matched no placement: counted here, not dropped silently."
+    )
+    unmatched_examples = models.JSONField(default=list, blank=True)
+    thresholded = models.BooleanField(
+        default=False, help_text="GA4 withheld small figures to protect privacy (data thresholds)."
+    )
+    other_rows = models.PositiveIntegerField(
+        default=0, help_text='Rows GA4 rolled into "(other)": their pages cannot be told apart.'
+    )
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-queued_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="sync_run_period_in_order", condition=Q(period_start__lte=models.F("period_end"))
+            ),
+            # One sync per source, channel and period at a time: a second "Sync now" waits its turn.
+            models.UniqueConstraint(
+                fields=["source", "channel", "period_start", "period_end"],
+                condition=Q(status__in=["queued", "running"]),
+                name="sync_run_one_active",
+            ),
+            models.UniqueConstraint(  # sources of no one channel (link clicks)
+                fields=["source", "period_start", "period_end"],
+                condition=Q(status__in=["queued", "running"], channel__isnull=True),
+                name="sync_run_one_active_unchanneled",
+            ),
+        ]
+        indexes = [models.Index(fields=["source", "channel", "-finished_at"], name="sync_run_latest")]
+
+    def __str__(self) -> str:
+        where = f" {self.channel.name}" if self.channel_id else ""
+        return f"{self.get_source_display()}{where} {self.period_start}..{self.period_end}"
