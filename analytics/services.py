@@ -1,0 +1,433 @@
+"""Pulling figures in: queue a sync, run it, and write its period whole or not at all.
+
+A run fetches everything first and writes afterwards, in one transaction: a quota error or a
+crash in the middle of a period leaves the figures exactly as the last good run left them.
+Writes are upserts that skip unchanged rows, so re-running a period changes nothing, while a late
+correction from the source (GA4 revises recent days for up to three days) updates the figure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from analytics.models import (
+    ACTIVE_SYNC,
+    FIGURES,
+    CampaignSessions,
+    DailyMetric,
+    RetentionPoint,
+    Source,
+    SyncRun,
+    SyncStatus,
+)
+from analytics.sources.base import Period, Pull, Retry, SourceError
+from campaigns.models import LinkClickDay
+from campaigns.quiet_hours import zone
+from channels.models import Channel, MetricSource
+from curation.models import Placement
+
+logger = logging.getLogger(__name__)
+
+# Which channels each pulled source measures.
+PULLED_SOURCES = {Source.GA4: MetricSource.GA4, Source.YOUTUBE: MetricSource.YOUTUBE}
+UNMATCHED_EXAMPLES = 20
+# Figures that add up when two source rows land on one placement and day.
+COUNTS = ("views", "sessions", "active_users", "engaged_sessions", "likes", "comments", "shares")
+COUNTS += ("saves", "new_followers", "clicks", "watch_minutes")
+
+
+class SyncRetry(Exception):
+    """A pull that may succeed if tried again later (rate limit, outage): the task backs off."""
+
+
+# Queueing.
+
+
+def today() -> date:
+    return timezone.now().astimezone(zone(settings.PROGRAMME_TIME_ZONE)).date()
+
+
+def recent_period() -> Period:
+    """Yesterday and the days before it that sources still correct."""
+    yesterday = today() - timedelta(days=1)
+    return Period(yesterday - timedelta(days=settings.SYNC_LOOKBACK_DAYS - 1), yesterday)
+
+
+def check_source(source: str, channel: Channel | None) -> None:
+    if source == Source.LINKS:
+        if channel is not None:
+            raise ValidationError("Link clicks are synced for all channels at once.")
+        return
+    if source not in PULLED_SOURCES:
+        raise ValidationError(f"{Source(source).label} is imported from a file, not synced.")
+    if channel is None or channel.metric_source != PULLED_SOURCES[source]:
+        name = channel.name if channel else "No channel"
+        raise ValidationError(f"{name} is not measured by {Source(source).label}.")
+
+
+def start_sync(*, source: str, channel: Channel | None, period: Period, requested_by: str = "") -> SyncRun:
+    """A queued run; refused while the same source, channel and period is queued or running."""
+    check_source(source, channel)
+    try:
+        with transaction.atomic():
+            return SyncRun.objects.create(
+                source=source,
+                channel=channel,
+                period_start=period.start,
+                period_end=period.end,
+                requested_by=requested_by[:150],
+            )
+    except IntegrityError:
+        where = f" of {channel.name}" if channel else ""
+        raise ValidationError(
+            f"A {Source(source).label} sync{where} for {period} is already queued or running."
+        ) from None
+
+
+def queue_sync(*, source: str, channel: Channel | None, period: Period, requested_by: str = "") -> SyncRun:
+    """Start a run and hand it to a worker once the run row is committed."""
+    from analytics.tasks import run_sync_task  # tasks import this module
+
+    run = start_sync(source=source, channel=channel, period=period, requested_by=requested_by)
+    transaction.on_commit(lambda: run_sync_task.delay(run.pk))
+    return run
+
+
+def source_of(channel: Channel) -> str | None:
+    """The source a channel is pulled from, if any (CSV and click-only channels are not)."""
+    return next(
+        (source for source, metric in PULLED_SOURCES.items() if channel.metric_source == metric), None
+    )
+
+
+def measured_channels() -> Iterable[tuple[str, Channel]]:
+    for source, metric_source in PULLED_SOURCES.items():
+        for channel in Channel.objects.filter(metric_source=metric_source).order_by("pk"):
+            yield source, channel
+
+
+def queue_daily_syncs(*, period: Period | None = None) -> list[SyncRun]:
+    """Beat, daily: one run per measured channel, and one for link clicks. A period already
+    queued or running is left to finish."""
+    period = period or recent_period()
+    wanted: list[tuple[str, Channel | None]] = [*measured_channels(), (Source.LINKS, None)]
+    queued = []
+    for source, channel in wanted:
+        try:
+            queued.append(queue_sync(source=source, channel=channel, period=period, requested_by="schedule"))
+        except ValidationError as error:
+            logger.info("Daily sync skipped: %s", error.message)
+    return queued
+
+
+# Running.
+
+
+def claim(run_id: int) -> SyncRun | None:
+    """The run, marked running; None if it already finished (a task delivered twice)."""
+    with transaction.atomic():
+        run = (
+            SyncRun.objects.select_for_update(of=("self",))
+            .select_related("channel")
+            .filter(pk=run_id)
+            .first()
+        )
+        if run is None or run.status not in ACTIVE_SYNC:
+            return None
+        run.status, run.attempts = SyncStatus.RUNNING, run.attempts + 1
+        run.started_at = run.started_at or timezone.now()
+        run.save(update_fields=["status", "attempts", "started_at"])
+        return run
+
+
+def run_sync(run_id: int, *, last_attempt: bool = True) -> SyncRun | None:
+    """Pull one run's period and write it. Raises SyncRetry when trying later may help and this
+    is not the last attempt; otherwise the run ends succeeded, postponed or failed."""
+    run = claim(run_id)
+    if run is None:
+        return None
+    period = Period(run.period_start, run.period_end)
+    try:
+        written = write_period(run, period, fetch(run, period))
+    except SourceError as error:
+        return give_up_or_retry(run, error, last_attempt=last_attempt)
+    SyncRun.objects.filter(pk=run.pk).update(
+        status=SyncStatus.SUCCEEDED, finished_at=timezone.now(), error="", **written.fields()
+    )
+    run.refresh_from_db()
+    return run
+
+
+def give_up_or_retry(run: SyncRun, error: SourceError, *, last_attempt: bool) -> SyncRun:
+    if error.retry is Retry.SOON and not last_attempt:
+        SyncRun.objects.filter(pk=run.pk).update(
+            status=SyncStatus.QUEUED, error=f"{error.message} Trying again shortly (attempt {run.attempts})."
+        )
+        raise SyncRetry(error.message) from error
+    if error.retry is Retry.TOMORROW:
+        status, message = (
+            SyncStatus.POSTPONED,
+            f"{error.message} The next daily sync fetches this period again.",
+        )
+    elif error.retry is Retry.SOON:
+        status, message = SyncStatus.FAILED, f"{error.message} Gave up after {run.attempts} attempts."
+    else:
+        status, message = SyncStatus.FAILED, error.message
+    SyncRun.objects.filter(pk=run.pk).update(status=status, error=message, finished_at=timezone.now())
+    run.refresh_from_db()
+    return run
+
+
+def fetch(run: SyncRun, period: Period) -> Pull:
+    # Imported here: each source loads a Google client library the others do not need.
+    if run.source == Source.GA4:
+        from analytics.sources import ga4
+
+        return ga4.fetch(
+            property_id=run.channel.ga4_property_id, path_prefix=run.channel.ga4_path_prefix, period=period
+        )
+    if run.source == Source.YOUTUBE:
+        from analytics.sources import youtube
+
+        videos = sorted(
+            set(placements_of(run.channel).exclude(external_id="").values_list("external_id", flat=True))
+        )
+        return youtube.fetch(channel_id=run.channel.youtube_channel_id, video_ids=videos, period=period)
+    if run.source == Source.LINKS:
+        return Pull()  # read from our own tables in write_period
+    raise SourceError(f"{run.get_source_display()} is imported from a file, not synced.")
+
+
+def placements_of(channel: Channel):
+    return Placement.objects.filter(channel=channel).order_by("pk")
+
+
+# Writing.
+
+
+@dataclass
+class Written:
+    rows_read: int = 0
+    rows_written: int = 0
+    rows_added: int = 0
+    rows_unmatched: int = 0
+    unmatched_examples: list[str] | None = None
+    thresholded: bool = False
+    other_rows: int = 0
+
+    def fields(self) -> dict[str, object]:
+        return {**self.__dict__, "unmatched_examples": self.unmatched_examples or []}
+
+
+def write_period(run: SyncRun, period: Period, pull: Pull) -> Written:
+    if run.source == Source.LINKS:
+        return write_link_clicks(run, period)
+    matcher = page_matcher(run.channel) if run.source == Source.GA4 else video_matcher(run.channel)
+    figures: dict[tuple[int, date], dict[str, float | int]] = {}
+    unmatched: dict[str, int] = defaultdict(int)
+    for row in pull.metrics:
+        placement_id = matcher(row.key)
+        if placement_id is None:
+            unmatched[row.key] += 1
+            continue
+        key = (placement_id, row.date)
+        figures[key] = combine(figures[key], row.figures) if key in figures else dict(row.figures)
+    for key in pull.unknown_keys:
+        unmatched[f"{key} (not found on {run.get_source_display()}: deleted or private?)"] += 1
+    written = Written(
+        rows_read=pull.rows_read,
+        rows_unmatched=sum(unmatched.values()) + pull.unattributed,
+        unmatched_examples=sorted(unmatched)[:UNMATCHED_EXAMPLES],
+        thresholded=pull.thresholded,
+        other_rows=pull.other_rows,
+    )
+    with transaction.atomic():
+        before = held(run.source, period, run.channel)
+        written.rows_written = upsert_daily(run, figures)
+        written.rows_written += write_retention(run, period, pull, matcher)
+        written.rows_written += write_campaign_sessions(run, pull)
+        written.rows_added = held(run.source, period, run.channel) - before
+    return written
+
+
+def held(source: str, period: Period, channel: Channel | None) -> int:
+    rows = DailyMetric.objects.filter(source=source, date__range=(period.start, period.end))
+    return (rows.filter(placement__channel=channel) if channel else rows).count()
+
+
+def normalised_path(path: str) -> str:
+    path = urlsplit(path).path or "/"
+    return path.rstrip("/") or "/"
+
+
+def page_matcher(channel: Channel) -> Callable[[str], int | None]:
+    """GA4 page path -> placement: the placement's own path (or the path in its platform id)."""
+    paths = {}
+    for pk, url, external_id in placements_of(channel).values_list("pk", "url", "external_id"):
+        paths[normalised_path(external_id if external_id.startswith("/") else url)] = pk
+    return lambda key: paths.get(normalised_path(key))
+
+
+def video_matcher(channel: Channel) -> Callable[[str], int | None]:
+    ids = dict(placements_of(channel).exclude(external_id="").values_list("external_id", "pk"))
+    return ids.get
+
+
+def combine(held: dict[str, float | int], more: dict[str, float | int]) -> dict[str, float | int]:
+    """Two source rows for one placement and day (/guide and /guide/): counts add up, and the
+    averages are weighted by the users or views behind them."""
+    result = {name: held.get(name, 0) + more.get(name, 0) for name in COUNTS if name in held or name in more}
+    for average, weight in (
+        ("average_duration_seconds", "active_users"),
+        ("average_percentage_viewed", "views"),
+    ):
+        weights = (held.get(weight) or 0, more.get(weight) or 0)
+        if average in held or average in more:
+            total = sum(weights)
+            result[average] = (
+                (held.get(average, 0) * weights[0] + more.get(average, 0) * weights[1]) / total
+                if total
+                else held.get(average, more.get(average))
+            )
+    if result.get("sessions"):
+        result["engagement_rate"] = min(1.0, result.get("engaged_sessions", 0) / result["sessions"])
+    return result
+
+
+def upsert_daily(run: SyncRun, figures: dict[tuple[int, date], dict[str, float | int]]) -> int:
+    """Insert new days, update changed ones, leave identical ones alone; returns rows written."""
+    now = timezone.now()
+    columns = ("placement_id", "date", "source", *FIGURES, "sync_run_id", "updated_at")
+    rows = [
+        (placement_id, day, run.source, *(values.get(name) for name in FIGURES), run.pk, now)
+        for (placement_id, day), values in figures.items()
+    ]
+    return upsert(
+        table=DailyMetric._meta.db_table,
+        columns=columns,
+        rows=rows,
+        conflict=("placement_id", "date", "source"),
+        compared=FIGURES,
+        updated=(*FIGURES, "sync_run_id", "updated_at"),
+    )
+
+
+def write_retention(run: SyncRun, period: Period, pull: Pull, matcher: Callable[[str], int | None]) -> int:
+    rows = []
+    for point in pull.retention:
+        placement_id = matcher(point.key)
+        if placement_id is not None:
+            rows.append(
+                (
+                    placement_id,
+                    period.start,
+                    period.end,
+                    round(point.elapsed_ratio, 2),
+                    point.audience_watch_ratio,
+                    point.relative_performance,
+                    run.pk,
+                )
+            )
+    compared = ("audience_watch_ratio", "relative_performance")
+    return upsert(
+        table=RetentionPoint._meta.db_table,
+        columns=("placement_id", "period_start", "period_end", "elapsed_ratio", *compared, "sync_run_id"),
+        rows=rows,
+        conflict=("placement_id", "period_start", "period_end", "elapsed_ratio"),
+        compared=compared,
+        updated=(*compared, "sync_run_id"),
+    )
+
+
+def write_campaign_sessions(run: SyncRun, pull: Pull) -> int:
+    totals: dict[tuple[str, date], list[int | None]] = {}
+    for row in pull.campaigns:
+        name = row.campaign_name[:200]
+        sessions, engaged = totals.get((name, row.date), [0, None])
+        if row.engaged_sessions is not None:
+            engaged = (engaged or 0) + row.engaged_sessions
+        totals[(name, row.date)] = [sessions + row.sessions, engaged]
+    rows = [
+        (run.channel_id, name, day, sessions, engaged, run.pk)
+        for (name, day), (sessions, engaged) in totals.items()
+    ]
+    return upsert(
+        table=CampaignSessions._meta.db_table,
+        columns=("channel_id", "campaign_name", "date", "sessions", "engaged_sessions", "sync_run_id"),
+        rows=rows,
+        conflict=("channel_id", "campaign_name", "date"),
+        compared=("sessions", "engaged_sessions"),
+        updated=("sessions", "engaged_sessions", "sync_run_id"),
+    )
+
+
+def write_link_clicks(run: SyncRun, period: Period) -> Written:
+    """Human clicks on our tracked links, per placement and day, from the campaigns' counts."""
+    days = (
+        LinkClickDay.objects.filter(date__range=(period.start, period.end))
+        .values_list("link__placement_id", "date")
+        .annotate(clicks=Sum("human_clicks"))
+        .order_by()
+    )
+    figures = {(placement_id, day): {"clicks": clicks} for placement_id, day, clicks in days}
+    with transaction.atomic():
+        before = held(Source.LINKS, period, None)
+        rows_written = upsert_daily(run, figures)
+        added = held(Source.LINKS, period, None) - before
+    return Written(rows_read=len(figures), rows_written=rows_written, rows_added=added)
+
+
+def upsert(
+    *,
+    table: str,
+    columns: Sequence[str],
+    rows: list[tuple],
+    conflict: Sequence[str],
+    compared: Sequence[str],
+    updated: Sequence[str],
+    batch_size: int = 1000,
+) -> int:
+    """INSERT ... ON CONFLICT DO UPDATE, only where a compared column changed (PostgreSQL and
+    SQLite alike); returns the rows inserted or changed."""
+    if not rows:
+        return 0
+    database = transaction.get_connection()
+    quote = database.ops.quote_name
+    changed = " OR ".join(
+        f"{quote(table)}.{quote(name)} IS DISTINCT FROM excluded.{quote(name)}" for name in compared
+    )
+    one_row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    written = 0
+    with database.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start : start + batch_size]
+            cursor.execute(
+                f"INSERT INTO {quote(table)} ({', '.join(quote(name) for name in columns)}) "  # noqa: S608 - our own names
+                f"VALUES {', '.join([one_row] * len(batch))} "
+                f"ON CONFLICT ({', '.join(quote(name) for name in conflict)}) DO UPDATE SET "
+                + ", ".join(f"{quote(name)} = excluded.{quote(name)}" for name in updated)
+                + f" WHERE {changed}",
+                [value for row in batch for value in row],
+            )
+            written += cursor.rowcount
+    return written
+
+
+# Reading the log.
+
+
+def last_synced(channel: Channel) -> SyncRun | None:
+    return (
+        SyncRun.objects.filter(channel=channel, status=SyncStatus.SUCCEEDED).order_by("-finished_at").first()
+    )

@@ -1,0 +1,30 @@
+"""Celery tasks: thin, taking ids, each calling one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+from analytics import services
+
+
+@shared_task(
+    bind=True,
+    ignore_result=True,
+    # Only what may pass on a later try: a rate limit or an outage. Exponential, with jitter so
+    # syncs held up together do not return together; capped so a run gives up within the hour.
+    autoretry_for=(services.SyncRetry,),
+    retry_backoff=settings.SYNC_RETRY_FIRST_SECONDS,
+    retry_backoff_max=settings.SYNC_RETRY_MAX_SECONDS,
+    retry_jitter=True,
+    max_retries=settings.SYNC_MAX_RETRIES,
+)
+def run_sync_task(self, run_id: int) -> None:
+    """Pull one source's period and write it whole; a second delivery finds it done."""
+    services.run_sync(run_id, last_attempt=self.request.retries >= self.max_retries)
+
+
+@shared_task(ignore_result=True, expires=3600)
+def queue_daily_syncs() -> int:
+    """Daily (beat): the recent days from every measured channel, and the link clicks."""
+    return len(services.queue_daily_syncs())
