@@ -1,0 +1,301 @@
+"""Google Analytics 4: page figures and campaign sessions for one property, read with the Data API.
+
+The client is built inside fetch(), never at import: a gRPC channel made before a prefork worker
+forks hangs in the child, and we use the REST transport anyway so nothing opens a channel at all.
+Each call passes retry=None: backoff belongs to the Celery task, which can also wait until
+tomorrow when a daily quota is spent; the library retrying on its own would spend quota twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import requests
+from django.conf import settings
+from google.analytics.data_v1beta import BetaAnalyticsDataClient
+from google.analytics.data_v1beta.types import (
+    DateRange,
+    Dimension,
+    Filter,
+    FilterExpression,
+    Metric,
+    MetricType,
+    OrderBy,
+    RunReportRequest,
+    RunReportResponse,
+)
+from google.api_core import exceptions as api_exceptions
+from google.auth import exceptions as auth_exceptions
+from google.oauth2 import service_account
+from google.protobuf.message import Message
+
+from analytics.sources.base import CampaignRow, MetricRow, Period, Pull, Retry, SourceError
+
+SCOPES = ["https://www.googleapis.com/auth/analytics.readonly"]
+
+# GA4 metric -> DailyMetric figure; userEngagementDuration becomes the average per active user.
+PAGE_METRICS = {
+    "screenPageViews": "views",
+    "sessions": "sessions",
+    "activeUsers": "active_users",
+    "engagedSessions": "engaged_sessions",
+    "engagementRate": "engagement_rate",
+    "userEngagementDuration": None,
+}
+CAMPAIGN_METRICS = ("sessions", "engagedSessions")
+
+OTHER = "(other)"  # rows GA4 rolled together: their pages cannot be told apart
+NOT_SET = "(not set)"
+# Values GA4 puts in sessionCampaignName for traffic that had no utm_campaign. GA4 writes every
+# such placeholder in parentheses, so a parenthesised name we have not listed is skipped too.
+NOT_CAMPAIGNS = frozenset(
+    {"(not set)", "(direct)", "(organic)", "(referral)", "(none)", "(not provided)", "(data not available)"}
+)
+
+
+def fetch(*, property_id: str, path_prefix: str, period: Period, page_size: int = 100_000) -> Pull:
+    """Every page's daily figures under `path_prefix`, and the campaigns that brought sessions there."""
+    property_id = property_id.removeprefix("properties/")
+    credentials = _credentials()
+    client = BetaAnalyticsDataClient(
+        credentials=credentials,
+        transport="rest",
+        # The REST transport keeps an explicit http:// scheme (a loopback fake, a proxy).
+        client_options={"api_endpoint": settings.GA4_API_ENDPOINT} if settings.GA4_API_ENDPOINT else None,
+    )
+    pull = Pull()
+    data_lost = False
+    try:
+        for response in _pages(client, _page_report(property_id, path_prefix, period), page_size):
+            data_lost |= _read_pages(response, pull)
+        for response in _pages(client, _campaign_report(property_id, path_prefix, period), page_size):
+            data_lost |= _read_campaigns(response, pull)
+    except (
+        api_exceptions.GoogleAPICallError,
+        auth_exceptions.GoogleAuthError,
+        requests.exceptions.RequestException,
+    ) as error:
+        raise _explain(
+            error, property_id=property_id, client_email=credentials.service_account_email
+        ) from error
+    if data_lost and not pull.other_rows:
+        # GA4 says rows were rolled up even though no "(other)" row reached us: keep the loss visible.
+        pull.other_rows = 1
+    return pull
+
+
+def _credentials() -> service_account.Credentials:
+    path = settings.GA4_CREDENTIALS_FILE
+    if not path:
+        raise SourceError(
+            "GA4 has no credentials: set GA4_CREDENTIALS_FILE to the path of the service account's "
+            "JSON key file.",
+            Retry.NEVER,
+        )
+    try:
+        return service_account.Credentials.from_service_account_file(path, scopes=SCOPES)
+    except OSError as error:
+        raise SourceError(
+            f"GA4 cannot read its key file {path} ({error.strerror or error}): set GA4_CREDENTIALS_FILE to "
+            "the path of the service account's JSON key file.",
+            Retry.NEVER,
+        ) from error
+    except (ValueError, KeyError, auth_exceptions.GoogleAuthError) as error:
+        raise SourceError(
+            f"GA4_CREDENTIALS_FILE ({path}) is not a service account's JSON key: create a key for the "
+            "service account in the Google Cloud console (Keys > Add key > JSON) and point "
+            "GA4_CREDENTIALS_FILE at it.",
+            Retry.NEVER,
+        ) from error
+
+
+def _page_report(property_id: str, path_prefix: str, period: Period) -> RunReportRequest:
+    return RunReportRequest(
+        property=f"properties/{property_id}",
+        dimensions=[Dimension(name="date"), Dimension(name="pagePath")],
+        metrics=[Metric(name=name) for name in PAGE_METRICS],
+        date_ranges=[_date_range(period)],
+        dimension_filter=_begins_with("pagePath", path_prefix),
+        order_bys=_ordered_by("date", "pagePath"),
+    )
+
+
+def _campaign_report(property_id: str, path_prefix: str, period: Period) -> RunReportRequest:
+    # A campaign session belongs to the channel when it landed under the channel's pages.
+    return RunReportRequest(
+        property=f"properties/{property_id}",
+        dimensions=[Dimension(name="date"), Dimension(name="sessionCampaignName")],
+        metrics=[Metric(name=name) for name in CAMPAIGN_METRICS],
+        date_ranges=[_date_range(period)],
+        dimension_filter=_begins_with("landingPage", path_prefix),
+        order_bys=_ordered_by("date", "sessionCampaignName"),
+    )
+
+
+def _date_range(period: Period) -> DateRange:
+    return DateRange(start_date=period.start.isoformat(), end_date=period.end.isoformat())
+
+
+def _begins_with(field_name: str, prefix: str) -> FilterExpression | None:
+    if not prefix:
+        return None
+    match = Filter.StringFilter(match_type=Filter.StringFilter.MatchType.BEGINS_WITH, value=prefix)
+    return FilterExpression(filter=Filter(field_name=field_name, string_filter=match))
+
+
+def _ordered_by(*dimensions: str) -> list[OrderBy]:
+    # Offsets page through one ordering; a fixed one keeps rows from moving between pages.
+    return [OrderBy(dimension=OrderBy.DimensionOrderBy(dimension_name=name)) for name in dimensions]
+
+
+def _pages(client: BetaAnalyticsDataClient, request: RunReportRequest, page_size: int) -> Iterator[Message]:
+    """Raw protobuf pages of one report: proto-plus wrappers cost ~10x more per row on big pulls."""
+    request.limit = page_size
+    offset = 0
+    while True:
+        request.offset = offset
+        response = client.run_report(request=request, retry=None, timeout=settings.GOOGLE_TIMEOUT_SECONDS)
+        raw = RunReportResponse.pb(response)
+        yield raw
+        # GA4 may send fewer rows than asked for: continue from what actually arrived.
+        offset += len(raw.rows)
+        if not raw.rows or offset >= raw.row_count:
+            return
+
+
+def _read_pages(response: Message, pull: Pull) -> bool:
+    """Add one page of the page report to `pull`; True when GA4 says rows went into "(other)"."""
+    dimensions = [header.name for header in response.dimension_headers]
+    at_date, at_path = dimensions.index("date"), dimensions.index("pagePath")
+    parsers = _parsers(response)
+    figures_at = [(PAGE_METRICS[name], index, parse) for name, index, parse in parsers]
+    at_duration = next(index for name, index, _ in parsers if name == "userEngagementDuration")
+    at_users = next(index for name, index, _ in parsers if name == "activeUsers")
+    days: dict[str, date] = {}
+    for row in response.rows:
+        values = row.dimension_values
+        path = values[at_path].value
+        if path == OTHER:
+            pull.other_rows += 1
+            continue
+        if path == NOT_SET:
+            pull.unattributed += 1
+            continue
+        metrics = row.metric_values
+        figures = {figure: parse(metrics[index].value) for figure, index, parse in figures_at if figure}
+        users = int(float(metrics[at_users].value))
+        if users:
+            figures["average_duration_seconds"] = float(metrics[at_duration].value) / users
+        pull.metrics.append(MetricRow(key=path, date=_day(values[at_date].value, days), figures=figures))
+    pull.thresholded |= response.metadata.subject_to_thresholding
+    return response.metadata.data_loss_from_other_row
+
+
+def _read_campaigns(response: Message, pull: Pull) -> bool:
+    dimensions = [header.name for header in response.dimension_headers]
+    at_date, at_name = dimensions.index("date"), dimensions.index("sessionCampaignName")
+    parse = {name: (index, parser) for name, index, parser in _parsers(response)}
+    (at_sessions, sessions), (at_engaged, engaged) = parse["sessions"], parse["engagedSessions"]
+    days: dict[str, date] = {}
+    for row in response.rows:
+        name = row.dimension_values[at_name].value
+        if name == OTHER:
+            pull.other_rows += 1
+            continue
+        if name in NOT_CAMPAIGNS or (name.startswith("(") and name.endswith(")")):
+            continue
+        pull.campaigns.append(
+            CampaignRow(
+                campaign_name=name,
+                date=_day(row.dimension_values[at_date].value, days),
+                sessions=int(sessions(row.metric_values[at_sessions].value)),
+                engaged_sessions=int(engaged(row.metric_values[at_engaged].value)),
+            )
+        )
+    pull.thresholded |= response.metadata.subject_to_thresholding
+    return response.metadata.data_loss_from_other_row
+
+
+def _parsers(response: Message) -> list[tuple[str, int, type[int] | type[float]]]:
+    """Values arrive as strings; the header's type says how to read each column."""
+    return [
+        (header.name, index, int if header.type_ == MetricType.TYPE_INTEGER else float)
+        for index, header in enumerate(response.metric_headers)
+    ]
+
+
+def _day(value: str, seen: dict[str, date]) -> date:
+    # A report repeats the same few hundred YYYYMMDD strings over up to a few hundred thousand rows.
+    day = seen.get(value)
+    if day is None:
+        day = seen[value] = date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+    return day
+
+
+def _explain(error: Exception, *, property_id: str, client_email: str) -> SourceError:
+    """Google's failure in a curator's words, and whether the task should try again."""
+    google_said = _google_said(error)
+    if isinstance(error, api_exceptions.TooManyRequests):  # ResourceExhausted is a subclass
+        if "per day" in google_said.lower():
+            return SourceError(
+                f"GA4's daily quota for property {property_id} is used up; the sync tries again tomorrow "
+                f"(Google said: {google_said})",
+                Retry.TOMORROW,
+            )
+        return SourceError(
+            f"GA4 is rate-limiting property {property_id}; the sync tries again shortly "
+            f"(Google said: {google_said})",
+            Retry.SOON,
+        )
+    # Over REST, 401 and 403 raise the HTTP classes (Unauthorized, Forbidden), the parents of the
+    # gRPC-named Unauthenticated and PermissionDenied: catching the children alone misses them.
+    if isinstance(error, api_exceptions.Forbidden):
+        return SourceError(
+            f"GA4 refused the service account: give {client_email} Viewer access on property "
+            f"{property_id} (GA4 Admin > Property access management).",
+            Retry.NEVER,
+        )
+    if isinstance(error, api_exceptions.Unauthorized | auth_exceptions.RefreshError):
+        if getattr(error, "retryable", False):
+            return SourceError(f"Google's sign-in service failed for now ({google_said}).", Retry.SOON)
+        return SourceError(
+            f"GA4 refused the service account {client_email}: its key was not accepted (deleted or "
+            "disabled?). Create a new JSON key, point GA4_CREDENTIALS_FILE at it, and make sure "
+            f"the account has Viewer access on property {property_id}.",
+            Retry.NEVER,
+        )
+    if isinstance(error, api_exceptions.NotFound):
+        return SourceError(
+            f"GA4 has no property {property_id}: check the property id on the channel.", Retry.NEVER
+        )
+    if isinstance(error, api_exceptions.BadRequest):  # and its gRPC-named child InvalidArgument
+        return SourceError(
+            f"GA4 rejected the report for property {property_id}: {google_said} "
+            "Check the property id on the channel.",
+            Retry.NEVER,
+        )
+    if isinstance(error, api_exceptions.ServerError):  # 500, 503, 504 (DeadlineExceeded)
+        return SourceError(
+            f"GA4 is not answering properly right now ({error.code}: {google_said}); the sync tries again "
+            "shortly.",
+            Retry.SOON,
+        )
+    if isinstance(error, requests.exceptions.RequestException | auth_exceptions.TransportError):
+        return SourceError(
+            f"Could not reach GA4 ({type(error).__name__}); the sync tries again shortly.", Retry.SOON
+        )
+    if isinstance(error, api_exceptions.ClientError):
+        return SourceError(f"GA4 refused the report for property {property_id}: {google_said}", Retry.NEVER)
+    return SourceError(f"GA4 failed: {google_said}", Retry.SOON)
+
+
+def _google_said(error: Exception) -> str:
+    """Google's own sentence: over REST the exception's message also carries the method and URL."""
+    response = getattr(error, "response", None)
+    if response is not None:
+        try:
+            return str(response.json()["error"]["message"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass
+    return getattr(error, "message", None) or str(error)

@@ -1,0 +1,565 @@
+"""A loopback fake of the GA4 Data API (v1beta, REST), for the real google-analytics-data client.
+
+It answers runReport in Google's JSON shapes (proto3 JSON: int64 fields such as limit and offset
+arrive as strings, false and zero fields are left out), honours limit/offset, the date range, the
+BEGINS_WITH filters and the requested dimensions, and answers errors the way Google does. It also
+checks the caller's Bearer token: the generated client signs its own JWT with the service
+account's key (AIP-4111, no token exchange), and the fake verifies that signature against the
+keys it was given, much as Google checks the account's registered public keys. A POST /token
+endpoint issues access tokens for clients that do exchange a JWT assertion.
+
+Usable without pytest (start()/stop()) so a Celery worker started by a test can reach it too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from google.auth import exceptions as auth_exceptions
+from google.auth import jwt
+
+CLIENT_EMAIL = "curation-sync@example-project.iam.gserviceaccount.com"
+PROPERTY_ID = "123456789"
+
+# Google's own wording, so the code that reads it is tested against what it will meet.
+HOURLY_QUOTA_MESSAGE = "Exhausted property tokens per hour. These quota tokens will return in under an hour."
+DAILY_QUOTA_MESSAGE = "Exhausted property tokens per day. These quota tokens will return in under 24 hours."
+CONCURRENT_QUOTA_MESSAGE = "Exhausted concurrent requests quota."
+MESSAGES = {
+    400: ("INVALID_ARGUMENT", "Request contains an invalid argument."),
+    401: (
+        "UNAUTHENTICATED",
+        "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or "
+        "other valid authentication credential. "
+        "See https://developers.google.com/identity/sign-in/web/devconsole-project.",
+    ),
+    403: (
+        "PERMISSION_DENIED",
+        "User does not have sufficient permissions for this property. To learn more about Property ID, "
+        "see https://developers.google.com/analytics/devguides/reporting/data/v1/property-id.",
+    ),
+    404: ("NOT_FOUND", "Requested entity was not found."),
+    429: ("RESOURCE_EXHAUSTED", HOURLY_QUOTA_MESSAGE),
+    500: ("INTERNAL", "Internal error encountered."),
+    503: ("UNAVAILABLE", "The service is currently unavailable."),
+    504: ("DEADLINE_EXCEEDED", "The request timed out. Please try again."),
+}
+
+PAGE_DIMENSIONS = ("date", "pagePath")
+CAMPAIGN_DIMENSIONS = ("date", "sessionCampaignName")
+METRIC_TYPES = {
+    "screenPageViews": "TYPE_INTEGER",
+    "sessions": "TYPE_INTEGER",
+    "activeUsers": "TYPE_INTEGER",
+    "engagedSessions": "TYPE_INTEGER",
+    "engagementRate": "TYPE_FLOAT",
+    "userEngagementDuration": "TYPE_SECONDS",
+}
+MAX_LIMIT = 250_000
+
+
+@dataclass(frozen=True)
+class PageDay:
+    """One page's figures on one day, as GA4 holds them before a report slices them."""
+
+    path: str
+    day: date
+    views: int = 0
+    sessions: int = 0
+    active_users: int = 0
+    engaged_sessions: int = 0
+    engagement_seconds: int = 0
+
+    def metric(self, name: str) -> str:
+        if name == "engagementRate":
+            return repr(self.engaged_sessions / self.sessions) if self.sessions else "0"
+        return str(getattr(self, _PAGE_FIELDS[name]))
+
+
+_PAGE_FIELDS = {
+    "screenPageViews": "views",
+    "sessions": "sessions",
+    "activeUsers": "active_users",
+    "engagedSessions": "engaged_sessions",
+    "userEngagementDuration": "engagement_seconds",
+}
+
+
+@dataclass(frozen=True)
+class CampaignDay:
+    """Sessions that arrived with one utm_campaign on one day, landing on `landing_page`."""
+
+    name: str
+    day: date
+    sessions: int
+    engaged_sessions: int = 0
+    landing_page: str = "/"
+
+    def metric(self, name: str) -> str:
+        if name == "sessions":
+            return str(self.sessions)
+        if name == "engagedSessions":
+            return str(self.engaged_sessions)
+        raise KeyError(name)
+
+
+class PageGrid(Sequence[PageDay]):
+    """pages x days rows computed on demand: a year of 1,000 pages without holding 365,000 objects.
+
+    Row i is page i // days on day i % days; its figures follow from the two indexes, so a test
+    can check any row it reads against `grid[i]`.
+    """
+
+    def __init__(self, *, pages: int, days: int, start: date, prefix: str) -> None:
+        self.paths = [f"{prefix}page-{number:05d}" for number in range(pages)]
+        self.days = [start + timedelta(days=offset) for offset in range(days)]
+        self.compact = [day.strftime("%Y%m%d") for day in self.days]
+
+    def __len__(self) -> int:
+        return len(self.paths) * len(self.days)
+
+    def __getitem__(self, index: int) -> PageDay:  # type: ignore[override]
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        page, day = divmod(index, len(self.days))
+        views, sessions, active, engaged, seconds = _grid_figures(page, day)
+        return PageDay(self.paths[page], self.days[day], views, sessions, active, engaged, seconds)
+
+    def select(self, first: date, last: date, prefix: str, case_sensitive: bool) -> _GridView:
+        days = [i for i, day in enumerate(self.days) if first <= day <= last]
+        wanted = prefix if case_sensitive else prefix.lower()
+        pages = [
+            i
+            for i, path in enumerate(self.paths)
+            if (path if case_sensitive else path.lower()).startswith(wanted)
+        ]
+        return _GridView(self, pages, days)
+
+
+def _grid_figures(page: int, day: int) -> tuple[int, int, int, int, int]:
+    views = 3 + (page * 31 + day * 17) % 97
+    sessions = 1 + views // 3
+    active = max(1, sessions - (page + day) % 2)
+    engaged = sessions * 2 // 3
+    return views, sessions, active, engaged, active * (20 + (page + day) % 40)
+
+
+@dataclass
+class _GridView:
+    grid: PageGrid
+    pages: list[int]
+    days: list[int]
+
+    def __len__(self) -> int:
+        return len(self.pages) * len(self.days)
+
+    def render(self, start: int, stop: int, metrics: list[str]) -> Iterator[str]:
+        """JSON rows straight from the indexes: the fast path for 100,000-row pages."""
+        per_page = len(self.days)
+        order = [_GRID_ORDER[name] for name in metrics]
+        for index in range(start, min(stop, len(self))):
+            page, day = self.pages[index // per_page], self.days[index % per_page]
+            views, sessions, active, engaged, seconds = _grid_figures(page, day)
+            values = (views, sessions, active, engaged, engaged / sessions, seconds)
+            metric_json = ",".join(f'{{"value":"{values[i]!r}"}}' for i in order)
+            yield (
+                f'{{"dimensionValues":[{{"value":"{self.grid.compact[day]}"}},'
+                f'{{"value":{json.dumps(self.grid.paths[page])}}}],"metricValues":[{metric_json}]}}'
+            )
+
+
+_GRID_ORDER = {
+    "screenPageViews": 0,
+    "sessions": 1,
+    "activeUsers": 2,
+    "engagedSessions": 3,
+    "engagementRate": 4,
+    "userEngagementDuration": 5,
+}
+
+
+@dataclass
+class Recorded:
+    path: str
+    body: dict[str, object]
+    authorization: str
+    offset: int = 0
+    limit: int = 10_000
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def dimensions(self) -> list[str]:
+        return [d["name"] for d in self.body.get("dimensions", [])]
+
+
+@dataclass
+class Scripted:
+    status: int
+    message: str
+
+
+@dataclass
+class FakeGA4:
+    pages: list[PageDay] = field(default_factory=list)
+    campaigns: list[CampaignDay] = field(default_factory=list)
+    grid: PageGrid | None = None
+    # Rows GA4 rolled into "(other)" (page report, campaign report): figures without a page.
+    other_page_rows: list[PageDay] = field(default_factory=list)
+    other_campaign_rows: list[CampaignDay] = field(default_factory=list)
+    subject_to_thresholding: bool = False
+    data_loss_from_other_row: bool = False
+    known_properties: set[str] | None = None  # None: any property id answers
+    # GA4 may answer fewer rows than the limit asked for; this caps every answer like that.
+    rows_per_answer: int | None = None
+    requests: list[Recorded] = field(default_factory=list)
+    token_requests: list[dict[str, str]] = field(default_factory=list)
+    public_keys: dict[str, bytes] = field(default_factory=dict)  # private_key_id -> PEM
+    issued_tokens: set[str] = field(default_factory=set)
+    token_error: dict[str, str] | None = None
+    fail_on: dict[int, Scripted] = field(default_factory=dict)  # runReport call number (1-based)
+    fail_always: Scripted | None = None
+    server: ThreadingHTTPServer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def reports(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path.endswith(":runReport")]
+
+    # Data ------------------------------------------------------------------------------------
+
+    def add_page(self, path: str, day: date, **figures: int) -> PageDay:
+        row = PageDay(path, day, **figures)
+        self.pages.append(row)
+        return row
+
+    def add_campaign(self, name: str, day: date, sessions: int, **extra: object) -> CampaignDay:
+        row = CampaignDay(name, day, sessions, **extra)
+        self.campaigns.append(row)
+        return row
+
+    def generate_pages(
+        self, *, pages: int, days: int, start: date = date(2024, 1, 1), prefix: str = "/learn/"
+    ) -> PageGrid:
+        """Serve pages x days rows computed on demand (the benchmark's 1,000 x 365)."""
+        self.grid = PageGrid(pages=pages, days=days, start=start, prefix=prefix)
+        return self.grid
+
+    def roll_into_other(self, day: date, **figures: int) -> None:
+        """Add an "(other)" row, as GA4 does when a report has more distinct rows than it keeps."""
+        self.other_page_rows.append(PageDay("(other)", day, **figures))
+        self.data_loss_from_other_row = True
+
+    def roll_campaigns_into_other(self, day: date, sessions: int, engaged_sessions: int = 0) -> None:
+        self.other_campaign_rows.append(CampaignDay("(other)", day, sessions, engaged_sessions))
+        self.data_loss_from_other_row = True
+
+    # Failures --------------------------------------------------------------------------------
+
+    def fail_request(self, number: int, status: int, message: str | None = None) -> None:
+        """Answer the `number`th runReport call (1-based, counting every call) with this error."""
+        self.fail_on[number] = Scripted(status, message or MESSAGES[status][1])
+
+    def fail_every_request(self, status: int, message: str | None = None) -> None:
+        self.fail_always = Scripted(status, message or MESSAGES[status][1])
+
+    def refuse_tokens(
+        self, error: str = "invalid_grant", description: str = "Invalid JWT Signature."
+    ) -> None:
+        """The token endpoint answers 400 with this OAuth error (a deleted or disabled key)."""
+        self.token_error = {"error": error, "error_description": description}
+
+    def revoke_keys(self) -> None:
+        """Forget every key: as if the service account's key was deleted in the Cloud console."""
+        self.public_keys.clear()
+        self.issued_tokens.clear()
+
+    def trust_key_file(self, path: str | Path) -> None:
+        """Accept JWTs signed by this key file's private key (Google knows the public half)."""
+        info = json.loads(Path(path).read_text())
+        private = serialization.load_pem_private_key(info["private_key"].encode(), password=None)
+        self.public_keys[info["private_key_id"]] = private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    def write_service_account(self, path: str | Path, client_email: str = CLIENT_EMAIL) -> Path:
+        """A key file whose token_uri is this fake and whose signature the fake will accept."""
+        written = write_service_account(path, self.url + "/token", client_email=client_email)
+        self.trust_key_file(written)
+        return written
+
+    # Server ----------------------------------------------------------------------------------
+
+    def start(self) -> FakeGA4:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, like Google: a pull reuses one connection
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        try:
+            self._answer(handler)
+        except Exception as error:  # a bug in the fake shows up as a 500, not a dropped connection
+            _reply(handler, 500, _error(500, f"The fake failed: {error!r}"))
+            raise
+
+    def _answer(self, handler: BaseHTTPRequestHandler) -> None:
+        path = urlsplit(handler.path).path
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length).decode() if length else ""
+        if path == "/token":
+            return self._token(handler, raw)
+        body = json.loads(raw) if raw else {}
+        recorded = Recorded(
+            path=path,
+            body=body,
+            authorization=handler.headers.get("Authorization", ""),
+            offset=int(body.get("offset", 0)),  # int64: a string in proto3 JSON
+            limit=int(body.get("limit", 10_000)),
+        )
+        with self._lock:
+            self.requests.append(recorded)
+            number = len(self.reports)
+        if not path.startswith("/v1beta/properties/") or not path.endswith(":runReport"):
+            return _reply(handler, 404, _error(404, f"Method not found: {path}"))
+        if not self._authorised(recorded.authorization):
+            return _reply(handler, 401, _error(401, MESSAGES[401][1]))
+        script = self.fail_on.get(number) or self.fail_always
+        if script:
+            return _reply(handler, script.status, _error(script.status, script.message))
+        property_id = path.removeprefix("/v1beta/properties/").removesuffix(":runReport")
+        if self.known_properties is not None and property_id not in self.known_properties:
+            return _reply(handler, 403, _error(403, MESSAGES[403][1]))
+        problem = _invalid(body, recorded.limit)
+        if problem:
+            return _reply(handler, 400, _error(400, problem))
+        limit = min(recorded.limit, self.rows_per_answer or recorded.limit)
+        return _reply_raw(handler, 200, self._report(body, recorded.offset, limit))
+
+    def _authorised(self, header: str) -> bool:
+        token = header.removeprefix("Bearer ")
+        if not header.startswith("Bearer ") or not token:
+            return False
+        if token in self.issued_tokens:
+            return True
+        return self._verified(token) is not None
+
+    def _verified(self, token: str) -> dict[str, object] | None:
+        try:
+            return jwt.decode(token, certs=self.public_keys, clock_skew_in_seconds=60)
+        except (auth_exceptions.GoogleAuthError, ValueError):
+            return None
+
+    def _token(self, handler: BaseHTTPRequestHandler, raw: str) -> None:
+        form = {key: values[-1] for key, values in parse_qs(raw).items()}
+        self.token_requests.append(form)
+        if self.token_error:
+            return _reply(handler, 400, self.token_error)
+        claims = self._verified(form.get("assertion", ""))
+        if form.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" or claims is None:
+            return _reply(
+                handler, 400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
+            )
+        token = "ya29.fake-" + uuid.uuid4().hex
+        self.issued_tokens.add(token)
+        return _reply(handler, 200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"})
+
+    def _report(self, body: dict, offset: int, limit: int) -> bytes:
+        dimensions = [d["name"] for d in body.get("dimensions", [])]
+        metrics = [m["name"] for m in body.get("metrics", [])]
+        date_range = body["dateRanges"][0]
+        first, last = date.fromisoformat(date_range["startDate"]), date.fromisoformat(date_range["endDate"])
+        prefix, case_sensitive = _begins_with(body.get("dimensionFilter"))
+        campaign_report = "sessionCampaignName" in dimensions
+
+        rendered: list[str] = []
+        total = 0
+        others = self.other_campaign_rows if campaign_report else self.other_page_rows
+        others = [row for row in others if first <= row.day <= last]
+        if campaign_report:
+            rows = [
+                row
+                for row in self.campaigns
+                if first <= row.day <= last and _starts(row.landing_page, prefix, case_sensitive)
+            ]
+        else:
+            rows = [
+                row
+                for row in self.pages
+                if first <= row.day <= last and _starts(row.path, prefix, case_sensitive)
+            ]
+        explicit = rows + others
+        total += len(explicit)
+        for row in explicit[offset : offset + limit]:
+            rendered.append(_render(row, dimensions, metrics))
+        if self.grid is not None and not campaign_report:
+            view = self.grid.select(first, last, prefix, case_sensitive)
+            # The grid's rows follow the explicit ones in the report's single row order.
+            start = max(0, offset - len(explicit))
+            stop = max(0, offset + limit - len(explicit))
+            rendered.extend(view.render(start, stop, metrics))
+            total += len(view)
+
+        metadata: dict[str, object] = {"currencyCode": "USD", "timeZone": "Europe/Berlin"}
+        if self.subject_to_thresholding:
+            metadata["subjectToThresholding"] = True
+        if self.data_loss_from_other_row:
+            metadata["dataLossFromOtherRow"] = True
+        head = {
+            "dimensionHeaders": [{"name": name} for name in dimensions],
+            "metricHeaders": [{"name": name, "type": METRIC_TYPES[name]} for name in metrics],
+        }
+        # Like Google, an empty report has no "rows" and no "rowCount" (zero is left out).
+        parts = [json.dumps(head)[:-1]]
+        if rendered:
+            parts.append(',"rows":[' + ",".join(rendered) + "]")
+        if total:
+            parts.append(f',"rowCount":{total}')
+        parts.append(f',"metadata":{json.dumps(metadata)},"kind":"analyticsData#runReport"}}')
+        return "".join(parts).encode()
+
+
+def _render(row: PageDay | CampaignDay, dimensions: list[str], metrics: list[str]) -> str:
+    other = (row.path if isinstance(row, PageDay) else row.name) == "(other)"
+    values = []
+    for name in dimensions:
+        if other:
+            values.append("(other)")  # the rolled-up row has no day or page of its own
+        elif name == "date":
+            values.append(row.day.strftime("%Y%m%d"))
+        elif name == "pagePath":
+            values.append(row.path)
+        else:
+            values.append(row.name)
+    return json.dumps(
+        {
+            "dimensionValues": [{"value": value} for value in values],
+            "metricValues": [{"value": row.metric(name)} for name in metrics],
+        }
+    )
+
+
+def _begins_with(expression: dict | None) -> tuple[str, bool]:
+    """The prefix of a single BEGINS_WITH filter (the only filter this fake understands)."""
+    if not expression:
+        return "", True
+    string_filter = expression["filter"]["stringFilter"]
+    return string_filter["value"], bool(string_filter.get("caseSensitive", False))
+
+
+def _starts(value: str, prefix: str, case_sensitive: bool) -> bool:
+    return value.startswith(prefix) if case_sensitive else value.lower().startswith(prefix.lower())
+
+
+def _invalid(body: dict, limit: int) -> str | None:
+    dimensions = tuple(d["name"] for d in body.get("dimensions", []))
+    if dimensions not in (PAGE_DIMENSIONS, CAMPAIGN_DIMENSIONS):
+        return f"This fake answers only {PAGE_DIMENSIONS} or {CAMPAIGN_DIMENSIONS}, not {dimensions}."
+    for metric in body.get("metrics", []):
+        if metric["name"] not in METRIC_TYPES:
+            return f"Field {metric['name']} is not a valid metric."
+    if len(body.get("dateRanges", [])) != 1:
+        return "This fake answers exactly one date range."
+    if limit > MAX_LIMIT or limit < 0:
+        return f"limit must be positive and at most {MAX_LIMIT}."
+    expression = body.get("dimensionFilter")
+    if expression:
+        only = expression.get("filter", {})
+        expected = "landingPage" if "sessionCampaignName" in dimensions else "pagePath"
+        if only.get("fieldName") != expected:
+            return f"This fake filters the report on {expected}, not {only.get('fieldName')}."
+        # The client sends enums as numbers (use_integers_for_enums); Google takes names too.
+        if only.get("stringFilter", {}).get("matchType") not in (2, "BEGINS_WITH"):
+            return f"This fake understands only a BEGINS_WITH string filter, not {only}."
+    return None
+
+
+def _error(status: int, message: str) -> dict[str, object]:
+    return {"error": {"code": status, "message": message, "status": MESSAGES[status][0]}}
+
+
+def _reply(handler: BaseHTTPRequestHandler, status: int, body: dict[str, object]) -> None:
+    _reply_raw(handler, status, json.dumps(body).encode())
+
+
+def _reply_raw(handler: BaseHTTPRequestHandler, status: int, payload: bytes) -> None:
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json; charset=UTF-8")
+    handler.send_header("Content-Length", str(len(payload)))
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        handler.end_headers()
+        handler.wfile.write(payload)
+
+
+def write_service_account(path: str | Path, token_uri: str, *, client_email: str = CLIENT_EMAIL) -> Path:
+    """Write a service-account JSON key like the one the Cloud console downloads, with a fresh key."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    project = client_email.split("@")[1].split(".")[0]
+    info = {
+        "type": "service_account",
+        "project_id": project,
+        "private_key_id": uuid.uuid4().hex,
+        "private_key": pem,
+        "client_email": client_email,
+        "client_id": "1" + "0" * 20,
+        "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+        "token_uri": token_uri,
+        "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
+        "client_x509_cert_url": "https://www.googleapis.com/robot/v1/metadata/x509/"
+        + client_email.replace("@", "%40"),
+        "universe_domain": "googleapis.com",
+    }
+    written = Path(path)
+    written.write_text(json.dumps(info, indent=2))
+    return written
+
+
+@pytest.fixture
+def ga4_fake(settings, tmp_path):
+    """GA4 pulls go through the real client, with a real service-account key, to this fake."""
+    fake = FakeGA4().start()
+    key_file = fake.write_service_account(tmp_path / "ga4-service-account.json")
+    settings.GA4_CREDENTIALS_FILE = str(key_file)
+    settings.GA4_API_ENDPOINT = fake.url
+    settings.GOOGLE_TIMEOUT_SECONDS = 5
+    try:
+        yield fake
+    finally:
+        fake.stop()
