@@ -122,12 +122,15 @@ class RetentionPoint(models.Model):
 
 
 class CampaignSessions(models.Model):
-    """GA4 sessions that arrived with one utm_campaign on one day, on one measured channel:
+    """GA4 sessions that arrived with one utm_campaign and source on one day, on one measured channel:
     how a campaign shows on owned pages. Kept by name, as GA4 reports it, so campaigns run
     outside this app are counted too."""
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="campaign_sessions")
     campaign_name = models.CharField(max_length=200)
+    source = models.CharField(
+        max_length=100, blank=True, help_text='utm_source: our tracked links say "sms" or "email".'
+    )
     date = models.DateField()
     sessions = models.PositiveIntegerField()
     engaged_sessions = models.PositiveIntegerField(null=True, blank=True)
@@ -140,7 +143,7 @@ class CampaignSessions(models.Model):
         ordering = ["-date", "campaign_name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["channel", "campaign_name", "date"], name="campaign_sessions_once"
+                fields=["channel", "campaign_name", "source", "date"], name="campaign_sessions_once"
             )
         ]
 

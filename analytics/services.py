@@ -351,22 +351,30 @@ def write_retention(run: SyncRun, period: Period, pull: Pull, matcher: Callable[
 
 
 def write_campaign_sessions(run: SyncRun, pull: Pull) -> int:
-    totals: dict[tuple[str, date], list[int | None]] = {}
+    totals: dict[tuple[str, str, date], list[int | None]] = {}
     for row in pull.campaigns:
-        name = row.campaign_name[:200]
-        sessions, engaged = totals.get((name, row.date), [0, None])
+        key = (row.campaign_name[:200], row.source[:100], row.date)
+        sessions, engaged = totals.get(key, [0, None])
         if row.engaged_sessions is not None:
             engaged = (engaged or 0) + row.engaged_sessions
-        totals[(name, row.date)] = [sessions + row.sessions, engaged]
+        totals[key] = [sessions + row.sessions, engaged]
     rows = [
-        (run.channel_id, name, day, sessions, engaged, run.pk)
-        for (name, day), (sessions, engaged) in totals.items()
+        (run.channel_id, name, source, day, sessions, engaged, run.pk)
+        for (name, source, day), (sessions, engaged) in totals.items()
     ]
     return upsert(
         table=CampaignSessions._meta.db_table,
-        columns=("channel_id", "campaign_name", "date", "sessions", "engaged_sessions", "sync_run_id"),
+        columns=(
+            "channel_id",
+            "campaign_name",
+            "source",
+            "date",
+            "sessions",
+            "engaged_sessions",
+            "sync_run_id",
+        ),
         rows=rows,
-        conflict=("channel_id", "campaign_name", "date"),
+        conflict=("channel_id", "campaign_name", "source", "date"),
         compared=("sessions", "engaged_sessions"),
         updated=("sessions", "engaged_sessions", "sync_run_id"),
     )

@@ -17,7 +17,13 @@ from django.db import connection
 from campaigns import sms
 from curation.roles import AGENCY_CURATOR, INTERNAL_CURATOR
 
-pytest_plugins = ["tests.browser", "tests.smtp", "tests.fakes.twilio", "tests.fakes.youtube", "tests.fakes.ga4"]
+pytest_plugins = [
+    "tests.browser",
+    "tests.smtp",
+    "tests.fakes.twilio",
+    "tests.fakes.youtube",
+    "tests.fakes.ga4",
+]
 
 # Google's client libraries must never probe the cloud metadata server from a test.
 os.environ.setdefault("NO_GCE_CHECK", "true")

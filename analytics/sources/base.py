@@ -52,12 +52,14 @@ class MetricRow:
 
 @dataclass
 class CampaignRow:
-    """GA4: sessions that arrived with one utm_campaign (sessionCampaignName) on one day."""
+    """GA4: sessions that arrived with one utm_campaign (sessionCampaignName) and utm_source
+    (sessionSource: our links say "sms" or "email") on one day."""
 
     campaign_name: str
     date: date
     sessions: int
     engaged_sessions: int | None = None
+    source: str = ""
 
 
 @dataclass

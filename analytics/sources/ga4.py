@@ -125,11 +125,11 @@ def _campaign_report(property_id: str, path_prefix: str, period: Period) -> RunR
     # A campaign session belongs to the channel when it landed under the channel's pages.
     return RunReportRequest(
         property=f"properties/{property_id}",
-        dimensions=[Dimension(name="date"), Dimension(name="sessionCampaignName")],
+        dimensions=[Dimension(name=name) for name in ("date", "sessionCampaignName", "sessionSource")],
         metrics=[Metric(name=name) for name in CAMPAIGN_METRICS],
         date_ranges=[_date_range(period)],
         dimension_filter=_begins_with("landingPage", path_prefix),
-        order_bys=_ordered_by("date", "sessionCampaignName"),
+        order_bys=_ordered_by("date", "sessionCampaignName", "sessionSource"),
     )
 
 
@@ -195,6 +195,7 @@ def _read_pages(response: Message, pull: Pull) -> bool:
 def _read_campaigns(response: Message, pull: Pull) -> bool:
     dimensions = [header.name for header in response.dimension_headers]
     at_date, at_name = dimensions.index("date"), dimensions.index("sessionCampaignName")
+    at_source = dimensions.index("sessionSource")
     parse = {name: (index, parser) for name, index, parser in _parsers(response)}
     (at_sessions, sessions), (at_engaged, engaged) = parse["sessions"], parse["engagedSessions"]
     days: dict[str, date] = {}
@@ -211,6 +212,7 @@ def _read_campaigns(response: Message, pull: Pull) -> bool:
                 date=_day(row.dimension_values[at_date].value, days),
                 sessions=int(sessions(row.metric_values[at_sessions].value)),
                 engaged_sessions=int(engaged(row.metric_values[at_engaged].value)),
+                source=row.dimension_values[at_source].value,
             )
         )
     pull.thresholded |= response.metadata.subject_to_thresholding

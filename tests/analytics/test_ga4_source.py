@@ -181,14 +181,14 @@ def test_an_empty_report_gives_an_empty_pull_after_one_request_per_report(ga4_fa
 
 def test_campaign_sessions_skip_traffic_that_came_without_a_campaign(ga4_fake: FakeGA4):
     day = date(2024, 1, 8)
-    ga4_fake.add_campaign("weekly-digest", day, 12, engaged_sessions=9, landing_page="/learn/a")
+    ga4_fake.add_campaign("weekly-digest", day, 12, engaged_sessions=9, landing_page="/learn/a", source="sms")
     for name in ("(not set)", "(direct)", "(organic)", "(referral)", "(none)", "(data not available)"):
         ga4_fake.add_campaign(name, day, 100, landing_page="/learn/a")
 
     result = pull()
 
     assert result.campaigns == [
-        CampaignRow(campaign_name="weekly-digest", date=day, sessions=12, engaged_sessions=9)
+        CampaignRow(campaign_name="weekly-digest", date=day, sessions=12, engaged_sessions=9, source="sms")
     ]
 
 

@@ -59,7 +59,7 @@ MESSAGES = {
 }
 
 PAGE_DIMENSIONS = ("date", "pagePath")
-CAMPAIGN_DIMENSIONS = ("date", "sessionCampaignName")
+CAMPAIGN_DIMENSIONS = ("date", "sessionCampaignName", "sessionSource")
 METRIC_TYPES = {
     "screenPageViews": "TYPE_INTEGER",
     "sessions": "TYPE_INTEGER",
@@ -100,13 +100,14 @@ _PAGE_FIELDS = {
 
 @dataclass(frozen=True)
 class CampaignDay:
-    """Sessions that arrived with one utm_campaign on one day, landing on `landing_page`."""
+    """Sessions that arrived with one utm_campaign (and utm_source) on one day, landing on `landing_page`."""
 
     name: str
     day: date
     sessions: int
     engaged_sessions: int = 0
     landing_page: str = "/"
+    source: str = "(direct)"
 
     def metric(self, name: str) -> str:
         if name == "sessions":
@@ -463,6 +464,8 @@ def _render(row: PageDay | CampaignDay, dimensions: list[str], metrics: list[str
             values.append(row.day.strftime("%Y%m%d"))
         elif name == "pagePath":
             values.append(row.path)
+        elif name == "sessionSource":
+            values.append(row.source)
         else:
             values.append(row.name)
     return json.dumps(
