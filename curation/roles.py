@@ -37,6 +37,8 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "campaigns.campaign": ALL_ACTIONS,
         "campaigns.trackedlink": frozenset({"view"}),
         "analytics": frozenset({"view"}),
+        # The agency runs the platform accounts: it imports their exports and types weekly figures.
+        "analytics.dailymetric": frozenset({"view", "add", "change"}),
     },
 }
 
