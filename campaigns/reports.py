@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.dispatch import Signal
 from django.utils import timezone
 
 from campaigns import throttle
@@ -24,7 +25,14 @@ from curation.models import Placement
 
 NOT_SENT = (DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED)
 NO_REASON = "No reason given"
-GA4_NOTE = "GA4 sessions appear here once analytics is connected."
+GA4_NOTE = (
+    "GA4 sessions: visits to our GA4-measured pages that arrived with this campaign's utm_campaign, "
+    "per utm_source (sms or email), as of the last GA4 sync. Empty where no channel is measured by GA4."
+)
+
+# Analytics builds on campaigns, not the other way round, so it answers this signal: each
+# receiver returns {medium: sessions} for the campaign, from the GA4 figures it has synced.
+campaign_sessions_wanted = Signal()
 
 # A provider's own wording can quote the number or address it refused; reports never show either.
 CONTACT_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\+?\d[\d ().-]{6,}\d")
@@ -157,7 +165,7 @@ class ReportRow:
     human_clicks: int = 0
     bot_hits: int = 0
     unique_clicks: int = 0
-    ga4_sessions: int | None = None  # analytics is not connected yet
+    ga4_sessions: int | None = None  # None: nothing measures it (no GA4 channel, or not synced)
 
     @property
     def medium_label(self) -> str:
@@ -225,6 +233,7 @@ def campaign_report(campaign: Campaign) -> list[ReportRow]:
         .distinct()
     }
     current = set(campaign.placements.values_list("pk", flat=True)) if not links else set()
+    sessions = ga4_sessions(campaign)
     report: list[ReportRow] = []
     for medium in Medium:
         counts = statuses[medium]
@@ -249,6 +258,7 @@ def campaign_report(campaign: Campaign) -> list[ReportRow]:
             human_clicks=sum(row["human"] for row in by_placement.values()),
             bot_hits=sum(row["bots"] for row in by_placement.values()),
             unique_clicks=sum(row["unique"] for row in by_placement.values()),
+            ga4_sessions=sessions.get(medium),
         )
         report.append(total)
         # Before launch there are no links yet: the placements chosen, with nothing counted.
@@ -266,6 +276,14 @@ def campaign_report(campaign: Campaign) -> list[ReportRow]:
                 )
             )
     return report
+
+
+def ga4_sessions(campaign: Campaign) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for _, answer in campaign_sessions_wanted.send(sender=Campaign, campaign=campaign):
+        for medium, sessions in (answer or {}).items():
+            found[medium] = found.get(medium, 0) + sessions
+    return found
 
 
 # CSV.

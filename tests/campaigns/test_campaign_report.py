@@ -148,7 +148,7 @@ def test_the_report_page_shows_the_table_and_offers_the_csv(agency_client, sent_
     assert response.status_code == 200
     assert "The phone was off or out of reach (30003). (1)" in page
     assert "100.0%" in page
-    assert "GA4 sessions appear here once analytics is connected." in page
+    assert "arrived with this campaign&#x27;s utm_campaign" in page
     assert reverse("admin:campaigns_campaign_report_csv", args=[sent_campaign.pk]) in page
     assert 'http-equiv="refresh"' not in page  # sent: nothing more to wait for
     for person in Delivery.objects.filter(campaign=sent_campaign).select_related("subscriber"):

@@ -1,0 +1,24 @@
+"""Analytics answering the other apps' questions, so their imports never point at analytics."""
+
+from __future__ import annotations
+
+from django.db.models import Sum
+from django.dispatch import receiver
+
+from analytics.models import CampaignSessions
+from campaigns.models import Campaign, Medium
+from campaigns.reports import campaign_sessions_wanted
+
+
+@receiver(campaign_sessions_wanted)
+def ga4_sessions_per_medium(
+    sender: type[Campaign], *, campaign: Campaign, **kwargs: object
+) -> dict[str, int]:
+    """GA4 sessions that arrived with the campaign's utm_campaign, per our links' utm_source."""
+    rows = (
+        CampaignSessions.objects.filter(campaign_name=campaign.slug, source__in=list(Medium))
+        .values_list("source")
+        .annotate(total=Sum("sessions"))
+        .order_by()
+    )
+    return dict(rows)
