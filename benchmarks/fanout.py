@@ -24,6 +24,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import common  # noqa: E402 - after the path is set
+
 PYTHON = sys.executable
 BENCH_EMAIL_DOMAIN = "fanout.bench.example"  # how this benchmark's employees are found again
 TIME_ZONES = ["Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney"]
@@ -65,17 +69,7 @@ ENV = {
 
 
 def ensure_database() -> None:
-    name = DATABASE_URL.rsplit("/", 1)[1].split("?")[0]
-    if name in ("curation", "test_curation"):
-        raise SystemExit(f"Refusing to benchmark in {name!r}: the tests use it. Set BENCH_DATABASE_URL.")
-    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    subprocess.run(["psql", admin_url, "-qc", f"CREATE DATABASE {name}"], capture_output=True, check=False)
-    subprocess.run(
-        [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env={**os.environ, **ENV},
-        check=True,
-    )
+    common.ensure_database(DATABASE_URL, ENV)
 
 
 def setup_django() -> None:

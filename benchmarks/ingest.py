@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.fakes.ga4 import PROPERTY_ID, FakeGA4  # noqa: E402 - after the path is set
+from benchmarks import common  # noqa: E402 - after the path is set
+from tests.fakes.ga4 import PROPERTY_ID, FakeGA4  # noqa: E402
 
 SITE = "https://www.ingest.bench.example"
 PREFIX = "/learn/"
@@ -44,15 +44,7 @@ ENV = {
 
 
 def ensure_database() -> None:
-    name = DATABASE_URL.rsplit("/", 1)[1].split("?")[0]
-    if name in ("curation", "test_curation"):
-        raise SystemExit(f"Refusing to benchmark in {name!r}: the tests use it. Set BENCH_DATABASE_URL.")
-    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    subprocess.run(["psql", admin_url, "-qc", f"CREATE DATABASE {name}"], capture_output=True, check=False)
-    env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT)}
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
-    )
+    common.ensure_database(DATABASE_URL, ENV)
 
 
 def setup(fake: FakeGA4, pages: int):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from datetime import UTC, datetime
 
 
 def free_port() -> int:
@@ -15,3 +16,7 @@ def free_port() -> int:
 def path_of(url: str) -> str:
     """The path of an absolute link from a text or an email, to request from the test server."""
     return "/" + url.split("/", 3)[3]
+
+
+# A Tuesday, 10:00 in London: inside everyone's working hours in Europe.
+TUESDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
@@ -22,16 +21,7 @@ from tests.factories import (
     subscribed_employees,
 )
 
-pytestmark = pytest.mark.django_db
-
-# A Tuesday, 10:00 in London: inside everyone's working hours in Europe.
-TUESDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def working_hours():
-    with time_machine.travel(TUESDAY_MORNING, tick=True):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("working_hours")]
 
 
 @pytest.fixture

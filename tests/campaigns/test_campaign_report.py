@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from campaigns import sending
@@ -24,17 +22,9 @@ from campaigns.reports import CSV_HEADER, campaign_report, progress, report_csv
 from campaigns.tracking import flush_clicks
 from tests.factories import live_item, ready_campaign, subscribed_employees
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("working_hours")]
 
-# A Tuesday, 10:00 in London: inside everyone's working hours in Europe.
-TUESDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 PHONE_BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
-
-
-@pytest.fixture(autouse=True)
-def working_hours():
-    with time_machine.travel(TUESDAY_MORNING, tick=True):
-        yield
 
 
 @pytest.fixture

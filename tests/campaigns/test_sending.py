@@ -32,17 +32,9 @@ from tests.factories import (
     ready_campaign,
     subscribed_employees,
 )
+from tests.helpers import TUESDAY_MORNING
 
-pytestmark = pytest.mark.django_db
-
-# A Tuesday, 10:00 in London: inside everyone's working hours in Europe.
-TUESDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def working_hours():
-    with time_machine.travel(TUESDAY_MORNING, tick=True):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("working_hours")]
 
 
 @pytest.fixture

@@ -15,16 +15,9 @@ import time_machine
 from campaigns import consent, sending
 from campaigns.models import CampaignStatus, Delivery, DeliveryStatus, MediaPreference, Medium
 from tests.factories import live_item, ready_campaign, subscribed_employees
+from tests.helpers import TUESDAY_MORNING
 
-pytestmark = pytest.mark.django_db
-
-TUESDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def working_hours():
-    with time_machine.travel(TUESDAY_MORNING, tick=True):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("working_hours")]
 
 
 @pytest.fixture

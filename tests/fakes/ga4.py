@@ -31,6 +31,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth import exceptions as auth_exceptions
 from google.auth import jwt
 
+from tests.fakes.loopback import LoopbackServer
+
 CLIENT_EMAIL = "curation-sync@example-project.iam.gserviceaccount.com"
 PROPERTY_ID = "123456789"
 
@@ -213,7 +215,8 @@ class Scripted:
 
 
 @dataclass
-class FakeGA4:
+class FakeGA4(LoopbackServer):
+    keep_alive = True  # like Google: a pull reuses one connection
     pages: list[PageDay] = field(default_factory=list)
     campaigns: list[CampaignDay] = field(default_factory=list)
     grid: PageGrid | None = None
@@ -234,11 +237,6 @@ class FakeGA4:
     fail_always: Scripted | None = None
     server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
 
     @property
     def reports(self) -> list[Recorded]:
@@ -308,30 +306,7 @@ class FakeGA4:
 
     # Server ----------------------------------------------------------------------------------
 
-    def start(self) -> FakeGA4:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, like Google: a pull reuses one connection
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+    def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         try:
             self._answer(handler)
         except Exception as error:  # a bug in the fake shows up as a 500, not a dropped connection

@@ -10,7 +10,6 @@ import base64
 import contextlib
 import json
 import socket
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -20,6 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.utils import timezone
+
+from tests.fakes.loopback import LoopbackServer
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "fake-auth-token"
@@ -47,16 +48,11 @@ class Scripted:
 
 
 @dataclass
-class FakeTwilio:
+class FakeTwilio(LoopbackServer):
     requests: list[Recorded] = field(default_factory=list)
     messages: list[dict[str, object]] = field(default_factory=list)
     scripted: dict[str, Scripted] = field(default_factory=dict)
     server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
 
     def texts_to(self, to: str) -> list[Recorded]:
         """Every attempt to text `to` (accepted or not): what the provider was asked to do."""
@@ -83,29 +79,6 @@ class FakeTwilio:
     def drop_for(self, to: str) -> None:
         """Read the request for `to`, then hang up without answering."""
         self.scripted[to] = Scripted(drop=True)
-
-    def start(self) -> FakeTwilio:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                fake._handle(self, "POST")
-
-            def do_GET(self) -> None:
-                fake._handle(self, "GET")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         parts = urlsplit(handler.path)

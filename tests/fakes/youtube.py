@@ -24,6 +24,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.fakes.loopback import LoopbackServer
+
 CHANNEL_ID = "UCfakechannel0000000000a"
 CLIENT_ID = "fake-client-id.apps.googleusercontent.com"
 CLIENT_SECRET = "fake-client-secret"
@@ -130,6 +132,7 @@ class Video:
     published: date | None = None  # no figures before it
     daily: Daily | None = None  # None: plausible figures made up from the id and the day
     retention: list[tuple[float, float, float | None]] | None = None  # (elapsed, watch, relative)
+    channel_id: str | None = None  # None: the fake's own channel; else a video of someone else's
 
     def figures_on(self, day: date) -> DayFigures | None:
         if self.published and day < self.published:
@@ -201,7 +204,7 @@ class Scripted:
 
 
 @dataclass
-class FakeYouTube:
+class FakeYouTube(LoopbackServer):
     channel_id: str = CHANNEL_ID
     videos: dict[str, Video] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
@@ -222,8 +225,9 @@ class FakeYouTube:
         retention: list[tuple[float, float, float | None]] | None = None,
         duration_seconds: int = 253,
         published: date | None = None,
+        channel_id: str | None = None,
     ) -> Video:
-        video = Video(video_id, duration_seconds, published, daily, retention)
+        video = Video(video_id, duration_seconds, published, daily, retention, channel_id)
         self.videos[video_id] = video
         return video
 
@@ -285,11 +289,6 @@ class FakeYouTube:
 
     # -- Running -------------------------------------------------------------------------------
 
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
     def env(self) -> dict[str, str]:
         """The environment a separate process (a Celery worker) needs to reach this fake."""
         return {
@@ -300,29 +299,6 @@ class FakeYouTube:
             "YOUTUBE_API_ENDPOINT": self.url,
             "NO_GCE_CHECK": "true",
         }
-
-    def start(self) -> FakeYouTube:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                fake._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                fake._handle(self, "POST")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     # -- Answering -----------------------------------------------------------------------------
 
@@ -396,6 +372,13 @@ class FakeYouTube:
 
     def _video_item(self, video: Video, parts: set[str]) -> dict:
         item: dict[str, object] = {"kind": "youtube#video", "etag": f"etag-{video.id}", "id": video.id}
+        if "snippet" in parts:
+            item["snippet"] = {
+                "publishedAt": f"{video.published or date(2025, 1, 1)}T09:00:00Z",
+                "channelId": video.channel_id or self.channel_id,
+                "title": f"Video {video.id}",
+                "channelTitle": "Acme Learns",
+            }
         if "contentDetails" in parts:
             item["contentDetails"] = {
                 "duration": _iso_duration(video.duration_seconds),
