@@ -244,7 +244,9 @@ def write_period(run: SyncRun, period: Period, pull: Pull) -> Written:
         key = (placement_id, row.date)
         figures[key] = combine(figures[key], row.figures) if key in figures else dict(row.figures)
     for key in pull.unknown_keys:
-        unmatched[f"{key} (not found on {run.get_source_display()}: deleted or private?)"] += 1
+        unmatched[
+            f"{key} (not on this channel in {run.get_source_display()}: deleted, private or another's?)"
+        ] += 1
     written = Written(
         rows_read=pull.rows_read,
         rows_unmatched=sum(unmatched.values()) + pull.unattributed,

@@ -3,8 +3,8 @@
 The Analytics API has no report with both `day` and `video` as dimensions for a channel, so
 daily figures take one `dimensions=day, filters=video==ID` query per video, and retention one
 `elapsedVideoTimeRatio` query per video (it accepts only a single video). The Data API's
-videos.list tells first which ids still exist, so deleted and private videos cost no more
-queries and are reported back instead of failing the run.
+videos.list tells first which ids still exist on this channel, so deleted and private videos,
+and other channels' ones, cost no more queries and are reported back instead of failing the run.
 
 Nothing here retries: the Celery task does, with backoff, after reading `SourceError.retry`.
 """
@@ -71,7 +71,7 @@ def fetch(*, channel_id: str, video_ids: Sequence[str], period: Period) -> Pull:
         return pull
     try:
         http = AuthorizedHttp(credentials, http=httplib2.Http(timeout=settings.GOOGLE_TIMEOUT_SECONDS))
-        existing = _existing(_client("youtube", "v3", http), wanted)
+        existing = _on_channel(_client("youtube", "v3", http), wanted, channel_id)
         pull.unknown_keys = [video_id for video_id in wanted if video_id not in existing]
         analytics = _client("youtubeAnalytics", "v2", http)
         for video_id in (video_id for video_id in wanted if video_id in existing):
@@ -127,12 +127,18 @@ def _execute(request: HttpRequest) -> dict:
     return request.execute(num_retries=0)
 
 
-def _existing(data: Resource, video_ids: list[str]) -> set[str]:
+def _on_channel(data: Resource, video_ids: list[str], channel_id: str) -> set[str]:
+    """The ids that exist and belong to this channel: Analytics refuses another channel's video,
+    which would fail the whole run for one mistyped placement."""
     found: set[str] = set()
     for start in range(0, len(video_ids), IDS_PER_LIST):
         batch = video_ids[start : start + IDS_PER_LIST]
-        answer = _execute(data.videos().list(part="contentDetails,statistics", id=",".join(batch)))
-        found.update(item["id"] for item in answer.get("items", []))
+        answer = _execute(data.videos().list(part="snippet", id=",".join(batch)))
+        found.update(
+            item["id"]
+            for item in answer.get("items", [])
+            if item.get("snippet", {}).get("channelId") == channel_id
+        )
     return found
 
 

@@ -83,7 +83,9 @@ def test_a_video_gone_from_youtube_is_listed_on_the_run(
     run.refresh_from_db()
     assert run.status == SyncStatus.SUCCEEDED
     assert run.rows_unmatched == 1
-    assert run.unmatched_examples == [f"{FEEDBACK} (not found on YouTube Analytics: deleted or private?)"]
+    assert run.unmatched_examples == [
+        f"{FEEDBACK} (not on this channel in YouTube Analytics: deleted, private or another's?)"
+    ]
     assert {video for video, _ in figures(channel)} == {INTRO}
 
 
@@ -141,3 +143,17 @@ def test_a_second_sync_now_while_one_is_queued_says_so(channel, internal_client)
 
     assert "is already queued or running" in page.content.decode()
     assert SyncRun.objects.count() == 1
+
+
+def test_a_video_of_another_channel_is_listed_not_queried(
+    youtube_fake, channel, django_capture_on_commit_callbacks
+):
+    youtube_fake.add_video(FEEDBACK, channel_id="UCsomeoneelse000000000000")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = sync(channel)
+
+    run.refresh_from_db()
+    assert run.status == SyncStatus.SUCCEEDED
+    assert run.rows_unmatched == 1 and FEEDBACK in run.unmatched_examples[0]
+    assert youtube_fake.report_calls(video_id=FEEDBACK) == []
