@@ -10,9 +10,13 @@ admin.site.site_title = f"{settings.PROGRAMME_NAME} curation"
 admin.site.index_title = "Catalogue, channels and programme"
 
 urlpatterns = [
+    path("", include("curation.urls")),
     # The employee front door; it grows into the programme's home page in the weekly-review issue.
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", healthz, name="healthz"),
+    # The weekly review: curators' pages under the admin's login, before the admin's own catch-all.
+    path("admin/review/", include("analytics.urls")),
     path("admin/", admin.site.urls),
     path("", include("campaigns.urls")),
+    path("", include("analytics.public_urls")),
 ]

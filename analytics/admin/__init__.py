@@ -1,3 +1,3 @@
-"""The analytics admin: figures and their imports (metrics), and the sync log (syncs)."""
+"""The analytics admin: figures and their imports, the sync log, review meetings, quiz results."""
 
-from analytics.admin import metrics, syncs  # noqa: F401 - each module registers its models
+from analytics.admin import metrics, quiz, reviews, syncs  # noqa: F401 - each module registers its models

@@ -1,0 +1,1 @@
+"""Admin for quiz (filled in by the weekly-review issue)."""

@@ -1,0 +1,1 @@
+"""Admin for reviews (filled in by the weekly-review issue)."""
