@@ -67,6 +67,7 @@ class SendWindow:
         # A window ending at or before its start runs past midnight (00:00-00:00 is all day).
         overnight = timedelta(days=1 if self.end <= self.start else 0)
         today = at.astimezone(tz).date() - overnight
+        held: tuple[datetime, datetime, date] | None = None
         for offset in range(16):
             day = today + timedelta(days=offset)
             if day.weekday() not in self.days:
@@ -74,7 +75,17 @@ class SendWindow:
             start = _at(day, self.start, tz, opening=True)
             if start.astimezone(tz).date() != day:
                 continue  # a calendar day the zone skipped (Samoa, 30 December 2011)
-            yield start, _at(day + overnight, self.end, tz, opening=False)
+            end = _at(day + overnight, self.end, tz, opening=False)
+            # A window that ends as the next day's begins (all day) runs on into it: were the
+            # clocks to go back at that moment, the repeated minutes would otherwise fall between.
+            if held and self.end == self.start and day == held[2] + timedelta(days=1):
+                held = (held[0], end, day)
+                continue
+            if held:
+                yield held[:2]
+            held = (start, end, day)
+        if held:
+            yield held[:2]
 
     def opens(self, at: datetime, tz: ZoneInfo) -> datetime:
         """`at` itself if the window is open then, else the next moment it opens (UTC)."""

@@ -265,3 +265,12 @@ def test_a_day_that_never_happened_is_not_a_working_day():
     # Today: Saturday 31 December, 08:00 +14:00, on a weekend.
     assert opens.astimezone(apia).weekday() in WEEKDAYS
     assert opens == utc(2012, 1, 1, 18)  # Monday 2 January, 08:00 +14:00
+
+
+def test_an_all_day_window_stays_open_when_clocks_go_back_at_midnight():
+    colombo = zone("Asia/Colombo")  # 15 April 2006, 00:30 +06:00 became 00:00 +05:30
+    all_day = SendWindow(start=time(0), end=time(0), days=frozenset(range(7)))
+    first_showing = utc(2006, 4, 14, 18, 29, 59)  # 00:29:59 +06:00, before the clocks went back
+
+    assert all_day.opens(first_showing, colombo) == first_showing
+    assert all_day.is_open(utc(2006, 4, 14, 18, 15), colombo)
