@@ -3,9 +3,10 @@ campaign sessions kept by utm_campaign and source, and GA4's refusals explained 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from analytics import services
 from analytics.models import CampaignSessions, DailyMetric, Source, SyncRun, SyncStatus
@@ -196,3 +197,33 @@ def test_no_credentials_fails_the_run_saying_which_setting_to_set(ga4_fake, blog
 
     assert run.status == SyncStatus.FAILED
     assert "set GA4_CREDENTIALS_FILE" in run.error
+
+
+def test_sync_metrics_backfills_ga4_week_by_week_and_a_second_backfill_adds_nothing(ga4_fake, blog, capsys):
+    for offset in range(14):
+        day = date(2026, 11, 2) + timedelta(days=offset)
+        ga4_fake.add_page("/learning/feedback/", day, views=10 + offset, sessions=8, active_users=6)
+
+    call_command("sync_metrics", "--source", "ga4", "--since", "2026-11-02", "--until", "2026-11-15")
+    call_command("sync_metrics", "--source", "ga4", "--since", "2026-11-02", "--until", "2026-11-15")
+
+    runs = SyncRun.objects.filter(source=Source.GA4).order_by("queued_at", "period_start")
+    assert [(run.period_start.day, run.period_end.day, run.rows_added) for run in runs] == [
+        (2, 8, 7),
+        (9, 15, 7),
+        (2, 8, 0),
+        (9, 15, 0),
+    ]
+    assert DailyMetric.objects.filter(source=Source.GA4).count() == 14
+    assert "Synced ga4 for 2026-11-02 to 2026-11-15." in capsys.readouterr().out
+
+
+def test_sync_metrics_stops_at_a_spent_daily_quota_and_says_what_was_not_synced(ga4_fake, blog):
+    ga4_fake.fail_every_request(429, DAILY_QUOTA_MESSAGE)
+
+    with pytest.raises(CommandError, match="Some periods were not synced") as refused:
+        call_command("sync_metrics", "--source", "ga4", "--since", "2026-11-02", "--until", "2026-11-15")
+
+    assert "daily quota" in str(refused.value)
+    # The first chunk found the quota spent; the second was not tried against it.
+    assert SyncRun.objects.filter(source=Source.GA4).count() == 1
