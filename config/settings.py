@@ -214,6 +214,8 @@ CELERY_BEAT_SCHEDULE = {
     "release-scheduled-campaigns": {"task": "campaigns.tasks.release_scheduled_campaigns", "schedule": 60.0},
     # Claims whose worker died are settled from Twilio's log; due sends get a task.
     "reconcile-deliveries": {"task": "campaigns.tasks.reconcile_deliveries", "schedule": 60.0},
+    # Hourly: the oldest-checked placements' links; gone or private pages drop out of campaigns.
+    "check-links": {"task": "curation.tasks.check_links", "schedule": crontab(minute=17)},
     # Early each morning: yesterday and the days sources still correct, from GA4, YouTube and clicks.
     "daily-metric-syncs": {
         "task": "analytics.tasks.queue_daily_syncs",
@@ -238,6 +240,15 @@ SYNC_LOOKBACK_DAYS = env.int("SYNC_LOOKBACK_DAYS", default=3)
 SYNC_MAX_RETRIES = env.int("SYNC_MAX_RETRIES", default=5)
 SYNC_RETRY_FIRST_SECONDS = env.int("SYNC_RETRY_FIRST_SECONDS", default=30)
 SYNC_RETRY_MAX_SECONDS = env.int("SYNC_RETRY_MAX_SECONDS", default=600)
+
+# Link-rot monitor: a polite checker of placements' pages (one request per host per delay).
+LINKCHECK_TIMEOUT_SECONDS = env.float("LINKCHECK_TIMEOUT_SECONDS", default=10)
+LINKCHECK_HOST_DELAY_SECONDS = env.float("LINKCHECK_HOST_DELAY_SECONDS", default=2)
+LINKCHECK_MAX_PER_RUN = env.int("LINKCHECK_MAX_PER_RUN", default=200)
+# After a timeout or server error a placement waits this long before the scheduled run tries it again.
+LINKCHECK_RETRY_AFTER_SECONDS = env.int("LINKCHECK_RETRY_AFTER_SECONDS", default=6 * 3600)
+# Tests only: send a host to another origin, keeping the Host header ({"www.youtube.com": "http://127.0.0.1:8123"}).
+LINKCHECK_RESOLVE: dict[str, str] = {}
 
 # django-ratelimit counts in the default cache (Redis in production, whose INCR is atomic). It is
 # used as a library, not an installed app: its checks predate Django's own Redis cache backend.

@@ -10,10 +10,12 @@ from django.db.models import Count, Q, QuerySet
 from django.forms import BaseInlineFormSet, Textarea
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.formats import date_format
 from simple_history.admin import SimpleHistoryAdmin
 
 from channels.admin import HTTPS_URL_FIELDS
-from curation import services
+from curation import linkcheck, services
 from curation.forms import RetireForm
 from curation.models import ContentItem, Lifecycle, Placement, Topic
 
@@ -175,13 +177,34 @@ class ContentItemAdmin(SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/curation/contentitem/retire.html", context)
 
 
+class ReachabilityFilter(admin.SimpleListFilter):
+    title = "reachability"
+    parameter_name = "reachability"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("reachable", "Reachable"), ("unreachable", "Gone or private"), ("never", "Never checked")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Placement]) -> QuerySet[Placement]:
+        if self.value() == "reachable":
+            return queryset.filter(is_reachable=True, reachability_checked_at__isnull=False)
+        if self.value() == "unreachable":
+            return queryset.filter(is_reachable=False)
+        if self.value() == "never":
+            return queryset.filter(reachability_checked_at__isnull=True)
+        return queryset
+
+
+# Checked while the curator waits, politely spaced per site: more belongs to the hourly run.
+CHECK_NOW_LIMIT = 20
+
+
 @admin.register(Placement)
 class PlacementAdmin(SimpleHistoryAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
-    list_display = ["item", "channel", "url", "external_id", "published_on", "is_reachable"]
+    list_display = ["item", "channel", "url", "external_id", "published_on", "is_reachable", "last_checked"]
     list_filter = [
         ("channel__platform", admin.ChoicesFieldListFilter),
-        "is_reachable",
+        ReachabilityFilter,
         "item__lifecycle",
         "channel",
     ]
@@ -189,3 +212,34 @@ class PlacementAdmin(SimpleHistoryAdmin):
     search_fields = ["item__title", "url", "external_id"]
     autocomplete_fields = ["item", "channel"]
     readonly_fields = ["reachability_checked_at", "created_at"]
+    actions = ["check_links_now"]
+
+    @admin.display(description="Last checked", ordering="reachability_checked_at")
+    def last_checked(self, placement: Placement) -> str:
+        checked_at = placement.reachability_checked_at
+        return date_format(timezone.localtime(checked_at), "j M Y, H:i") if checked_at else "Never"
+
+    @admin.action(description="Check links now", permissions=["change"])
+    def check_links_now(self, request: HttpRequest, queryset: QuerySet[Placement]) -> None:
+        if queryset.count() > CHECK_NOW_LIMIT:
+            self.message_user(
+                request,
+                f"Select at most {CHECK_NOW_LIMIT} placements to check now; "
+                "the hourly check covers the rest.",
+                messages.WARNING,
+            )
+            return
+        report = linkcheck.check_placements(placements=queryset)
+        self.message_user(request, report.summary())
+        for row in report.checked:
+            if row.result.verdict != linkcheck.Verdict.REACHABLE:
+                level = messages.INFO if not row.result.is_definite else messages.WARNING
+                self.message_user(
+                    request, f"{row.result.verdict.label}: {row.placement} ({row.result.detail})", level
+                )
+        for item in report.stranded:
+            self.message_user(
+                request,
+                f"“{item.title}” is live with no reachable placement left: the review meeting decides.",
+                messages.WARNING,
+            )

@@ -33,6 +33,9 @@ class LoopbackServer:
             def do_POST(self) -> None:
                 fake._handle(self, "POST")
 
+            def do_HEAD(self) -> None:
+                fake._handle(self, "HEAD")
+
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         threading.Thread(
