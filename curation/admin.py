@@ -10,8 +10,10 @@ from django.db.models import Count, Q, QuerySet
 from django.forms import BaseInlineFormSet, Textarea
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from channels.admin import HTTPS_URL_FIELDS
@@ -121,6 +123,7 @@ class ContentItemAdmin(SimpleHistoryAdmin):
         "retired_on",
         "retired_reason",
         "successor",
+        "review_decisions",
         "created_at",
         "updated_at",
     ]
@@ -131,7 +134,14 @@ class ContentItemAdmin(SimpleHistoryAdmin):
             "Lifecycle",
             {
                 "description": "Use the list's actions to start production, put live or retire.",
-                "fields": ["lifecycle", "live_since", "retired_on", "retired_reason", "successor"],
+                "fields": [
+                    "lifecycle",
+                    "live_since",
+                    "retired_on",
+                    "retired_reason",
+                    "successor",
+                    "review_decisions",
+                ],
             },
         ),
         ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
@@ -139,6 +149,13 @@ class ContentItemAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ContentItem]:
         return super().get_queryset(request).prefetch_related("placements__channel")
+
+    @admin.display(description="Review decisions")
+    def review_decisions(self, item: ContentItem) -> str:
+        if item.pk is None:
+            return "—"
+        url = reverse("admin:curation_decision_changelist") + f"?item__id__exact={item.pk}"
+        return format_html('<a href="{}">What review meetings decided about it</a>', url)
 
     @admin.display(description="Channels")
     def channel_names(self, item: ContentItem) -> str:

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from channels.models import Channel, MetricSource
+from curation.roles import ROLES
 
 
 class Format(models.TextChoices):
@@ -235,3 +238,228 @@ class Placement(models.Model):
         if self.channel.metric_source == MetricSource.YOUTUBE:
             return youtube_video_id(self.url)
         return ""
+
+
+# Review meetings: the weekly meeting over the dashboard, its agenda, the decisions and the briefs.
+# The workflow (agenda from the dashboard, applying a decision) lives in analytics.reviews, which may
+# read analytics and draft campaigns; these models only hold what was said and done.
+
+
+def day_in_words(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"  # "23 Nov 2026", without a platform-specific %-d
+
+
+# Only curators sit in review meetings: staff in one of the two roles (or a superuser).
+CURATORS = Q(is_staff=True, is_active=True) & (Q(groups__name__in=ROLES) | Q(is_superuser=True))
+
+
+class ReviewMeeting(models.Model):
+    """The curation team's weekly review over the dashboard."""
+
+    held_on = models.DateField(
+        "held on", unique=True, error_messages={"unique": "There is already a review meeting on this day."}
+    )
+    attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="review_meetings", blank=True, limit_choices_to=CURATORS
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on"]
+
+    def __str__(self) -> str:
+        return f"Review of {day_in_words(self.held_on)}"
+
+
+class AgendaKind(models.TextChoices):
+    """The dashboard's suggestion kinds (analytics.suggestions.SuggestionKind), and ours."""
+
+    RETIRE = "retire", "Retire?"
+    RISING = "rising", "Rising"
+    TOPIC_GAP = "topic_gap", "Topic gap"
+    UNREACHABLE = "unreachable", "Link unreachable"
+    CARRIED_OVER = "carried_over", "Not done since last meeting"
+    OTHER = "other", "Other"
+
+
+class AgendaItem(models.Model):
+    """One thing to discuss, with the figures that put it on the agenda."""
+
+    meeting = models.ForeignKey(ReviewMeeting, on_delete=models.CASCADE, related_name="agenda")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=AgendaKind.choices, default=AgendaKind.OTHER)
+    reason = models.TextField(help_text="Why it is on the agenda, with the figures.")
+    item = models.ForeignKey(
+        ContentItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="agenda_items"
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    placement = models.ForeignKey(
+        Placement, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    figures = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder, editable=False)
+    carried_from = models.ForeignKey(
+        "Decision",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+        editable=False,
+        help_text="Last meeting's decision that was not applied yet.",
+    )
+
+    class Meta:
+        ordering = ["meeting", "position", "pk"]
+        verbose_name = "agenda item"
+
+    def __str__(self) -> str:
+        subject = self.item or self.topic or self.get_kind_display()
+        return f"{subject} ({self.meeting})"
+
+
+class DecisionAction(models.TextChoices):
+    KEEP = "keep", "Keep"
+    PROMOTE = "promote", "Promote in the next campaign"
+    RETIRE = "retire", "Retire"
+    IMPROVE = "improve", "Improve"
+    BRIEF = "brief", "Commission new content (brief)"
+
+
+# What the team must write down for each action: the next meeting and the brief's author read it.
+NEEDS_REASON = (DecisionAction.RETIRE, DecisionAction.IMPROVE, DecisionAction.BRIEF)
+
+
+class Decision(models.Model):
+    """What the meeting decided about an item (or, for a brief, a topic), and whether it is done."""
+
+    meeting = models.ForeignKey(ReviewMeeting, on_delete=models.CASCADE, related_name="decisions")
+    item = models.ForeignKey(
+        ContentItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        help_text="Not needed for a brief for new content.",
+    )
+    action = models.CharField(max_length=20, choices=DecisionAction.choices)
+    reason = models.TextField(
+        blank=True,
+        help_text="Why: needed to retire (the item keeps it), to improve (what) and for a brief "
+        "(the evidence).",
+    )
+    successor = models.ForeignKey(
+        ContentItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Retire only: the live item that replaces it.",
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="Brief only."
+    )
+    brief_format = models.CharField(
+        "brief's format", max_length=20, choices=Format.choices, blank=True, help_text="Brief only."
+    )
+    brief_stage = models.CharField(
+        "brief's stage", max_length=20, choices=Stage.choices, blank=True, help_text="Brief only."
+    )
+    brief_audience = models.CharField(
+        "brief's audience", max_length=200, blank=True, help_text="Brief only: who it is for."
+    )
+    figures = models.JSONField(
+        default=dict,
+        blank=True,
+        encoder=DjangoJSONEncoder,
+        editable=False,
+        help_text="The figures the decision was taken on, as they were that day.",
+    )
+    applied_at = models.DateTimeField(null=True, blank=True, editable=False)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    result = models.TextField(blank=True, editable=False, help_text="What applying it did.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting__held_on", "pk"]
+        indexes = [models.Index(fields=["meeting", "applied_at"])]
+        constraints = [
+            models.CheckConstraint(
+                name="decision_about_an_item_unless_brief",
+                condition=Q(action="brief") | Q(item__isnull=False),
+                violation_error_message="Choose the item the decision is about.",
+            ),
+            models.CheckConstraint(
+                name="decision_says_why",
+                condition=~Q(action__in=NEEDS_REASON) | ~Q(reason=""),
+                violation_error_message="Say why: retiring, improving and a brief each need the reason.",
+            ),
+            models.CheckConstraint(
+                name="decision_successor_only_to_retire",
+                condition=Q(successor__isnull=True) | Q(action="retire"),
+                violation_error_message="Only a retired item has a successor.",
+            ),
+            models.CheckConstraint(
+                name="decision_successor_is_another_item",
+                condition=~Q(successor=F("item")),
+                violation_error_message="An item cannot succeed itself.",
+            ),
+            models.CheckConstraint(
+                name="decision_brief_has_topic_format_stage",
+                condition=~Q(action="brief")
+                | (Q(topic__isnull=False) & ~Q(brief_format="") & ~Q(brief_stage="")),
+                violation_error_message="A brief needs its topic, format and learner power stage.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        subject = self.item or self.topic or "new content"
+        return f"{self.get_action_display()}: {subject}"
+
+    @property
+    def is_applied(self) -> bool:
+        return self.applied_at is not None
+
+
+class BriefStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    COMMISSIONED = "commissioned", "Commissioned"
+    DROPPED = "dropped", "Dropped"
+
+
+class ContentBrief(models.Model):
+    """New content the review asked for, with the evidence that it is needed."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="briefs")
+    format = models.CharField(max_length=20, choices=Format.choices)
+    stage = models.CharField("learner power stage", max_length=20, choices=Stage.choices)
+    audience = models.CharField(max_length=200, blank=True, help_text="Who it is for.")
+    why = models.TextField(help_text="The evidence: what the figures showed the team.")
+    figures = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder, editable=False)
+    status = models.CharField(max_length=20, choices=BriefStatus.choices, default=BriefStatus.OPEN)
+    decision = models.OneToOneField(
+        Decision,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="brief",
+        editable=False,
+        help_text="The review decision that asked for it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} on {self.topic}"

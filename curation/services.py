@@ -11,7 +11,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels.models import Channel
-from curation.models import ContentItem, Lifecycle, Placement, Sensitivity, Stage, Topic
+from curation.models import (
+    BriefStatus,
+    ContentBrief,
+    ContentItem,
+    Decision,
+    Format,
+    Lifecycle,
+    Placement,
+    Sensitivity,
+    Stage,
+    Topic,
+)
 from curation.signals import item_retired
 
 
@@ -121,3 +132,30 @@ def retire_item(
     # Campaigns drop the item from what they will send, and re-point links already sent.
     item_retired.send(sender=ContentItem, item=item, successor=successor)
     return item
+
+
+@transaction.atomic
+def create_brief(
+    *,
+    topic: Topic,
+    format: str | Format,
+    stage: str | Stage,
+    why: str,
+    audience: str = "",
+    figures: dict | None = None,
+    decision: Decision | None = None,
+) -> ContentBrief:
+    """Ask for new content, keeping the evidence: whoever writes it reads why it is needed."""
+    brief = ContentBrief(
+        topic=topic,
+        format=format,
+        stage=stage,
+        audience=audience.strip(),
+        why=why.strip(),
+        figures=figures or {},
+        status=BriefStatus.OPEN,
+        decision=decision,
+    )
+    brief.full_clean()
+    brief.save()
+    return brief
