@@ -7,11 +7,13 @@ NULL, never 0: "no data" and "nobody came" must stay apart on the dashboard.
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 
 from channels.models import Channel
-from curation.models import Placement
+from curation.models import Placement, Stage
 
 
 class Source(models.TextChoices):
@@ -223,3 +225,24 @@ class SyncRun(models.Model):
     def __str__(self) -> str:
         where = f" {self.channel.name}" if self.channel_id else ""
         return f"{self.get_source_display()}{where} {self.period_start}..{self.period_end}"
+
+
+class QuizResponse(models.Model):
+    """One anonymous completion of the learner power quiz, kept only to be counted.
+
+    No user, IP address, user agent, session or time of day, and a random key rather than a
+    sequence: nothing that could join a row back to a person or to a line in a web server log.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    version = models.PositiveSmallIntegerField(help_text="Which set of questions was answered.")
+    stage = models.CharField("learner power stage", max_length=20, choices=Stage.choices)
+    answers = models.JSONField(help_text="Question code to answer code; nothing typed in by hand.")
+    answered_on = models.DateField(help_text="The day only.")
+
+    class Meta:
+        ordering = ["-answered_on"]
+        indexes = [models.Index(fields=["version", "stage"], name="quiz_response_version_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} ({self.answered_on})"

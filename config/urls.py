@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 
 from config.health import healthz
 
@@ -11,8 +10,6 @@ admin.site.index_title = "Catalogue, channels and programme"
 
 urlpatterns = [
     path("", include("curation.urls")),
-    # The employee front door; it grows into the programme's home page in the weekly-review issue.
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", healthz, name="healthz"),
     # The weekly review: curators' pages under the admin's login, before the admin's own catch-all.
     path("admin/review/", include("analytics.urls")),

@@ -1,5 +1,12 @@
-"""The employee front door (filled in by the weekly-review issue)."""
+"""The employee front door and the public feed."""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from curation import feeds, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("feed.xml", feeds.LivePublicContentFeed(), name="feed"),
+]

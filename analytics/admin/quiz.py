@@ -1,1 +1,44 @@
-"""Admin for quiz (filled in by the weekly-review issue)."""
+"""Quiz results for curators: counts per stage and per answer, read-only, small counts withheld.
+
+The changelist is the aggregate: there is no list of single responses to open, so the product's
+rule (no breakdown under five) cannot be stepped round one row at a time.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+
+from analytics import quiz
+from analytics.models import QuizResponse
+
+
+@admin.register(QuizResponse)
+class QuizResponseAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: QuizResponse | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: QuizResponse | None = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: QuizResponse | None = None) -> bool:
+        # The aggregate only: a single response is never shown.
+        return obj is None and super().has_view_permission(request)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Learner power quiz results",
+            "results": quiz.quiz_results(),
+            "small_count": quiz.SMALL_COUNT,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "quiz/admin_results.html", context)

@@ -1,0 +1,163 @@
+"""Reads for the employee front door and the public feed.
+
+Everything here is public: only live items of public sensitivity, and only their placements on
+public channels that the link checker still finds. Business-sensitive and compliance content never
+reaches a public channel (curation.compliance), and these reads filter for it again anyway, so a
+page or feed can never be the place where a slip shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils import timezone
+
+from channels.models import Channel, Cost, Platform, Visibility
+from curation.models import ContentItem, Lifecycle, Placement, Sensitivity
+
+NEW_THIS_WEEK_DAYS = 7
+# When nothing went live this week the front door shows the latest few instead of an empty list.
+LATEST_WHEN_QUIET = 4
+FEED_LENGTH = 50
+
+
+def public_placements() -> QuerySet[Placement]:
+    """Placements an employee can open without an invitation: on public channels, still reachable."""
+    return Placement.objects.filter(channel__visibility=Visibility.PUBLIC, is_reachable=True)
+
+
+@dataclass(frozen=True)
+class PublicItem:
+    """A live item as the public sees it: its primary public placement and nothing else."""
+
+    pk: int
+    title: str
+    summary: str
+    format_label: str
+    stage_label: str
+    url: str
+    channel_name: str
+    platform_label: str
+    topics: tuple[str, ...]
+    live_since: date | None
+    updated_at: datetime
+    created_at: datetime
+
+
+def _public_item(item: ContentItem) -> PublicItem:
+    # The earliest published public placement is the item's home; later ones are re-posts.
+    placement = item.public_placements[0]
+    return PublicItem(
+        pk=item.pk,
+        title=item.title,
+        summary=item.summary,
+        format_label=item.get_format_display(),
+        stage_label=item.get_stage_display(),
+        url=placement.url,
+        channel_name=placement.channel.name,
+        platform_label=placement.channel.get_platform_display(),
+        topics=tuple(topic.name for topic in item.topics.all()),
+        live_since=item.live_since,
+        updated_at=item.updated_at,
+        created_at=item.created_at,
+    )
+
+
+def live_public_items() -> QuerySet[ContentItem]:
+    """Live, public-sensitivity items with at least one public placement, newest live first.
+
+    Each item carries `public_placements` (primary first) and its topics, prefetched.
+    """
+    placements = public_placements().select_related("channel").order_by("published_on", "pk")
+    return (
+        ContentItem.objects.filter(lifecycle=Lifecycle.LIVE, sensitivity=Sensitivity.PUBLIC)
+        .filter(Exists(public_placements().filter(item=OuterRef("pk"))))
+        .prefetch_related(Prefetch("placements", queryset=placements, to_attr="public_placements"), "topics")
+        .order_by("-live_since", "-pk")
+    )
+
+
+def feed_items(*, limit: int = FEED_LENGTH) -> list[PublicItem]:
+    return [_public_item(item) for item in live_public_items()[:limit]]
+
+
+@dataclass(frozen=True)
+class WhatsNew:
+    items: list[PublicItem]
+    since: date
+    # True when nothing went live in the last week and `items` are simply the latest ones.
+    is_fallback: bool
+
+
+def new_this_week(*, today: date | None = None, fallback: int = LATEST_WHEN_QUIET) -> WhatsNew:
+    today = today or timezone.localdate()
+    since = today - timedelta(days=NEW_THIS_WEEK_DAYS - 1)
+    recent = [_public_item(item) for item in live_public_items().filter(live_since__gte=since)]
+    if recent:
+        return WhatsNew(items=recent, since=since, is_fallback=False)
+    latest = [_public_item(item) for item in live_public_items()[:fallback]]
+    return WhatsNew(items=latest, since=since, is_fallback=True)
+
+
+@dataclass(frozen=True)
+class AppLink:
+    store: str
+    url: str
+
+
+@dataclass(frozen=True)
+class App:
+    name: str
+    links: tuple[AppLink, ...]
+
+
+def _app(name: str, app_store_id: str, play_id: str) -> App:
+    return App(
+        name=name,
+        links=(
+            AppLink("the App Store (iPhone)", f"https://apps.apple.com/app/id{app_store_id}"),
+            AppLink("Google Play (Android)", f"https://play.google.com/store/apps/details?id={play_id}"),
+        ),
+    )
+
+
+# The official apps, by the stores' own ids. Blogs and curated feeds open in any browser.
+PLATFORM_APPS: dict[str, App] = {
+    Platform.YOUTUBE: _app("YouTube", "544007664", "com.google.android.youtube"),
+    Platform.INSTAGRAM: _app("Instagram", "389801252", "com.instagram.android"),
+    Platform.PINTEREST: _app("Pinterest", "429047995", "com.pinterest"),
+    Platform.TWITTER: _app("X", "333903271", "com.twitter.android"),
+    Platform.YAMMER: _app("Viva Engage", "289559439", "com.yammer.v1"),
+    Platform.WIKIHOW: _app("wikiHow", "309209200", "com.wikihow.wikihowapp"),
+}
+
+
+@dataclass(frozen=True)
+class RecommendedChannel:
+    name: str
+    platform_label: str
+    follow_url: str
+    provided_by_organisation: bool
+    app: App | None
+
+    @property
+    def cost_label(self) -> str:
+        return "Provided by the organisation" if self.provided_by_organisation else "Free"
+
+
+def recommended_channels() -> list[RecommendedChannel]:
+    """Public channels, with the app to install and the link to follow. Private ones are for the
+    people invited to them, so their names and addresses stay off a public page."""
+    channels = Channel.objects.filter(visibility=Visibility.PUBLIC).order_by("platform", "name")
+    return [
+        RecommendedChannel(
+            name=channel.name,
+            platform_label=channel.get_platform_display(),
+            follow_url=channel.url,
+            provided_by_organisation=channel.cost == Cost.PREPAID,
+            app=PLATFORM_APPS.get(channel.platform),
+        )
+        for channel in channels
+    ]
