@@ -12,15 +12,26 @@ import math
 import random
 from datetime import date, timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import OutputWrapper
 from django.db import transaction
 from django.utils import timezone
 
-from analytics import services
+from analytics import reviews, services
 from analytics.models import CampaignSessions, DailyMetric, RetentionPoint, Source, SyncRun, SyncStatus
+from analytics.quiz import QUESTIONS, take_quiz
 from analytics.sources.base import Period
 from channels.models import Channel, MetricSource
-from curation.models import Lifecycle, Placement
+from curation.models import (
+    ContentItem,
+    DecisionAction,
+    Format,
+    Lifecycle,
+    Placement,
+    ReviewMeeting,
+    Stage,
+    Topic,
+)
 
 WEEKS = 16
 SOURCE_OF = {
@@ -31,7 +42,7 @@ SOURCE_OF = {
 
 
 def load(*, stdout: OutputWrapper) -> None:
-    if DailyMetric.objects.exclude(source=Source.LINKS).exists():
+    if DailyMetric.objects.exclude(source=Source.LINKS).exists() or ReviewMeeting.objects.exists():
         stdout.write("Analytics: demo figures already there.")
         return
     end = services.today() - timedelta(days=1)
@@ -61,6 +72,66 @@ def load(*, stdout: OutputWrapper) -> None:
     stdout.write(
         f"Analytics: {len(rows)} daily figures and {len(points)} drop-out points over {WEEKS} weeks."
     )
+    a_page_gone()
+    last_weeks_meeting()
+    quiz_answers()
+    stdout.write("Review: last week's meeting with its decisions; 46 anonymous quiz answers.")
+
+
+def a_page_gone() -> None:
+    """The link checker found one pin gone: the review suggests doing something about it."""
+    pin = Placement.objects.filter(channel__platform="pinterest", item__lifecycle=Lifecycle.LIVE).first()
+    if pin:
+        Placement.objects.filter(pk=pin.pk).update(
+            is_reachable=False, reachability_checked_at=timezone.now() - timedelta(hours=2)
+        )
+
+
+def last_weeks_meeting() -> None:
+    """Last Monday's review: two decisions carried out, a brief still to open (it tops the next agenda)."""
+    held_on = services.today() - timedelta(days=7 + services.today().weekday())
+    curators = get_user_model().objects.filter(username__in=["curator", "agency"])
+    meeting = reviews.start_meeting(
+        held_on=held_on,
+        attendees=curators,
+        suggestions=reviews.dashboard_suggestions(held_on=held_on) or [],
+        notes="Traffic from texts is up; organic traffic flat. Captions requested twice.",
+    )
+    curator = curators.filter(username="curator").first()
+    live = list(ContentItem.objects.filter(lifecycle=Lifecycle.LIVE).order_by("pk")[:2])
+    if curator and len(live) == 2:
+        keep = reviews.decide(meeting=meeting, item=live[0], action=DecisionAction.KEEP)
+        improve = reviews.decide(
+            meeting=meeting,
+            item=live[1],
+            action=DecisionAction.IMPROVE,
+            reason="Add captions: most people watch on their phones without sound.",
+        )
+        for decision in (keep, improve):
+            reviews.apply_decision(decision=decision, by=curator)
+    topic = Topic.objects.order_by("pk").first()
+    if topic:
+        reviews.decide(
+            meeting=meeting,
+            item=None,
+            action=DecisionAction.BRIEF,
+            reason="Twelve sign-ups chose this topic this month; two live items cover it.",
+            brief=reviews.BriefDetails(
+                topic=topic, format=Format.VIDEO, stage=Stage.EMBEDDED, audience="New line managers"
+            ),
+        )
+
+
+def quiz_answers() -> None:
+    """L&D teams who took the quiz: enough of each answer that the curators' counts show."""
+    chance = random.Random("quiz")
+    for _ in range(46):
+        lean = chance.choice([0, 1, 1, 2, 2, 3])
+        answers = {
+            question.code: question.answers[min(3, max(0, lean + chance.choice([-1, 0, 0, 1])))].code
+            for question in QUESTIONS
+        }
+        take_quiz(answers=answers)
 
 
 def trend(placement: Placement, chance: random.Random):
