@@ -1,0 +1,128 @@
+"""The weekly review dashboard and its CSV downloads: curators only, inside the admin's look.
+
+The views read the request's week and filters, call the selectors, and render; every figure and
+every withheld one comes from analytics.selectors.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from analytics import selectors
+from curation.models import Stage
+
+
+def curators_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Staff sign in through the admin; only those who may read the figures get further."""
+
+    @functools.wraps(view)
+    def checked(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.has_perm("analytics.view_dailymetric"):
+            raise PermissionDenied("The weekly review is for the curation team.")
+        return view(request, *args, **kwargs)
+
+    return admin.site.admin_view(checked)
+
+
+def _number(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
+
+
+def _day(text: str | None, name: str, problems: list[str]) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        problems.append(f"“{text}” is not a date for “{name}”: use YYYY-MM-DD. It was left out.")
+        return None
+
+
+def read_request(query: QueryDict, week_text: str | None) -> tuple[date, selectors.ReviewFilters, list[str]]:
+    """The week (path or ?week=2026-W47) and the filters; a bad value is named and left out."""
+    problems: list[str] = []
+    week = selectors.last_complete_week()
+    week_text = week_text or query.get("week")
+    if week_text:
+        try:
+            week = selectors.parse_iso_week(week_text)
+        except ValueError:
+            problems.append(
+                f"“{week_text}” is not an ISO week such as 2026-W47: showing the last complete week."
+            )
+    stage = query.get("stage") or None
+    if stage and stage not in Stage.values:
+        problems.append(f"“{stage}” is not a learner power stage. It was left out.")
+        stage = None
+    filters = selectors.ReviewFilters(
+        channel=_number(query.get("channel")),
+        topic=_number(query.get("topic")),
+        stage=stage,
+        start=_day(query.get("from"), "from", problems),
+        end=_day(query.get("to"), "to", problems),
+    )
+    return week, filters, problems
+
+
+def _filter_query(query: QueryDict) -> str:
+    """The filters to carry over to CSV links and other weeks (the week itself travels in the path)."""
+    kept = QueryDict(mutable=True)
+    for name in ("channel", "topic", "stage", "from", "to"):
+        if query.get(name):
+            kept[name] = query[name]
+    return kept.urlencode()
+
+
+@curators_only
+def dashboard(request: HttpRequest, week: str | None = None) -> HttpResponse:
+    if week is None and request.GET.get("week"):
+        # One address per week: ?week=2026-W47 from the form becomes /admin/review/2026-W47/.
+        try:
+            selectors.parse_iso_week(request.GET["week"])
+        except ValueError:
+            pass
+        else:
+            target = reverse("review:week", args=[request.GET["week"].upper()])
+            query = _filter_query(request.GET)
+            return redirect(f"{target}?{query}" if query else target)
+    reviewed, filters, problems = read_request(request.GET, week)
+    review = selectors.weekly_review(week=reviewed, filters=filters)
+    query = _filter_query(request.GET)
+    previous = selectors.iso_week_label(review.week_start - timedelta(weeks=1))
+    following = selectors.iso_week_label(review.week_start + timedelta(weeks=1))
+    context = {
+        **admin.site.each_context(request),
+        "title": f"Weekly review: {review.label}",
+        "review": review,
+        "problems": problems,
+        "query": query,
+        "previous_week": previous,
+        "next_week": following if not review.in_progress else None,
+        "last_complete_week": selectors.iso_week_label(selectors.last_complete_week()),
+    }
+    return render(request, "admin/analytics/review/dashboard.html", context)
+
+
+@curators_only
+def download_csv(request: HttpRequest, table: str) -> HttpResponse:
+    reviewed, filters, _problems = read_request(request.GET, None)
+    review = selectors.weekly_review(week=reviewed, filters=filters)
+    try:
+        chosen = selectors.review_table(review=review, name=table)
+    except KeyError:
+        raise Http404(f"The weekly review has no table called “{table}”.") from None
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="review-{review.iso_week}-{chosen.name}.csv"'
+    writer = csv.writer(response)
+    for row in chosen.csv_rows():
+        writer.writerow(row)
+    return response
