@@ -226,7 +226,9 @@ def campaign_sessions(start: date, end: date) -> None:
         return
     chance = random.Random("campaign-sessions")
     rows = []
-    launches = (("feedback-week", end - timedelta(days=10)), ("new-this-week", end - timedelta(days=3)))
+    # The demo's one sent campaign went out last Tuesday: its visits arrive over the days after.
+    last_tuesday = services.today() - timedelta(days=services.today().weekday() + 6)
+    launches = (("feedback-week", last_tuesday),)
     for name, launched in launches:
         for source, share in (("sms", 0.65), ("email", 0.35)):  # our links' utm_source
             for offset in range(7):

@@ -84,13 +84,16 @@ def load_employees(*, stdout: OutputWrapper) -> None:
             time_zone=time_zone,
             topics=rng.sample(topics, k=min(2, len(topics))),
         )
-        for medium, action in _consent_path(index):
+        # Sign-ups spread over the last sixteen weeks, so the weekly review sees them arrive.
+        joined = timezone.now() - timedelta(days=112 * (EMPLOYEES - index) / EMPLOYEES)
+        for step, (medium, action) in enumerate(_consent_path(index)):
             consent.record_consent(
                 subscriber=subscriber,
                 medium=medium,
                 action=action,
                 source=ConsentSource.SIGNUP_PAGE,
                 evidence="Demo data",
+                at=joined + timedelta(minutes=5 * step, days=9 if action == ConsentAction.OPTED_OUT else 0),
             )
         created += 1
     for name, criteria, topic_slugs in SEGMENTS:
@@ -143,7 +146,11 @@ def load_campaigns(*, stdout: OutputWrapper) -> None:
     for index, delivery in enumerate(Delivery.objects.filter(campaign=sent, medium=Medium.SMS)):
         status, code = ("undelivered", "30003") if index % 7 == 3 else ("delivered", "")
         record_receipt(message_sid=delivery.provider_id, status=status, error_code=code)
-    today = timezone.now().date()
+    # It went out last Tuesday morning, so the weekly review's last complete week shows it.
+    tuesday = _last_weeks_tuesday_ten()
+    Delivery.objects.filter(campaign=sent).update(sent_at=tuesday, not_before=tuesday)
+    Campaign.objects.filter(pk=sent.pk).update(launched_at=tuesday)
+    today = tuesday.date()
     # A few of the six in the sales team clicked; previews and scanners hit every link.
     for index, link in enumerate(TrackedLink.objects.filter(campaign=sent).order_by("pk")):
         people = 1 + index % 2
@@ -182,6 +189,12 @@ def load_campaigns(*, stdout: OutputWrapper) -> None:
     draft.placements.set(placements[:1])
     draft.segments.set(Segment.objects.filter(name="Interested in wellbeing"))
     stdout.write("Campaigns: 1 sent, 1 weekly scheduled, 1 draft.")
+
+
+def _last_weeks_tuesday_ten() -> datetime:
+    local = timezone.now().astimezone(ZoneInfo(settings.PROGRAMME_TIME_ZONE))
+    monday = local.date() - timedelta(days=local.weekday() + 7)
+    return datetime.combine(monday + timedelta(days=1), time(10), tzinfo=local.tzinfo)
 
 
 def _next_monday_nine() -> datetime:
