@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import Sum
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from analytics.models import CampaignSessions
+from analytics.models import CampaignSessions, DailyMetric
 from campaigns.models import Campaign, Medium
 from campaigns.reports import campaign_sessions_wanted
 
@@ -22,3 +23,11 @@ def ga4_sessions_per_medium(
         .order_by()
     )
     return dict(rows)
+
+
+@receiver([post_save, post_delete], sender=DailyMetric)
+def figures_edited(sender: type[DailyMetric], **kwargs: object) -> None:
+    """A curator typed, imported or deleted figures: the kept weekly review is out of date."""
+    from analytics import selectors  # the dashboard's reads, loaded only when figures change
+
+    selectors.note_figures_edited()

@@ -11,15 +11,17 @@ charts cannot leak what they were never given.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Avg,
     Case,
@@ -553,6 +555,40 @@ def _item_weeks(
 def _weeks(first: date, last: date) -> list[date]:
     count = (week_start_of(last) - week_start_of(first)).days // 7 + 1
     return [week_start_of(first) + timedelta(weeks=n) for n in range(count)]
+
+
+# The review is computed once per state of the figures and kept: curators and the projector read
+# the stored result, and the sync that changes the figures computes the next one (tasks.py).
+REVIEW_KEPT_SECONDS = 15 * 60  # campaign sends and sign-ups change without a sync: never staler
+FIGURES_EDITED = "weekly-review:figures-edited"  # bumped when a curator types or imports figures
+
+
+def figures_version() -> str:
+    """Changes whenever what the review reads changes: every sync and import is a SyncRun, hand
+    edits bump a counter, items carry their own timestamps, and the link checker its own."""
+    runs = SyncRun.objects.aggregate(last=Max("finished_at"), count=Count("pk"))
+    items = ContentItem.objects.aggregate(last=Max("updated_at"), count=Count("pk"))
+    checked = Placement.objects.aggregate(last=Max("reachability_checked_at"), count=Count("pk"))
+    marks = (*runs.values(), *items.values(), *checked.values(), cache.get(FIGURES_EDITED, 0))
+    return hashlib.sha256(repr(marks).encode()).hexdigest()[:16]
+
+
+def note_figures_edited() -> None:
+    try:
+        cache.incr(FIGURES_EDITED)
+    except ValueError:  # not there yet
+        cache.add(FIGURES_EDITED, 1, timeout=None)
+
+
+def kept_review(*, week: date, filters: ReviewFilters) -> WeeklyReview:
+    """The weekly review for this state of the figures: computed once, then read from the cache."""
+    asked = hashlib.sha256(repr((week_start_of(week), astuple(filters))).encode()).hexdigest()[:16]
+    key = f"weekly-review:{figures_version()}:{asked}"
+    review = cache.get(key)
+    if review is None:
+        review = weekly_review(week=week, filters=filters)
+        cache.set(key, review, timeout=REVIEW_KEPT_SECONDS)
+    return review
 
 
 def weekly_review(*, week: date, filters: ReviewFilters) -> WeeklyReview:

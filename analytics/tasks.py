@@ -21,7 +21,17 @@ from analytics import services
 )
 def run_sync_task(self, run_id: int) -> None:
     """Pull one source's period and write it whole; a second delivery finds it done."""
-    services.run_sync(run_id, last_attempt=self.request.retries >= self.max_retries)
+    run = services.run_sync(run_id, last_attempt=self.request.retries >= self.max_retries)
+    if run is not None and run.rows_written:
+        prepare_weekly_review.delay()
+
+
+@shared_task(ignore_result=True, expires=3600)
+def prepare_weekly_review() -> None:
+    """After new figures: compute the review curators will open, so they never wait for it."""
+    from analytics import selectors  # the dashboard's reads; only this task needs them here
+
+    selectors.kept_review(week=selectors.last_complete_week(), filters=selectors.ReviewFilters())
 
 
 @shared_task(ignore_result=True, expires=3600)

@@ -95,7 +95,7 @@ def dashboard(request: HttpRequest, week: str | None = None) -> HttpResponse:
             query = _filter_query(request.GET)
             return redirect(f"{target}?{query}" if query else target)
     reviewed, filters, problems = read_request(request.GET, week)
-    review = selectors.weekly_review(week=reviewed, filters=filters)
+    review = selectors.kept_review(week=reviewed, filters=filters)
     query = _filter_query(request.GET)
     previous = selectors.iso_week_label(review.week_start - timedelta(weeks=1))
     following = selectors.iso_week_label(review.week_start + timedelta(weeks=1))
@@ -115,7 +115,7 @@ def dashboard(request: HttpRequest, week: str | None = None) -> HttpResponse:
 @curators_only
 def download_csv(request: HttpRequest, table: str) -> HttpResponse:
     reviewed, filters, _problems = read_request(request.GET, None)
-    review = selectors.weekly_review(week=reviewed, filters=filters)
+    review = selectors.kept_review(week=reviewed, filters=filters)
     try:
         chosen = selectors.review_table(review=review, name=table)
     except KeyError:

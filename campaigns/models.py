@@ -492,6 +492,8 @@ class Delivery(models.Model):
             models.Index(fields=["campaign", "status", "not_before", "id"], name="delivery_due"),
             models.Index(fields=["status", "claimed_at"], name="delivery_claims"),
             models.Index(fields=["subscriber", "not_before"], name="delivery_recent"),
+            # The weekly review counts the messages handed over in a week.
+            models.Index(fields=["status", "sent_at"], name="delivery_sent"),
         ]
 
     def __str__(self) -> str:

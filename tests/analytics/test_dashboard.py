@@ -16,9 +16,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from analytics import selectors
+from analytics import services as services_analytics
 from analytics.models import CampaignSessions, DailyMetric, RetentionPoint, Source, SyncRun, SyncStatus
 from analytics.selectors import ReviewFilters
+from analytics.sources.base import Period
 from analytics.suggestions import SuggestionKind
+from analytics.tasks import run_sync_task
 from campaigns.models import ConsentAction, ConsentEvent, Delivery, DeliveryStatus, Medium
 from channels.models import MetricSource
 from curation import services
@@ -609,3 +612,44 @@ def test_every_table_on_the_page_downloads_as_csv(internal_client):
 
 def test_an_unknown_table_is_not_found(internal_client):
     assert internal_client.get(reverse("review:csv", args=["salaries"])).status_code == 404
+
+
+# The kept review: computed once per state of the figures.
+
+
+def test_the_review_is_computed_once_and_read_until_the_figures_change(internal_client):
+    placement = live_placement(title="Kept guide")
+    figures(placement, WEEK, views=50, active_users=40, sessions=45, engaged_sessions=30)
+    computed = queries_for_page(internal_client)
+
+    kept = queries_for_page(internal_client)
+
+    assert kept <= 8 < computed  # the session, the curator, and what the figures' state is
+
+    figures(placement, WEEK + timedelta(days=1), views=70, active_users=60, sessions=65, engaged_sessions=50)
+    page = internal_client.get(reverse("review:week", args=["2026-W47"])).content.decode()
+    assert re.search(r">\s*120\s*<", row_of(page, "Kept guide"))  # both days' views, at once
+
+
+def test_a_sync_that_brings_new_figures_prepares_the_next_review(ga4_fake, internal_client, settings):
+    blog = ChannelFactory(
+        url="https://www.acme-learning.example/learning/",
+        metric_source=MetricSource.GA4,
+        ga4_property_id=PROPERTY_ID,
+        ga4_path_prefix="/learning/",
+    )
+    placement = live_placement(title="Synced guide", channel=blog)
+    path = "/" + placement.url.split("/", 3)[3]
+    ga4_fake.add_page(path, WEEK, views=300, sessions=200, active_users=150, engaged_sessions=100)
+    before = internal_client.get(reverse("review:week", args=["2026-W47"])).content.decode()
+    assert "Synced guide" not in before or not re.search(r">\s*300\s*<", row_of(before, "Synced guide"))
+
+    run = services_analytics.queue_sync(
+        source=Source.GA4, channel=blog, period=Period(WEEK, WEEK + timedelta(days=6))
+    )
+    run_sync_task.delay(run.pk)  # as the worker runs it: the sync, then the review it changed
+
+    with CaptureQueriesContext(connection) as captured:
+        page = internal_client.get(reverse("review:week", args=["2026-W47"])).content.decode()
+    assert re.search(r">\s*300\s*<", row_of(page, "Synced guide"))
+    assert len(captured) <= 8  # read, not computed: the sync's task prepared it
