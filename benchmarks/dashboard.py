@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -32,7 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import common  # noqa: E402 - after the path is set
-from tests.helpers import free_port  # noqa: E402
 
 PYTHON = sys.executable
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/curation_bench"
@@ -256,6 +254,22 @@ def timed(url: str, cookie: str) -> float:
     return time.perf_counter() - started
 
 
+def time_pages(base: str, week: str, cookie: str) -> dict[str, list[float]]:
+    pages = {
+        "dashboard": f"{base}/admin/review/{week}/",
+        "trivial": f"{base}/admin/password_change/",
+        "healthz": f"{base}/healthz",
+    }
+    for url in pages.values():  # warm: connections, templates, the database's caches
+        for _ in range(2):
+            timed(url, cookie)
+    times: dict[str, list[float]] = {name: [] for name in pages}
+    for _ in range(RUNS):  # alternating, so drift on the machine hits every page alike
+        for name, url in pages.items():
+            times[name].append(timed(url, cookie))
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=1000)
@@ -277,46 +291,10 @@ def main() -> None:
     cookie = curator_cookie()
     computed_queries, kept_queries = query_counts(week)
     computing = computing_seconds(week)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    pages = {
-        "dashboard": f"{base}/admin/review/{week}/",
-        "trivial": f"{base}/admin/password_change/",
-        "healthz": f"{base}/healthz",
-    }
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(pages["healthz"], timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        for url in pages.values():  # warm: connections, templates, the database's caches
-            for _ in range(2):
-                timed(url, cookie)
-        times: dict[str, list[float]] = {name: [] for name in pages}
-        for _ in range(RUNS):  # alternating, so drift on the machine hits every page alike
-            for name, url in pages.items():
-                times[name].append(timed(url, cookie))
+        with common.gunicorn(env, workers=1) as base:
+            times = time_pages(base, week, cookie)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
         cleanup()
     median = {name: statistics.median(values) for name, values in times.items()}
     print(

@@ -14,16 +14,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import common  # noqa: E402 - after the path is set
+
 PYTHON = sys.executable
 ROUNDS, SECONDS, CONNECTIONS = 3, 5, 32
 PHONE_BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
@@ -84,12 +84,6 @@ def ensure_database() -> None:
     subprocess.run(["psql", admin_url, "-qc", f"CREATE DATABASE {name}"], capture_output=True, check=False)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def wrk(url: str) -> tuple[float, int]:
     output = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "-H", f"User-Agent: {PHONE_BROWSER}", url],
@@ -112,40 +106,13 @@ def main() -> None:
         [PYTHON, "-c", SETUP], env=ENV, cwd=ROOT, capture_output=True, text=True, check=True
     )
     token = token.stdout.strip().splitlines()[-1]
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-        ],
-        env=ENV,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        bare, tracked, tracked_requests = [], [], 0
+    bare, tracked, tracked_requests = [], [], 0
+    with common.gunicorn(ENV, workers=2) as base:
         for _ in range(ROUNDS):  # alternating, so drift on the machine hits both alike
             bare.append(wrk(f"{base}/bare-302")[0])
             per_second, requests = wrk(f"{base}/l/{token}")
             tracked.append(per_second)
             tracked_requests += requests
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
     recorded = int(
         subprocess.run([PYTHON, "-c", FLUSH], env=ENV, cwd=ROOT, capture_output=True, text=True, check=True)
         .stdout.strip()
