@@ -230,14 +230,17 @@ def outcome_for(answers: dict[str, str], *, max_tips: int = 3) -> Outcome:
     return Outcome(result=RESULTS[stage_for(answers)], tips=tuple(tip for _, _, tip in cautious[:max_tips]))
 
 
-def take_quiz(*, answers: dict[str, str], attempt: str = "") -> Outcome:
+def take_quiz(*, answers: dict[str, str], attempt: str = "", counted: bool = True) -> Outcome:
     """Score the answers and count them once, anonymously.
 
     `attempt` is the random token of one form; it lives in the cache for a day, never in the row.
+    `counted` False (a client over its rate) still gets its result, but adds nothing to the counts.
     """
     if set(answers) != set(QUESTIONS_BY_CODE):
         raise ValueError("Every question needs exactly one answer.")
     outcome = outcome_for(answers)
+    if not counted:
+        return outcome
     if not attempt or cache.add(f"quiz-attempt:{attempt}", True, timeout=ATTEMPT_SECONDS):
         record_response(answers=answers, stage=outcome.result.stage)
     return outcome

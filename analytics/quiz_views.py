@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
 
 from analytics import quiz
 from curation.models import Stage
@@ -57,7 +58,14 @@ def take_quiz(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = QuizForm(request.POST)
         if form.is_valid():
-            outcome = quiz.take_quiz(answers=form.answers(), attempt=form.cleaned_data["attempt"])
+            # A script posting answers over and over would skew the curators' counts: past the
+            # rate it still gets its result, and counts for nothing.
+            counted = not is_ratelimited(
+                request, group="quiz-ip", key="ip", rate=settings.QUIZ_RATE_PER_IP, increment=True
+            )
+            outcome = quiz.take_quiz(
+                answers=form.answers(), attempt=form.cleaned_data["attempt"], counted=counted
+            )
             share_url = settings.PUBLIC_BASE_URL + reverse("quiz-result", args=[outcome.result.stage])
             context = {"result": outcome.result, "tips": outcome.tips, "share_url": share_url}
             return render(request, "quiz/result.html", {**context, "continuum": _continuum()})

@@ -151,6 +151,8 @@ SIGNUP_RATE_PER_IP = env.str("SIGNUP_RATE_PER_IP", default="10/h")
 SIGNUP_RATE_PER_NUMBER = env.str("SIGNUP_RATE_PER_NUMBER", default="3/h")
 SIGNUP_RATE_PER_PREFIX = env.str("SIGNUP_RATE_PER_PREFIX", default="30/h")
 SIGNUP_SMS_DAILY_CAP = env.int("SIGNUP_SMS_DAILY_CAP", default=500)
+# Quiz answers counted per client address: past it, a result is shown but not counted.
+QUIZ_RATE_PER_IP = env.str("QUIZ_RATE_PER_IP", default="20/h")
 # Suppressed addresses are kept only as keyed hashes; the key must outlive SECRET_KEY rotations.
 SUPPRESSION_HASH_KEY = env.str("SUPPRESSION_HASH_KEY", default=SECRET_KEY)
 

@@ -130,6 +130,18 @@ def test_posting_the_same_form_twice_counts_once(client):
     assert QuizResponse.objects.count() == 1
 
 
+def test_answers_posted_over_and_over_from_one_address_stop_counting(client, settings):
+    settings.QUIZ_RATE_PER_IP = "3/h"
+
+    pages = [client.post("/quiz/", form_data(all_answers("b")), REMOTE_ADDR="198.51.100.9") for _ in range(5)]
+    elsewhere = client.post("/quiz/", form_data(all_answers("b")), REMOTE_ADDR="198.51.100.10")
+
+    # Everyone sees their result; only the first three from the one address are counted.
+    assert all("<h1>Your result: Digital blended</h1>" in page.content.decode() for page in pages)
+    assert elsewhere.status_code == 200
+    assert QuizResponse.objects.count() == 4
+
+
 def test_missing_answers_are_named_and_nothing_is_stored(client):
     answers = all_answers("a")
     del answers["phones"]
