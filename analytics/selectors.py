@@ -154,6 +154,17 @@ def counted(value: float | int | None, people: int | None, kind: str = "number")
     return Cell(value, kind=kind)
 
 
+def complemented(cells: dict[object, Cell]) -> dict[object, Cell]:
+    """A breakdown whose total is known gives a lone withheld cell away (the total minus the rest):
+    withhold the smallest shown cell with it, so neither can be worked out."""
+    withheld = [key for key, cell in cells.items() if cell.suppressed]
+    shown = [key for key, cell in cells.items() if cell.value is not None and not cell.suppressed]
+    if len(withheld) == 1 and shown:
+        smallest = min(shown, key=lambda key: cells[key].value)
+        cells = {**cells, smallest: Cell(None, suppressed=True, kind=cells[smallest].kind)}
+    return cells
+
+
 def change(now: Cell, before: Cell) -> Cell:
     if now.value is None or before.value is None or not before.value:
         return Cell(None, suppressed=now.suppressed or before.suppressed, kind="change")
@@ -1011,11 +1022,18 @@ def _preferences(
             week_totals[week] += figures.engagement or 0
         keys = sorted({k for _w, k in sums}, key=lambda k: _dimension_label(dimension, k, catalogue))
 
-        def share(week: date, k: object, sums=sums, week_totals=week_totals) -> Cell:
+        def one_share(week: date, k: object, sums=sums, week_totals=week_totals) -> Cell:
             figures = sums.get((week, k))
             if figures is None or not week_totals[week]:
                 return Cell(None, kind="percent")
             return counted(figures.engagement / week_totals[week] * 100, figures.audience, "percent")
+
+        # Shares add up to 100%: a lone withheld share would be 100 minus the others.
+        week_shares = {week: complemented({k: one_share(week, k) for k in keys}) for week in weeks}
+        week_shares.setdefault(week_start, complemented({k: one_share(week_start, k) for k in keys}))
+
+        def share(week: date, k: object, week_shares=week_shares) -> Cell:
+            return week_shares[week][k]
 
         first_week = weeks[0]
         rows = []
@@ -1034,6 +1052,9 @@ def _preferences(
                     moved,
                 )
             )
+        # The week's engagement is a headline: the breakdown must not give a withheld part away.
+        engagement = complemented({index: row[1] for index, row in enumerate(rows)})
+        rows = [(row[0], engagement[index], *row[2:]) for index, row in enumerate(rows)]
         rows.sort(key=lambda row: -(row[1].value or 0))
         tables[f"preference_{dimension}"] = Table(
             f"preference_{dimension}",

@@ -189,16 +189,24 @@ def test_a_breakdown_of_four_people_is_withheld_and_one_of_five_is_shown(interna
         assert "5" in rows["Five people came"] and "fewer than 5" not in rows["Five people came"]
 
 
-def test_shares_resting_on_fewer_than_five_people_are_withheld():
+def test_shares_resting_on_fewer_than_five_people_are_withheld_with_one_more_that_would_give_them_away():
     video = live_placement(title="A video", format=Format.VIDEO)
     post = live_placement(title="A post", format=Format.BLOG_POST)
+    guide = live_placement(title="A guide", format=Format.HOW_TO)
     figures(video, WEEK, engaged_sessions=3, active_users=3)
     figures(post, WEEK, engaged_sessions=50, active_users=80)
+    figures(guide, WEEK, engaged_sessions=20, active_users=30)
 
-    shares = {row[0]: row[2] for row in review().table("preference_format").rows}
+    table = review().table("preference_format")
+    shares = {row[0]: row[2] for row in table.rows}
+    engagement = {row[0]: row[1] for row in table.rows}
 
     assert shares["Video"].suppressed and str(shares["Video"]) == "fewer than 5"
-    assert shares["Blog post"].value == pytest.approx(50 / 53 * 100)
+    # Shares add up to 100%: the smallest shown one goes too, or the video's would be 100 minus the rest.
+    assert shares["How-to guide"].suppressed
+    assert shares["Blog post"].value == pytest.approx(50 / 73 * 100)
+    assert engagement["Video"].suppressed and engagement["How-to guide"].suppressed
+    assert engagement["Blog post"].value == 50
 
 
 # Traffic.
