@@ -9,11 +9,12 @@ admin.site.site_title = f"{settings.PROGRAMME_NAME} curation"
 admin.site.index_title = "Catalogue, channels and programme"
 
 urlpatterns = [
+    # Campaigns first: its tracked links are the busiest addresses, and no other app shares them.
+    path("", include("campaigns.urls")),
     path("", include("curation.urls")),
     path("healthz", healthz, name="healthz"),
     # The weekly review: curators' pages under the admin's login, before the admin's own catch-all.
     path("admin/review/", include("analytics.urls")),
     path("admin/", admin.site.urls),
-    path("", include("campaigns.urls")),
     path("", include("analytics.public_urls")),
 ]
