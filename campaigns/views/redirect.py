@@ -19,7 +19,8 @@ def follow_link(request: HttpRequest, token: str) -> HttpResponse:
     target = redirect_target(token)
     if target is None:
         raise Http404("No such link.")
-    user_agent = request.headers.get("User-Agent", "")
+    # META directly: request.headers would build a dict of every header on each click.
+    user_agent = request.META.get("HTTP_USER_AGENT", "")
     address = request.META.get(settings.RATELIMIT_IP_META_KEY or "REMOTE_ADDR", "")
     try:
         record_click(
