@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -31,7 +31,7 @@ from analytics.models import (
     SyncRun,
     SyncStatus,
 )
-from analytics.sources.base import Period, Pull, Retry, SourceError
+from analytics.sources.base import MetricRow, Period, Pull, Retry, SourceError
 from campaigns.models import LinkClickDay
 from campaigns.quiet_hours import zone
 from channels.models import Channel, MetricSource
@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 # Which channels each pulled source measures.
 PULLED_SOURCES = {Source.GA4: MetricSource.GA4, Source.YOUTUBE: MetricSource.YOUTUBE}
 UNMATCHED_EXAMPLES = 20
+STALE_AFTER = timedelta(days=2)  # syncs are daily: figures older than this are stale
 # Figures that add up when two source rows land on one placement and day.
 COUNTS = ("views", "sessions", "active_users", "engaged_sessions", "likes", "comments", "shares")
 COUNTS += ("saves", "new_followers", "clicks", "watch_minutes")
@@ -104,6 +105,25 @@ def queue_sync(*, source: str, channel: Channel | None, period: Period, requeste
     return run
 
 
+def sync_now(*, channels: Iterable[Channel], requested_by: str) -> tuple[Period, list[str], list[str]]:
+    """A curator's "Sync now": the recent days of each chosen channel that is pulled from a source.
+    Returns the period, the channels queued, and why each of the others was not, in words."""
+    period = recent_period()
+    queued, refused = [], []
+    for channel in channels:
+        source = source_of(channel)
+        if source is None:
+            refused.append(f"{channel.name} is measured by {channel.get_metric_source_display().lower()}.")
+            continue
+        try:
+            queue_sync(source=source, channel=channel, period=period, requested_by=requested_by)
+        except ValidationError as error:
+            refused.append(" ".join(error.messages))
+        else:
+            queued.append(channel.name)
+    return period, queued, refused
+
+
 def source_of(channel: Channel) -> str | None:
     """The source a channel is pulled from, if any (CSV and click-only channels are not)."""
     return next(
@@ -163,7 +183,7 @@ def run_sync(run_id: int, *, last_attempt: bool = True) -> SyncRun | None:
     except SourceError as error:
         return give_up_or_retry(run, error, last_attempt=last_attempt)
     SyncRun.objects.filter(pk=run.pk).update(
-        status=SyncStatus.SUCCEEDED, finished_at=timezone.now(), error="", **written.fields()
+        status=SyncStatus.SUCCEEDED, finished_at=timezone.now(), error="", **asdict(written)
     )
     run.refresh_from_db()
     return run
@@ -205,8 +225,22 @@ def fetch(run: SyncRun, period: Period) -> Pull:
         )
         return youtube.fetch(channel_id=run.channel.youtube_channel_id, video_ids=videos, period=period)
     if run.source == Source.LINKS:
-        return Pull()  # read from our own tables in write_period
+        return link_clicks(period)
     raise SourceError(f"{run.get_source_display()} is imported from a file, not synced.")
+
+
+def link_clicks(period: Period) -> Pull:
+    """Human clicks on our tracked links per placement and day, from the campaigns' own counts:
+    keyed by placement, so they take the same road into the daily table as a source's rows."""
+    days = (
+        LinkClickDay.objects.filter(date__range=(period.start, period.end))
+        .values_list("link__placement_id", "date")
+        .annotate(clicks=Sum("human_clicks"))
+        .order_by()
+    )
+    return Pull(
+        metrics=[MetricRow(key=str(placement), date=day, figures={"clicks": n}) for placement, day, n in days]
+    )
 
 
 def placements_of(channel: Channel):
@@ -218,22 +252,19 @@ def placements_of(channel: Channel):
 
 @dataclass
 class Written:
+    """What a run did, in SyncRun's own field names."""
+
     rows_read: int = 0
     rows_written: int = 0
     rows_added: int = 0
     rows_unmatched: int = 0
-    unmatched_examples: list[str] | None = None
+    unmatched_examples: list[str] = field(default_factory=list)
     thresholded: bool = False
     other_rows: int = 0
 
-    def fields(self) -> dict[str, object]:
-        return {**self.__dict__, "unmatched_examples": self.unmatched_examples or []}
-
 
 def write_period(run: SyncRun, period: Period, pull: Pull) -> Written:
-    if run.source == Source.LINKS:
-        return write_link_clicks(run, period)
-    matcher = page_matcher(run.channel) if run.source == Source.GA4 else video_matcher(run.channel)
+    matcher = MATCHERS[run.source](run.channel)
     figures: dict[tuple[int, date], dict[str, float | int]] = {}
     unmatched: dict[str, int] = defaultdict(int)
     for row in pull.metrics:
@@ -284,6 +315,18 @@ def page_matcher(channel: Channel) -> Callable[[str], int | None]:
 def video_matcher(channel: Channel) -> Callable[[str], int | None]:
     ids = dict(placements_of(channel).exclude(external_id="").values_list("external_id", "pk"))
     return ids.get
+
+
+def placement_matcher(channel: None) -> Callable[[str], int | None]:
+    """Link clicks arrive keyed by the placement itself (its links belong to it by foreign key)."""
+    return int
+
+
+MATCHERS: dict[str, Callable[[Channel | None], Callable[[str], int | None]]] = {
+    Source.GA4: page_matcher,
+    Source.YOUTUBE: video_matcher,
+    Source.LINKS: placement_matcher,
+}
 
 
 def combine(held: dict[str, float | int], more: dict[str, float | int]) -> dict[str, float | int]:
@@ -382,22 +425,6 @@ def write_campaign_sessions(run: SyncRun, pull: Pull) -> int:
     )
 
 
-def write_link_clicks(run: SyncRun, period: Period) -> Written:
-    """Human clicks on our tracked links, per placement and day, from the campaigns' counts."""
-    days = (
-        LinkClickDay.objects.filter(date__range=(period.start, period.end))
-        .values_list("link__placement_id", "date")
-        .annotate(clicks=Sum("human_clicks"))
-        .order_by()
-    )
-    figures = {(placement_id, day): {"clicks": clicks} for placement_id, day, clicks in days}
-    with transaction.atomic():
-        before = held(Source.LINKS, period, None)
-        rows_written = upsert_daily(run, figures)
-        added = held(Source.LINKS, period, None) - before
-    return Written(rows_read=len(figures), rows_written=rows_written, rows_added=added)
-
-
 def upsert(
     *,
     table: str,
@@ -432,12 +459,3 @@ def upsert(
             )
             written += cursor.rowcount
     return written
-
-
-# Reading the log.
-
-
-def last_synced(channel: Channel) -> SyncRun | None:
-    return (
-        SyncRun.objects.filter(channel=channel, status=SyncStatus.SUCCEEDED).order_by("-finished_at").first()
-    )

@@ -7,7 +7,6 @@ it is registered here, so the arrow between the apps keeps pointing one way.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
@@ -99,10 +98,10 @@ class MeasuredChannelAdmin(ChannelAdmin):
             return "Tracked-link clicks, daily"
         if channel.last_synced_at is None:
             return "Never"
-        age = timezone.now() - channel.last_synced_at
         text = f"{timesince(channel.last_synced_at)} ago"
-        # Daily syncs: more than two days means the figures on the dashboard are stale.
-        return format_html('<strong class="errornote">{} (stale)</strong>', text) if age.days >= 2 else text
+        if timezone.now() - channel.last_synced_at > services.STALE_AFTER:
+            return format_html('<strong class="errornote">{} (stale)</strong>', text)
+        return text
 
     @admin.display(description="Latest sync")
     def latest_sync(self, channel: Channel) -> str:
@@ -112,22 +111,7 @@ class MeasuredChannelAdmin(ChannelAdmin):
 
     @admin.action(description="Sync now (the last few days)", permissions=["change"])
     def sync_now(self, request: HttpRequest, queryset: QuerySet[Channel]) -> None:
-        period = services.recent_period()
-        queued, refused = [], []
-        for channel in queryset:
-            source = services.source_of(channel)
-            if source is None:
-                refused.append(
-                    f"{channel.name} is measured by {channel.get_metric_source_display().lower()}."
-                )
-                continue
-            try:
-                services.queue_sync(
-                    source=source, channel=channel, period=period, requested_by=request.user.username
-                )
-                queued.append(channel.name)
-            except ValidationError as error:
-                refused.append(" ".join(error.messages))
+        period, queued, refused = services.sync_now(channels=queryset, requested_by=request.user.username)
         if queued:
             self.message_user(
                 request, f"Queued a sync of {period} for {', '.join(queued)}.", messages.SUCCESS
