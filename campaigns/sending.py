@@ -49,7 +49,6 @@ from django.db.models import (
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
-from psycopg2.extras import execute_values
 
 from campaigns import compose, consent, throttle
 from campaigns.emails import build_email
@@ -633,26 +632,19 @@ def record(rows: list[Delivery], outcomes: dict[int, Outcome]) -> None:
     set_provider_ids(provider_ids)
 
 
-def set_provider_ids(pairs: list[tuple[int, str]]) -> None:
-    if not pairs:
-        return
+def set_provider_ids(pairs: list[tuple[int, str]], *, batch_size: int = 1000) -> None:
+    """Each row's provider id in one statement per thousand rows (PostgreSQL and SQLite alike:
+    both name a VALUES list's columns column1, column2)."""
     database = transaction.get_connection()
-    if database.vendor == "postgresql":
-        table = database.ops.quote_name(Delivery._meta.db_table)
-        with database.cursor() as cursor:
-            execute_values(
-                cursor,
-                f"UPDATE {table} AS d SET provider_id = v.provider_id "  # noqa: S608 - our own table's name
-                "FROM (VALUES %s) AS v(id, provider_id) WHERE d.id = v.id",
-                pairs,
-                page_size=1000,
+    table = database.ops.quote_name(Delivery._meta.db_table)
+    with database.cursor() as cursor:
+        for start in range(0, len(pairs), batch_size):
+            batch = pairs[start : start + batch_size]
+            cursor.execute(
+                f"UPDATE {table} SET provider_id = v.column2 "  # noqa: S608 - our own table's name
+                f"FROM (VALUES {', '.join(['(%s, %s)'] * len(batch))}) AS v WHERE {table}.id = v.column1",
+                [value for pair in batch for value in pair],
             )
-        return
-    Delivery.objects.bulk_update(
-        [Delivery(pk=pk, provider_id=provider_id) for pk, provider_id in pairs],
-        ["provider_id"],
-        batch_size=500,
-    )
 
 
 # Health of a send.
