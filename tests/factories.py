@@ -130,14 +130,16 @@ CONSENT_PATH = {
 }
 
 
-def subscribed_employees(count: int, **fields: object) -> list[Subscriber]:
+def subscribed_employees(
+    count: int, *, email_domain: str = "acme-learning.example", **fields: object
+) -> list[Subscriber]:
     """Many employees subscribed by text and email, written in bulk with the ledger rows the
     sign-up services would write (one by one, the services take minutes for thousands)."""
     first = Subscriber.objects.count()
     people = [
         Subscriber(
             phone=f"+4474{first + n:08d}",
-            email=f"employee{first + n}@acme-learning.example",
+            email=f"employee{first + n}@{email_domain}",
             display_name=f"Sam{first + n} Example",
             department="Sales",
             location="Leeds",
