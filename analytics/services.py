@@ -220,8 +220,9 @@ def fetch(run: SyncRun, period: Period) -> Pull:
     if run.source == Source.YOUTUBE:
         from analytics.sources import youtube
 
-        videos = sorted(
-            set(placements_of(run.channel).exclude(external_id="").values_list("external_id", flat=True))
+        # A platform id is unique on its channel (a constraint), so the list needs no deduplicating.
+        videos = list(
+            placements_of(run.channel).exclude(external_id="").values_list("external_id", flat=True)
         )
         return youtube.fetch(channel_id=run.channel.youtube_channel_id, video_ids=videos, period=period)
     if run.source == Source.LINKS:

@@ -186,7 +186,7 @@ def test_a_key_deleted_in_google_cloud_fails_the_run_with_what_to_fix(ga4_fake, 
 
     assert run.status == SyncStatus.FAILED
     assert run.attempts == 1
-    assert "GA4_CREDENTIALS_FILE" in run.error or "service account" in run.error
+    assert "its key was not accepted" in run.error and "GA4_CREDENTIALS_FILE" in run.error
     assert not DailyMetric.objects.exists()
 
 
