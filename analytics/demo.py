@@ -21,6 +21,7 @@ from analytics import reviews, services
 from analytics.models import CampaignSessions, DailyMetric, RetentionPoint, Source, SyncRun, SyncStatus
 from analytics.quiz import QUESTIONS, take_quiz
 from analytics.sources.base import Period
+from campaigns.models import Campaign, Repeat
 from channels.models import Channel, MetricSource
 from curation.models import (
     ContentItem,
@@ -221,30 +222,31 @@ def retention_curve(placement: Placement, period: Period) -> list[RetentionPoint
 
 
 def campaign_sessions(start: date, end: date) -> None:
+    """The visits GA4 saw from the demo's sent campaign, over the days after it went out."""
     blog = Channel.objects.filter(metric_source=MetricSource.GA4).first()
-    if blog is None:
+    sent = (
+        Campaign.objects.filter(launched_at__isnull=False, repeat=Repeat.ONCE).order_by("launched_at").first()
+    )
+    if blog is None or sent is None:
         return
     chance = random.Random("campaign-sessions")
+    launched = sent.launched_at.date()
     rows = []
-    # The demo's one sent campaign went out last Tuesday: its visits arrive over the days after.
-    last_tuesday = services.today() - timedelta(days=services.today().weekday() + 6)
-    launches = (("feedback-week", last_tuesday),)
-    for name, launched in launches:
-        for source, share in (("sms", 0.65), ("email", 0.35)):  # our links' utm_source
-            for offset in range(7):
-                day = launched + timedelta(days=offset)
-                if start <= day <= end:
-                    sessions = round(120 * share * 0.55**offset * chance.uniform(0.8, 1.2))
-                    rows.append(
-                        CampaignSessions(
-                            channel=blog,
-                            campaign_name=name,
-                            source=source,
-                            date=day,
-                            sessions=sessions,
-                            engaged_sessions=round(sessions * 0.7),
-                        )
+    for source, share in (("sms", 0.65), ("email", 0.35)):  # our links' utm_source
+        for offset in range(7):
+            day = launched + timedelta(days=offset)
+            if start <= day <= end:
+                sessions = round(120 * share * 0.55**offset * chance.uniform(0.8, 1.2))
+                rows.append(
+                    CampaignSessions(
+                        channel=blog,
+                        campaign_name=sent.slug,
+                        source=source,
+                        date=day,
+                        sessions=sessions,
+                        engaged_sessions=round(sessions * 0.7),
                     )
+                )
     CampaignSessions.objects.bulk_create(rows)
 
 
