@@ -250,13 +250,9 @@ class PlacementAdmin(SimpleHistoryAdmin):
         self.message_user(request, report.summary())
         for row in report.checked:
             if row.result.verdict != linkcheck.Verdict.REACHABLE:
-                level = messages.INFO if not row.result.is_definite else messages.WARNING
+                level = messages.WARNING if row.result.is_definite else messages.INFO
                 self.message_user(
                     request, f"{row.result.verdict.label}: {row.placement} ({row.result.detail})", level
                 )
-        for item in report.stranded:
-            self.message_user(
-                request,
-                f"“{item.title}” is live with no reachable placement left: the review meeting decides.",
-                messages.WARNING,
-            )
+        for note in report.stranded_notes():
+            self.message_user(request, note, messages.WARNING)

@@ -14,9 +14,12 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import TracebackType
+from typing import Self
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
@@ -27,7 +30,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
-from channels.models import Visibility, host_matches
+from channels.models import PLATFORM_HOSTS, Platform, Visibility, host_matches
 from curation.models import ContentItem, Lifecycle, Placement
 
 logger = logging.getLogger(__name__)
@@ -40,8 +43,8 @@ HOST_FAILURES_BEFORE_BENCH = 3
 # Enough of a YouTube watch page to reach its player response; the rest is never downloaded.
 MAX_BODY_BYTES = 3 * 1024 * 1024
 # Hosts whose HEAD answer says nothing: YouTube answers 200 for a removed video, Instagram drops HEADs.
-GET_ONLY_HOSTS = ("youtube.com", "youtu.be", "instagram.com")
-YOUTUBE_HOSTS = ("youtube.com",)
+GET_ONLY_HOSTS = PLATFORM_HOSTS[Platform.YOUTUBE] + PLATFORM_HOSTS[Platform.INSTAGRAM]
+YOUTUBE_HOSTS = PLATFORM_HOSTS[Platform.YOUTUBE]
 # Where platforms send a visitor who must sign in first: a private post, a closed community.
 LOGIN_HOSTS = ("accounts.google.com", "login.microsoftonline.com", "login.live.com")
 LOGIN_PATH = re.compile(r"/(accounts/)?(log[-_]?in|sign[-_]?in|servicelogin)(/|$)|/wp-login\.php$", re.I)
@@ -72,7 +75,7 @@ class Reachability:
     @property
     def is_transient(self) -> bool:
         """No answer, or an answer that says "try later": a GET would not know better than the HEAD."""
-        return self.status is None or self.status == 429 or (self.status >= 500 and self.status != 501)
+        return self.status is None or self.status == 429 or _is_server_error(self.status)
 
 
 @dataclass
@@ -96,6 +99,12 @@ class CheckReport:
     def changed(self) -> list[Checked]:
         return [row for row in self.checked if row.changed]
 
+    def stranded_notes(self) -> list[str]:
+        return [
+            f"“{item.title}” is live with no reachable placement left: the review meeting decides."
+            for item in self.stranded
+        ]
+
     def summary(self) -> str:
         counts = ", ".join(f"{self.count(verdict)} {verdict.label.lower()}" for verdict in Verdict)
         noun = "placement" if len(self.checked) == 1 else "placements"
@@ -103,10 +112,6 @@ class CheckReport:
         if self.not_checked:
             text += f" Left out {self.not_checked} whose items are retired or still ideas."
         return text
-
-
-def _setting(name: str, default: float) -> float:
-    return getattr(settings, name, default)
 
 
 def user_agent() -> str:
@@ -142,37 +147,31 @@ class ResolvingAdapter(HTTPAdapter):
 class LinkProber:
     """One run's HTTP manners: a timeout, a named User-Agent, one request per host per delay."""
 
-    def __init__(
-        self,
-        *,
-        timeout: float | None = None,
-        host_delay: float | None = None,
-        resolve: Mapping[str, str] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.timeout = timeout if timeout is not None else _setting("LINKCHECK_TIMEOUT_SECONDS", 10)
-        self.host_delay = (
-            host_delay if host_delay is not None else _setting("LINKCHECK_HOST_DELAY_SECONDS", 2)
-        )
-        self.sleep = sleep
+    def __init__(self) -> None:
+        self.timeout: float = settings.LINKCHECK_TIMEOUT_SECONDS
+        self.host_delay: float = settings.LINKCHECK_HOST_DELAY_SECONDS
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": user_agent(), "Accept": "text/html,*/*;q=0.8"})
-        resolve = resolve if resolve is not None else getattr(settings, "LINKCHECK_RESOLVE", {})
-        if resolve:
-            adapter = ResolvingAdapter(resolve)
+        if settings.LINKCHECK_RESOLVE:
+            adapter = ResolvingAdapter(settings.LINKCHECK_RESOLVE)
             self.session.mount("http://", adapter)
             self.session.mount("https://", adapter)
         self._last_request: dict[str, float] = {}
         self._failures: dict[str, int] = {}
         self._benched: dict[str, str] = {}
 
-    def close(self) -> None:
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.session.close()
 
     def probe(self, url: str) -> Reachability:
         """HEAD first where HEAD is trusted; a GET confirms anything but a clean answer or a 'try later'."""
         host = (urlsplit(url).hostname or "").lower()
-        if any(host_matches(host, allowed) for allowed in GET_ONLY_HOSTS):
+        if _on_any(host, GET_ONLY_HOSTS):
             return self._follow(url, "GET")
         result = self._follow(url, "HEAD")
         if result.verdict == Verdict.REACHABLE or result.is_transient:
@@ -217,7 +216,7 @@ class LinkProber:
         ready_at = self._last_request.get(host, float("-inf")) + self.host_delay
         wait = ready_at - time.monotonic()
         if wait > 0:
-            self.sleep(wait)
+            time.sleep(wait)
         self._last_request[host] = time.monotonic()
         return self.session.request(
             method, url, timeout=(self.timeout, self.timeout), allow_redirects=False, stream=True
@@ -234,12 +233,12 @@ class LinkProber:
             # The host asked us to slow down: nothing more goes to it this run.
             self._benched[host] = "asked us to slow down (429)"
             return Reachability(Verdict.UNKNOWN, "429 Too Many Requests", status, url)
-        if status >= 500 and status != 501:
+        if _is_server_error(status):
             self._failed(host, f"answered {status}")
             return Reachability(Verdict.UNKNOWN, f"{status} {response.reason or 'server error'}", status, url)
         self._failures.pop(host, None)
         if 200 <= status < 300:
-            if method == "GET" and any(host_matches(host, allowed) for allowed in YOUTUBE_HOSTS):
+            if method == "GET" and _on_any(host, YOUTUBE_HOSTS):
                 return self._judge_youtube_page(response, url)
             return Reachability(Verdict.REACHABLE, f"{status} {response.reason or 'OK'}", status, url)
         if status in (404, 410):
@@ -290,10 +289,18 @@ class LinkProber:
         return b"".join(chunks)
 
 
+def _on_any(host: str, hosts: Iterable[str]) -> bool:
+    return any(host_matches(host, allowed) for allowed in hosts)
+
+
+def _is_server_error(status: int) -> bool:
+    # 501 is a server that does not do HEAD, not one having a bad hour.
+    return status >= 500 and status != 501
+
+
 def _is_login_url(url: str) -> bool:
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    return any(host_matches(host, login) for login in LOGIN_HOSTS) or bool(LOGIN_PATH.search(parts.path))
+    return _on_any(parts.hostname or "", LOGIN_HOSTS) or bool(LOGIN_PATH.search(parts.path))
 
 
 def _is_private_address(host: str) -> bool:
@@ -308,13 +315,8 @@ def _is_private_address(host: str) -> bool:
 
 def check_placement(placement: Placement, *, prober: LinkProber | None = None) -> Reachability:
     """Ask the platform about one placement; writes nothing."""
-    own = prober is None
-    prober = prober or LinkProber()
-    try:
-        result = prober.probe(placement.url)
-    finally:
-        if own:
-            prober.close()
+    with nullcontext(prober) if prober else LinkProber() as asking:
+        result = asking.probe(placement.url)
     if result.verdict == Verdict.PRIVATE and placement.channel.visibility == Visibility.PRIVATE:
         # A closed community (Yammer, an unlisted list) always asks outsiders to sign in.
         return Reachability(
@@ -337,22 +339,20 @@ def check_placements(
     if placements is None:
         due = _due_placements(now=now or timezone.now())
     else:
-        given = [p.pk for p in placements]
+        given = {placement.pk for placement in placements}
         due = list(_oldest_first(_checkable(Placement.objects.filter(pk__in=given))))
-        report.not_checked = len(set(given)) - len(due)
-    prober = LinkProber()
-    try:
+        report.not_checked = len(given) - len(due)
+    with LinkProber() as prober:
         for placement in due:
             result = check_placement(placement, prober=prober)
             checked = Checked(placement=placement, result=result)
+            checked_at = now or timezone.now()
             if result.is_definite:
-                checked.changed = _record(placement=placement, result=result, now=now or timezone.now())
+                checked.changed = _record(placement=placement, result=result, now=checked_at)
                 cache.delete(ATTEMPT_KEY.format(pk=placement.pk))
             else:
-                _record_attempt(placement=placement, result=result, now=now or timezone.now())
+                _record_attempt(placement=placement, result=result, now=checked_at)
             report.checked.append(checked)
-    finally:
-        prober.close()
     report.stranded = _stranded_items(report)
     return report
 
@@ -366,8 +366,8 @@ def _oldest_first(queryset: QuerySet[Placement]) -> QuerySet[Placement]:
 
 
 def _due_placements(*, now: datetime) -> list[Placement]:
-    cap = int(_setting("LINKCHECK_MAX_PER_RUN", 200))
-    retry_after = _setting("LINKCHECK_RETRY_AFTER_SECONDS", 6 * 3600)
+    cap = settings.LINKCHECK_MAX_PER_RUN
+    retry_from = now.timestamp() - settings.LINKCHECK_RETRY_AFTER_SECONDS
     queryset = _oldest_first(_checkable(Placement.objects.all()))
     due: list[Placement] = []
     offset = 0
@@ -379,7 +379,7 @@ def _due_placements(*, now: datetime) -> list[Placement]:
         attempts = cache.get_many([ATTEMPT_KEY.format(pk=p.pk) for p in page])
         for placement in page:
             attempt = attempts.get(ATTEMPT_KEY.format(pk=placement.pk))
-            if attempt is None or now.timestamp() - attempt["at"] >= retry_after:
+            if attempt is None or attempt["at"] <= retry_from:
                 due.append(placement)
     return due[:cap]
 
@@ -391,17 +391,18 @@ def _record(*, placement: Placement, result: Reachability, now: datetime) -> boo
         current = Placement.objects.select_for_update().filter(pk=placement.pk).first()
         if current is None:
             return False  # Deleted while we were asking.
-        placement.reachability_checked_at = now
-        if current.is_reachable == reachable:
+        changed = current.is_reachable != reachable
+        if changed:
+            current.is_reachable = reachable
+            current.reachability_checked_at = now
+            current._change_reason = f"Link check: {result.verdict.label.lower()} ({result.detail})"
+            current.save(update_fields=["is_reachable", "reachability_checked_at"])
+        else:
             # No history row for "still the same": checks would drown the edits curators make.
             Placement.objects.filter(pk=placement.pk).update(reachability_checked_at=now)
-            placement.is_reachable = reachable
-            return False
-        current.is_reachable = reachable
-        current.reachability_checked_at = now
-        current._change_reason = f"Link check: {result.verdict.label.lower()} ({result.detail})"
-        current.save(update_fields=["is_reachable", "reachability_checked_at"])
-    placement.is_reachable = reachable
+    placement.is_reachable, placement.reachability_checked_at = reachable, now
+    if not changed:
+        return False
     log = logger.info if reachable else logger.warning
     log(
         "Placement %s (%s) is %s: %s",
@@ -417,9 +418,7 @@ def _record_attempt(*, placement: Placement, result: Reachability, now: datetime
     """Remember a transient failure, so the scheduled run tries others first; the placement is untouched."""
     key = ATTEMPT_KEY.format(pk=placement.pk)
     failures = (cache.get(key) or {}).get("failures", 0) + 1
-    cache.set(
-        key, {"at": now.timestamp(), "failures": failures, "detail": result.detail}, ATTEMPT_KEEP_SECONDS
-    )
+    cache.set(key, {"at": now.timestamp(), "failures": failures}, ATTEMPT_KEEP_SECONDS)
     logger.info(
         "Placement %s (%s): %s; left as it was (failure %s in a row)",
         placement.pk,

@@ -36,10 +36,8 @@ class PublicItem:
     title: str
     summary: str
     format_label: str
-    stage_label: str
     url: str
     channel_name: str
-    platform_label: str
     topics: tuple[str, ...]
     live_since: date | None
     updated_at: datetime
@@ -54,10 +52,8 @@ def _public_item(item: ContentItem) -> PublicItem:
         title=item.title,
         summary=item.summary,
         format_label=item.get_format_display(),
-        stage_label=item.get_stage_display(),
         url=placement.url,
         channel_name=placement.channel.name,
-        platform_label=placement.channel.get_platform_display(),
         topics=tuple(topic.name for topic in item.topics.all()),
         live_since=item.live_since,
         updated_at=item.updated_at,
@@ -79,8 +75,8 @@ def live_public_items() -> QuerySet[ContentItem]:
     )
 
 
-def feed_items(*, limit: int = FEED_LENGTH) -> list[PublicItem]:
-    return [_public_item(item) for item in live_public_items()[:limit]]
+def feed_items() -> list[PublicItem]:
+    return [_public_item(item) for item in live_public_items()[:FEED_LENGTH]]
 
 
 @dataclass(frozen=True)
@@ -91,13 +87,12 @@ class WhatsNew:
     is_fallback: bool
 
 
-def new_this_week(*, today: date | None = None, fallback: int = LATEST_WHEN_QUIET) -> WhatsNew:
-    today = today or timezone.localdate()
-    since = today - timedelta(days=NEW_THIS_WEEK_DAYS - 1)
+def new_this_week() -> WhatsNew:
+    since = timezone.localdate() - timedelta(days=NEW_THIS_WEEK_DAYS - 1)
     recent = [_public_item(item) for item in live_public_items().filter(live_since__gte=since)]
     if recent:
         return WhatsNew(items=recent, since=since, is_fallback=False)
-    latest = [_public_item(item) for item in live_public_items()[:fallback]]
+    latest = [_public_item(item) for item in live_public_items()[:LATEST_WHEN_QUIET]]
     return WhatsNew(items=latest, since=since, is_fallback=True)
 
 

@@ -94,7 +94,7 @@ def test_the_quiz_works_with_javascript_turned_off(browser, live_server, setting
         assert page.get_by_role("heading", level=1).inner_text() == "Your result: Unfacilitated"
         page.get_by_role("link", name="/quiz/result/unfacilitated/").click()
         assert page.get_by_role("heading", level=1).inner_text() == "Learner power: Unfacilitated"
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
+        assert fits_the_screen(page)
     finally:
         context.close()
     assert QuizResponse.objects.get().stage == "unfacilitated"

@@ -30,10 +30,6 @@ class Command(BaseCommand):
         for row in report.checked:
             if not row.result.is_definite:
                 self.stdout.write(f"Unknown this time: {row.placement.url} ({row.result.detail})")
-        for item in report.stranded:
-            self.stdout.write(
-                self.style.WARNING(
-                    f"“{item.title}” is live with no reachable placement left: the review meeting decides."
-                )
-            )
+        for note in report.stranded_notes():
+            self.stdout.write(self.style.WARNING(note))
         self.stdout.write(self.style.SUCCESS(report.summary()))
