@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from django.utils import timezone
 
@@ -83,10 +85,13 @@ class PlacementFactory(factory.Factory):
         return services.place_item(**kwargs)
 
 
-def live_item(**kwargs: object) -> ContentItem:
-    """An item placed on a public blog and put live, as a curator would."""
-    placement = PlacementFactory(item=ContentItemFactory(**kwargs))
-    return services.mark_live(item=placement.item)
+def live_item(*, channel: Channel | None = None, days_ago: int = 0, **kwargs: object) -> ContentItem:
+    """An item placed (on a public blog unless given a channel) and put live `days_ago`, as a
+    curator would."""
+    placement = PlacementFactory(
+        item=ContentItemFactory(**kwargs), **({"channel": channel} if channel else {})
+    )
+    return services.mark_live(item=placement.item, on=timezone.localdate() - timedelta(days=days_ago))
 
 
 class SubscriberFactory(factory.Factory):

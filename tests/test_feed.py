@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from xml.etree import ElementTree
 
 import pytest
-from django.utils import timezone
 
 from channels.models import Visibility
 from curation import services
 from curation.models import ContentItem, Sensitivity
-from tests.factories import ChannelFactory, ContentItemFactory, PlacementFactory, TopicFactory
+from tests.factories import ChannelFactory, ContentItemFactory, PlacementFactory, TopicFactory, live_item
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +17,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def live_on(channel, *, days_ago: int = 3, **fields: object) -> ContentItem:
-    placement = PlacementFactory(item=ContentItemFactory(**fields), channel=channel)
-    return services.mark_live(item=placement.item, on=timezone.localdate() - timedelta(days=days_ago))
+    return live_item(channel=channel, days_ago=days_ago, **fields)
 
 
 def read_feed(client) -> tuple[str, ElementTree.Element]:

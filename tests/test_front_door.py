@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import ast
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
 from channels.models import Cost, Platform, Visibility
 from curation import services
 from curation.models import ContentItem, Sensitivity
-from tests.factories import ChannelFactory, ContentItemFactory, PlacementFactory, TopicFactory
+from tests.factories import ChannelFactory, ContentItemFactory, PlacementFactory, TopicFactory, live_item
 
 pytestmark = pytest.mark.django_db
 
 
 def live_on(channel, *, days_ago: int = 20, **fields: object) -> ContentItem:
-    placement = PlacementFactory(item=ContentItemFactory(**fields), channel=channel)
-    return services.mark_live(item=placement.item, on=timezone.localdate() - timedelta(days=days_ago))
+    return live_item(channel=channel, days_ago=days_ago, **fields)
 
 
 def test_home_page_names_the_programme_and_points_curators_to_the_admin(client, settings):
