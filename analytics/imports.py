@@ -30,10 +30,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils import timezone
 from import_export import resources
-from import_export.results import Result, RowResult
+from import_export.results import RowResult
 from tablib import Dataset
 
 from analytics.models import FIGURES, DailyMetric, Source, SyncRun, SyncStatus
+from campaigns.imports import ImportResultInWords, RowInWords, is_blank, sheet_row
 from channels.models import Channel, MetricSource, Platform
 from curation.models import Placement
 
@@ -196,10 +197,6 @@ EXCEL_EPOCH = date(1899, 12, 30)
 DATE_HINT = "use 2026-11-23, 11/23/2026 or 2026-11-23 14:05"
 
 
-def is_blank(value: object) -> bool:
-    return value is None or not str(value).strip()
-
-
 def parse_date(value: object) -> date:
     """The day as the export writes it. Times and zones are dropped: a platform reports figures on its
     own reporting day, and shifting them to ours would split one day over two. Slashed dates are
@@ -286,7 +283,11 @@ class PlacementIndex:
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
         self.by_url: dict[str, list[Placement]] = defaultdict(list)
-        for placement in Placement.objects.filter(channel=channel).select_related("item").order_by("pk"):
+        # The channel too: the import names each row's placement, and str(placement) reads it.
+        placements = (
+            Placement.objects.filter(channel=channel).select_related("item", "channel").order_by("pk")
+        )
+        for placement in placements:
             self.by_url[normalise_url(placement.url)].append(placement)
 
     def find(self, url: str) -> Placement:
@@ -322,11 +323,6 @@ class ParsedRow:
     @property
     def key(self) -> tuple[int, date] | None:
         return (self.placement.pk, self.date) if self.placement and self.date else None
-
-
-def sheet_row(number: int) -> int:
-    """The row as the curator's spreadsheet numbers it: the header is row 1."""
-    return number + 1
 
 
 def parse_rows(dataset: Dataset, columns: Columns, placements: PlacementIndex) -> dict[int, ParsedRow]:
@@ -379,21 +375,18 @@ def read_row(row: dict, number: int, columns: Columns, placements: PlacementInde
 # The import, through django-import-export's dry run and confirm.
 
 
-class MetricRowResult(RowResult):
+class MetricRowResult(RowInWords):
     """A row's outcome in words, with the post and figures as read."""
+
+    skipped = "Unchanged"
 
     def __init__(self) -> None:
         super().__init__()
         self.parsed: ParsedRow | None = None
-        self.note = ""
         self.cells: list[object] = []
 
-    @property
-    def is_blank_row(self) -> bool:
-        return bool(self.parsed and self.parsed.blank)
 
-
-class MetricImportResult(Result):
+class MetricImportResult(ImportResultInWords):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.channel: Channel | None = None
@@ -403,25 +396,12 @@ class MetricImportResult(Result):
 
     @property
     def shown_rows(self) -> list[MetricRowResult]:
-        return [row for row in self.valid_rows() if not row.is_blank_row]
+        """Not the empty rows spreadsheets often end in."""
+        return [row for row in self.valid_rows() if not (row.parsed and row.parsed.blank)]
 
     @property
     def unchanged(self) -> int:
-        return len([row for row in self.shown_rows if row.import_type == RowResult.IMPORT_TYPE_SKIP])
-
-    def errors_in_words(self) -> list[str]:
-        """Each problem as "Row 7, Likes: ...", numbered as the spreadsheet is; a problem with the
-        whole file (a missing column) comes first, without a row."""
-        lines = [message for error in self.base_errors for message in messages_of(error.error)]
-        for row in self.invalid_rows:
-            for column, messages in row.error_dict.items():
-                where = f"Row {sheet_row(row.number)}" + ("" if column == NON_FIELD_ERRORS else f", {column}")
-                lines += [f"{where}: {message}" for message in messages]
-        for row in self.error_rows:
-            lines += [
-                f"Row {sheet_row(row.number)}: could not be saved ({error.error})." for error in row.errors
-            ]
-        return lines
+        return sum(1 for row in self.shown_rows if row.import_type == RowResult.IMPORT_TYPE_SKIP)
 
     def summary(self) -> str:
         totals = self.totals
@@ -434,10 +414,6 @@ class MetricImportResult(Result):
         )
 
 
-def messages_of(error: Exception) -> list[str]:
-    return error.messages if isinstance(error, ValidationError) else [str(error)]
-
-
 class PlatformExportResource(resources.ModelResource):
     """One file of one channel's figures. Rows are read and checked once, before any is saved
     (before_import), so duplicates across the file are found and existing days loaded in one query."""
@@ -445,7 +421,6 @@ class PlatformExportResource(resources.ModelResource):
     class Meta:
         model = DailyMetric
         fields = ()  # columns are the export format's, read in before_import
-        use_transactions = True
         skip_diff = True  # the preview names what an update changes instead
         report_skipped = True
 
@@ -492,12 +467,15 @@ class PlatformExportResource(resources.ModelResource):
         except Exception:
             del dataset[:]  # a file that cannot be read is reported once, not again for every row
             raise
-        days = [row.date for row in self.parsed.values() if row.date]
-        if days:
+        if days := self.days:
             held = DailyMetric.objects.filter(
                 source=Source.CSV, placement__channel=self.channel, date__range=(min(days), max(days))
             )
             self.held = {(metric.placement_id, metric.date): metric for metric in held}
+
+    @property
+    def days(self) -> list[date]:
+        return [row.date for row in self.parsed.values() if row.date]
 
     def before_import_row(self, row: dict, row_number: int | None = None, **kwargs: object) -> None:
         self.current, self.changes = self.parsed[row_number], []
@@ -536,13 +514,13 @@ class PlatformExportResource(resources.ModelResource):
 
     def import_row(self, row: dict, instance_loader: object, **kwargs: object) -> MetricRowResult:
         row_result = super().import_row(row, instance_loader, **kwargs)
-        current = row_result.parsed = self.parsed.get(kwargs.get("row_number"))
-        if current is None or current.blank:
+        current = row_result.parsed = self.current
+        if current.blank:
             return row_result
         row_result.cells = [
             current.placement.item.title if current.placement else "",
             current.date.isoformat() if current.date else "",
-            *(current.figures.get(name) for name in (self.columns.figures if self.columns else {})),
+            *(current.figures.get(name) for name in self.columns.figures),
         ]
         if row_result.import_type == RowResult.IMPORT_TYPE_UPDATE:
             row_result.note = "changes " + ", ".join(self.changes)
@@ -556,7 +534,7 @@ class PlatformExportResource(resources.ModelResource):
         result.channel, result.export_format = self.channel, self.export_format
         if self.columns:
             result.figure_columns = [f"{name} ({header})" for name, header in self.columns.figures.items()]
-        days = [row.date for row in self.parsed.values() if row.date]
+        days = self.days
         failed = result.has_errors() or result.has_validation_errors()
         if kwargs.get("dry_run") or failed or not days:
             return

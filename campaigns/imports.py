@@ -43,12 +43,54 @@ def is_blank(value: object) -> bool:
     return value is None or not str(value).strip()
 
 
-class SubscriberRowResult(RowResult):
-    """A row's outcome in words: why it was skipped (suppression or no change), what an update changes."""
+def messages_of(error: Exception) -> list[str]:
+    return error.messages if isinstance(error, ValidationError) else [str(error)]
+
+
+class RowInWords(RowResult):
+    """A row's outcome as the preview words it; the note says why it was skipped or what an update
+    changes. Shared with analytics' platform-export import, which was modelled on this one."""
+
+    skipped = "Skipped"
 
     def __init__(self) -> None:
         super().__init__()
         self.note = ""
+
+    @property
+    def outcome(self) -> str:
+        if self.import_type == self.IMPORT_TYPE_NEW:
+            return "New"
+        if self.import_type == self.IMPORT_TYPE_UPDATE:
+            return f"Update: {self.note}"
+        return f"{self.skipped}: {self.note}"
+
+
+class ImportResultInWords(Result):
+    """An import's outcome as templates/admin/import_in_words.html shows it."""
+
+    @property
+    def shown_rows(self) -> list[RowInWords]:
+        """The rows the preview lists."""
+        return self.valid_rows()
+
+    def errors_in_words(self) -> list[str]:
+        """Each problem as "Row 7, phone: That number is not valid...", numbered as the spreadsheet is;
+        a problem with the whole file (a missing column) comes first, without a row."""
+        lines = [message for error in self.base_errors for message in messages_of(error.error)]
+        for row in self.invalid_rows:
+            for field, messages in row.error_dict.items():
+                where = f"Row {sheet_row(row.number)}" + ("" if field == NON_FIELD_ERRORS else f", {field}")
+                lines += [f"{where}: {message}" for message in messages]
+        for row in self.error_rows:
+            lines += [
+                f"Row {sheet_row(row.number)}: could not be saved ({error.error})." for error in row.errors
+            ]
+        return lines
+
+
+class SubscriberRowResult(RowInWords):
+    """Skipped for suppression or for no change; an update names the columns it changes."""
 
     @property
     def cells(self) -> list[object]:
@@ -56,19 +98,10 @@ class SubscriberRowResult(RowResult):
         return [self.row_values.get(column, "") for column in COLUMNS]
 
 
-class SubscriberImportResult(Result):
+class SubscriberImportResult(ImportResultInWords):
     @property
     def suppressed(self) -> int:
         return sum(1 for row in self.rows if row.note == SUPPRESSED)
-
-    def errors_in_words(self) -> list[str]:
-        """Each problem as "Row 7, phone: That number is not valid...", numbered as the spreadsheet is."""
-        lines = []
-        for row in self.invalid_rows:
-            for field, messages in row.error_dict.items():
-                where = f"Row {sheet_row(row.number)}" + ("" if field == NON_FIELD_ERRORS else f", {field}")
-                lines += [f"{where}: {message}" for message in messages]
-        return lines
 
     def summary(self) -> str:
         totals = self.totals

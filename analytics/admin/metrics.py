@@ -147,7 +147,7 @@ class DailyMetricAdmin(ImportMixin, admin.ModelAdmin):
     def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: object) -> dict[str, object]:
         resource_kwargs = super().get_import_resource_kwargs(request, **kwargs)
         form = kwargs.get("form")
-        if form is not None and form.is_bound and form.is_valid():
+        if form is not None and form.is_valid():
             channel = form.cleaned_data["channel"]
             resource_kwargs.update(
                 channel=channel,

@@ -12,6 +12,8 @@ import openpyxl
 import pytest
 import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from analytics.imports import EXPORT_FORMATS, import_platform_export
@@ -59,15 +61,14 @@ INSTAGRAM_HEADER = ["Post ID", "Permalink", "Publish time", "Views", "Reach", "L
 INSTAGRAM_HEADER += ["Saves", "Follows"]
 
 
-def instagram_csv(*rows: list[object], header: list[str] = INSTAGRAM_HEADER) -> SimpleUploadedFile:
-    buffer = io.StringIO()
-    dataset = tablib.Dataset(*rows, headers=header)
-    buffer.write(dataset.export("csv"))
-    return SimpleUploadedFile("instagram-insights.csv", buffer.getvalue().encode())
-
-
 def dataset(header: list[str], *rows: list[object]) -> tablib.Dataset:
     return tablib.Dataset(*rows, headers=header)
+
+
+def instagram_csv(*rows: list[object]) -> SimpleUploadedFile:
+    return SimpleUploadedFile(
+        "instagram-insights.csv", dataset(INSTAGRAM_HEADER, *rows).export("csv").encode()
+    )
 
 
 # Going through the admin, as the curator does.
@@ -197,38 +198,36 @@ def test_each_bad_row_names_its_row_and_column_and_nothing_is_written(internal_c
     assert not SyncRun.objects.exists()
 
 
-def test_every_problem_of_a_file_is_listed_at_once(post):
-    result = import_platform_export(
-        channel=post.channel,
-        dataset=dataset(
-            INSTAGRAM_HEADER,
-            ["1", POST, "2026-11-23", "10", "", "1", "", "", "", ""],
+@pytest.mark.parametrize(
+    ("second_row", "errors"),
+    [
+        pytest.param(
             ["2", "https://www.instagram.com/p/Nope/", "yesterday", "ten", "", "-1", "", "", "", ""],
+            [
+                "Row 3: no placement on Acme on Instagram has the URL https://www.instagram.com/p/Nope/.",
+                "Row 3, Publish time: “yesterday” is not a date: use 2026-11-23, 11/23/2026 or "
+                "2026-11-23 14:05.",
+                "Row 3, Views: “ten” is not a number.",
+                "Row 3, Likes: “-1” is below zero: a figure cannot be negative.",
+            ],
+            id="every-problem-of-a-row-is-listed-at-once",
         ),
-    )
-
-    assert result.errors_in_words() == [
-        "Row 3: no placement on Acme on Instagram has the URL https://www.instagram.com/p/Nope/.",
-        "Row 3, Publish time: “yesterday” is not a date: use 2026-11-23, 11/23/2026 or 2026-11-23 14:05.",
-        "Row 3, Views: “ten” is not a number.",
-        "Row 3, Likes: “-1” is below zero: a figure cannot be negative.",
-    ]
-    assert not DailyMetric.objects.exists()
-
-
-def test_a_post_and_day_given_twice_in_one_file_is_refused_not_summed(post):
+        pytest.param(
+            ["1", "https://instagram.com/p/Cx1AbCdEf", "11/23/2026 09:00", "10", "", "1", "", "", "", ""],
+            ["Row 3: the same post and date as row 2: a file gives each post's figures for a day once."],
+            id="a-post-and-day-given-twice-is-refused-not-summed",
+        ),
+    ],
+)
+def test_a_file_with_a_bad_row_lists_its_problems_and_writes_nothing(post, second_row, errors):
     result = import_platform_export(
         channel=post.channel,
         dataset=dataset(
-            INSTAGRAM_HEADER,
-            ["1", POST, "2026-11-23", "10", "", "1", "", "", "", ""],
-            ["1", "https://instagram.com/p/Cx1AbCdEf", "11/23/2026 09:00", "10", "", "1", "", "", "", ""],
+            INSTAGRAM_HEADER, ["1", POST, "2026-11-23", "10", "", "1", "", "", "", ""], second_row
         ),
     )
 
-    assert result.errors_in_words() == [
-        "Row 3: the same post and date as row 2: a file gives each post's figures for a day once."
-    ]
+    assert result.errors_in_words() == errors
     assert not DailyMetric.objects.exists()
 
 
@@ -278,8 +277,10 @@ def test_a_row_that_turns_bad_before_confirming_writes_nothing(internal_client, 
 
 
 def test_importing_the_same_file_again_adds_nothing_and_changes_nothing(internal_client, post):
-    rows = (["1", POST, "2026-11-23", "10", "", "1", "", "", "", ""], ["1", POST, "2026-11-24", "", "", "4"])
-    rows = (rows[0], [*rows[1], "", "", "", ""])
+    rows = (
+        ["1", POST, "2026-11-23", "10", "", "1", "", "", "", ""],
+        ["1", POST, "2026-11-24", "", "", "4", "", "", "", ""],
+    )
     confirm(internal_client, preview(internal_client, instagram_csv(*rows), post.channel))
     before = list(DailyMetric.objects.order_by("date").values())
 
@@ -344,7 +345,8 @@ def test_a_figure_the_file_does_not_have_is_left_as_held(post):
         dataset=dataset(["url", "date", "views"], [POST, "2026-11-23", "120"]),
     )
 
-    assert (DailyMetric.objects.get().views, DailyMetric.objects.get().likes) == (120, 5)
+    metric = DailyMetric.objects.get()
+    assert (metric.views, metric.likes) == (120, 5)
 
 
 def test_empty_rows_at_the_end_of_a_spreadsheet_are_ignored(post):
@@ -359,6 +361,23 @@ def test_empty_rows_at_the_end_of_a_spreadsheet_are_ignored(post):
 
     assert result.summary() == "1 row read: 1 new, 0 updated, 0 unchanged, 0 with errors."
     assert DailyMetric.objects.count() == 1
+
+
+def test_the_import_reads_placements_and_held_figures_once_not_per_row(instagram):
+    def reads_for_a_file_of(count: int, day: int) -> list[str]:
+        posts = [
+            place(instagram, f"https://www.instagram.com/p/Day{day}Post{n}/", f"Item {n}")
+            for n in range(count)
+        ]
+        file = dataset(
+            ["Permalink", "Publish time", "Likes"], *([p.url, f"2026-11-{day}", "1"] for p in posts)
+        )
+        with CaptureQueriesContext(connection) as queries:
+            result = import_platform_export(channel=instagram, dataset=file)
+        assert result.summary() == f"{count} rows read: {count} new, 0 updated, 0 unchanged, 0 with errors."
+        return [query["sql"] for query in queries.captured_queries if query["sql"].startswith("SELECT")]
+
+    assert len(reads_for_a_file_of(2, day=23)) == len(reads_for_a_file_of(20, day=24))
 
 
 def test_the_import_is_recorded_as_a_sync_run(internal_client, internal_curator, post):
