@@ -17,12 +17,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from analytics import selectors
 from analytics.suggestions import Suggestion
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.tracking import check_promotable
 from curation import services
 from curation.models import (
-    NEEDS_REASON,
     AgendaItem,
     AgendaKind,
     ContentItem,
@@ -47,36 +47,30 @@ class BriefDetails:
 
 
 def week_reviewed(held_on: date) -> date:
-    """The Monday of the last complete ISO week before the meeting: the week its figures cover."""
-    return held_on - timedelta(days=held_on.weekday() + 7)
+    """The Monday of the last complete week before the meeting: the week its figures cover."""
+    return selectors.week_start_of(held_on) - timedelta(weeks=1)
 
 
-def dashboard_suggestions(*, held_on: date) -> list[Suggestion] | None:
-    """The dashboard's suggestions for the week the meeting reviews; None while there is no dashboard."""
-    try:
-        # Imported here: the dashboard's selectors are built separately and may not exist yet.
-        from analytics.selectors import suggestions
-    except ImportError as error:
-        if error.name != "analytics.selectors":
-            raise
-        return None
-    return suggestions(week_start=week_reviewed(held_on))
+def dashboard_suggestions(*, held_on: date) -> list[Suggestion]:
+    """The dashboard's suggestions for the week the meeting reviews."""
+    return selectors.suggestions(week_start=week_reviewed(held_on))
 
 
 def previous_meeting(meeting: ReviewMeeting) -> ReviewMeeting | None:
     return ReviewMeeting.objects.filter(held_on__lt=meeting.held_on).order_by("-held_on").first()
 
 
+def decisions_of(meeting: ReviewMeeting | None) -> list[Decision]:
+    """What a meeting decided, applied or not, in the order it was decided."""
+    if meeting is None:
+        return []
+    related = ("meeting", "item", "successor", "topic", "applied_by")
+    return list(meeting.decisions.select_related(*related).order_by("pk"))
+
+
 def last_meeting_actions(before: ReviewMeeting) -> list[Decision]:
     """Everything the previous meeting decided, applied or not: read out at the top of this one."""
-    previous = previous_meeting(before)
-    if previous is None:
-        return []
-    return list(
-        previous.decisions.select_related("meeting", "item", "successor", "topic", "applied_by").order_by(
-            "pk"
-        )
-    )
+    return decisions_of(previous_meeting(before))
 
 
 def item_history(item: ContentItem) -> list[Decision]:
@@ -88,10 +82,6 @@ def item_history(item: ContentItem) -> list[Decision]:
     )
 
 
-def _agenda_kind(suggestion: Suggestion) -> str:
-    return suggestion.kind if suggestion.kind in AgendaKind.values else AgendaKind.OTHER
-
-
 def _carried_reason(decision: Decision) -> str:
     said = f": {decision.reason}" if decision.reason else ""
     held_on = day_in_words(decision.meeting.held_on)
@@ -99,29 +89,34 @@ def _carried_reason(decision: Decision) -> str:
 
 
 @transaction.atomic
-def generate_agenda(*, meeting: ReviewMeeting, suggestions: Iterable[Suggestion]) -> list[AgendaItem]:
-    """Last meeting's decisions not yet applied first, then the dashboard's suggestions in its order."""
+def generate_agenda(
+    *, meeting: ReviewMeeting, suggestions: Iterable[Suggestion] | None = None
+) -> list[AgendaItem]:
+    """Last meeting's decisions not yet applied first, then the suggestions (by default the
+    dashboard's for the week reviewed) in their order."""
     if meeting.agenda.exists():
         raise ValidationError(
             f"The review of {day_in_words(meeting.held_on)} already has an agenda: add to it by hand."
         )
-    rows = []
-    for decision in last_meeting_actions(meeting):
-        if not decision.is_applied:
-            rows.append(
-                AgendaItem(
-                    kind=AgendaKind.CARRIED_OVER,
-                    reason=_carried_reason(decision),
-                    item=decision.item,
-                    topic=decision.topic,
-                    figures=decision.figures,
-                    carried_from=decision,
-                )
-            )
+    if suggestions is None:
+        suggestions = dashboard_suggestions(held_on=meeting.held_on)
+    rows = [
+        AgendaItem(
+            kind=AgendaKind.CARRIED_OVER,
+            reason=_carried_reason(decision),
+            item=decision.item,
+            topic=decision.topic,
+            figures=decision.figures,
+            carried_from=decision,
+        )
+        for decision in last_meeting_actions(meeting)
+        if not decision.is_applied
+    ]
     for suggestion in suggestions:
+        # Every SuggestionKind is an AgendaKind: tests/analytics/test_reviews.py keeps it so.
         rows.append(
             AgendaItem(
-                kind=_agenda_kind(suggestion),
+                kind=suggestion.kind,
                 reason=suggestion.reason,
                 item=suggestion.item,
                 topic=suggestion.topic,
@@ -150,6 +145,13 @@ def start_meeting(
     return meeting
 
 
+def put_at_end(*, meeting: ReviewMeeting, rows: Iterable[AgendaItem]) -> None:
+    """Number rows added by hand after the meeting's agenda; the caller saves them."""
+    last = max(meeting.agenda.values_list("position", flat=True), default=0)
+    for position, row in enumerate(rows, start=last + 1):
+        row.position = position
+
+
 def figures_for(*, meeting: ReviewMeeting, item: ContentItem | None, topic: Topic | None = None) -> dict:
     """The figures the agenda showed for this item (or topic): what the decision was taken on."""
     rows = meeting.agenda.exclude(figures={})
@@ -174,11 +176,10 @@ def decide(
     figures: dict | None = None,
     brief: BriefDetails | None = None,
 ) -> Decision:
-    """Record a decision; nothing happens to the item until it is applied."""
-    if action == DecisionAction.BRIEF and brief is None:
-        raise ValidationError("A brief needs its topic, format and learner power stage.")
-    if brief is not None and action != DecisionAction.BRIEF:
-        raise ValidationError("Only a decision to commission new content has a brief.")
+    """Record a decision; nothing happens to the item until it is applied.
+
+    The decision's own rules (Decision.clean and its constraints) say what each action needs.
+    """
     decision = Decision(
         meeting=meeting,
         item=item,
@@ -201,7 +202,7 @@ def decide(
 # Applying.
 
 
-def _retire(decision: Decision, by: AbstractBaseUser) -> str:
+def _retire(decision: Decision) -> str:
     item = ContentItem.objects.select_for_update().get(pk=decision.item_id)
     successor = decision.successor
     services.retire_item(item=item, reason=decision.reason, successor=successor)
@@ -234,7 +235,7 @@ def promotion_campaign(meeting: ReviewMeeting) -> Campaign:
     return campaign
 
 
-def _promote(decision: Decision, by: AbstractBaseUser) -> str:
+def _promote(decision: Decision) -> str:
     item = decision.item
     promotable, refusals = [], []
     for placement in item.placements.select_related("item", "channel"):
@@ -261,7 +262,7 @@ def _promote(decision: Decision, by: AbstractBaseUser) -> str:
     )
 
 
-def _brief(decision: Decision, by: AbstractBaseUser) -> str:
+def _brief(decision: Decision) -> str:
     brief = services.create_brief(
         topic=decision.topic,
         format=decision.brief_format,
@@ -274,14 +275,14 @@ def _brief(decision: Decision, by: AbstractBaseUser) -> str:
     return f"Opened the brief “{brief}”."
 
 
-def _record(decision: Decision, by: AbstractBaseUser) -> str:
+def _record(decision: Decision) -> str:
     if decision.action == DecisionAction.KEEP:
         return f"Kept “{decision.item}” as it is."
     return f"Recorded: improve “{decision.item}” — {decision.reason}"
 
 
 # Each action: what applying it does, and the permission the person applying it needs for that.
-APPLY: dict[str, tuple[Callable[[Decision, AbstractBaseUser], str], tuple[str, ...]]] = {
+APPLY: dict[str, tuple[Callable[[Decision], str], tuple[str, ...]]] = {
     DecisionAction.RETIRE: (_retire, ("curation.change_contentitem",)),
     DecisionAction.PROMOTE: (_promote, ("campaigns.add_campaign", "campaigns.change_campaign")),
     DecisionAction.BRIEF: (_brief, ("curation.add_contentbrief",)),
@@ -303,10 +304,8 @@ def apply_decision(*, decision: Decision, by: AbstractBaseUser) -> Decision:
         decision = Decision.objects.select_for_update().select_related("meeting").get(pk=decision.pk)
         if decision.is_applied:
             return decision
-        if decision.action in NEEDS_REASON and not decision.reason.strip():
-            raise ValidationError(f"Say why before applying “{decision}”.")
         try:
-            result = action(decision, by)
+            result = action(decision)
         except ValidationError as error:
             raise ValidationError(error.messages) from error  # plain sentences, not field names
         decision.applied_at, decision.applied_by, decision.result = timezone.now(), by, result

@@ -424,6 +424,13 @@ class Decision(models.Model):
         subject = self.item or self.topic or "new content"
         return f"{self.get_action_display()}: {subject}"
 
+    def clean(self) -> None:
+        # The brief's fields would be silently ignored on any other action; the constraints say
+        # what a brief itself needs.
+        has_brief = self.topic_id or self.brief_format or self.brief_stage or self.brief_audience
+        if has_brief and self.action != DecisionAction.BRIEF:
+            raise ValidationError("Only a decision to commission new content has a brief.")
+
     @property
     def is_applied(self) -> bool:
         return self.applied_at is not None

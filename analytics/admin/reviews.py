@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from analytics import reviews
-from curation.models import AgendaItem, ContentBrief, Decision, Placement, ReviewMeeting
+from curation.models import AgendaItem, ContentBrief, Decision, Placement, ReviewMeeting, day_in_words
 
 SHORT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
@@ -39,7 +39,7 @@ def figures_in_words(figures: dict) -> str:
 
 def applied_in_words(decision: Decision) -> str:
     who = f" by {decision.applied_by}" if decision.applied_by else ""
-    return f"✓ {timezone.localtime(decision.applied_at):%d %b %Y}{who}: {decision.result}"
+    return f"✓ {day_in_words(timezone.localdate(decision.applied_at))}{who}: {decision.result}"
 
 
 def apply_decisions(
@@ -71,7 +71,9 @@ class AgendaItemInline(admin.TabularInline):
     extra = 0
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AgendaItem]:
-        return super().get_queryset(request).select_related("item", "topic", "placement__channel")
+        # "meeting": each row is titled with its __str__, which names the meeting.
+        related = ("meeting", "item", "topic", "placement__channel")
+        return super().get_queryset(request).select_related(*related)
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: object):
         if db_field.name == "placement":  # Its name reads its item and channel: one query, not three.
@@ -225,13 +227,15 @@ class ReviewMeetingAdmin(admin.ModelAdmin):
         rows = formset.save(commit=False)
         for row in formset.deleted_objects:
             row.delete()
-        last = max(meeting.agenda.values_list("position", flat=True), default=0)
+        new = [row for row in rows if row.pk is None]
+        if formset.model is AgendaItem:
+            reviews.put_at_end(meeting=meeting, rows=new)
+        else:
+            for decision in new:
+                decision.figures = reviews.figures_for(
+                    meeting=meeting, item=decision.item, topic=decision.topic
+                )
         for row in rows:
-            if row.pk is None and isinstance(row, AgendaItem):
-                last += 1
-                row.position = last  # Rows added by hand go to the end of the agenda.
-            if row.pk is None and isinstance(row, Decision):
-                row.figures = reviews.figures_for(meeting=meeting, item=row.item, topic=row.topic)
             row.save()
         formset.save_m2m()
 
@@ -241,16 +245,8 @@ class ReviewMeetingAdmin(admin.ModelAdmin):
             self.generate(request, form.instance)
 
     def generate(self, request: HttpRequest, meeting: ReviewMeeting) -> None:
-        found = reviews.dashboard_suggestions(held_on=meeting.held_on)
-        if found is None:
-            self.message_user(
-                request,
-                "The dashboard's suggestions are not available yet: the agenda has only last meeting's "
-                "decisions not applied yet. Add items to it by hand.",
-                messages.WARNING,
-            )
         try:
-            rows = reviews.generate_agenda(meeting=meeting, suggestions=found or [])
+            rows = reviews.generate_agenda(meeting=meeting)
         except ValidationError as refused:
             self.message_user(request, " ".join(refused.messages), messages.ERROR)
         else:
@@ -262,27 +258,32 @@ class ReviewMeetingAdmin(admin.ModelAdmin):
 
     # The change page: last meeting's actions on top, "Generate agenda", "Save and apply".
 
-    def changeform_view(
+    def render_change_form(
         self,
         request: HttpRequest,
-        object_id: str | None = None,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
         form_url: str = "",
-        extra_context: dict | None = None,
+        obj: ReviewMeeting | None = None,
     ) -> HttpResponse:
-        meeting = self.get_object(request, unquote(object_id)) if object_id else None
-        before = meeting or ReviewMeeting(held_on=timezone.localdate())
-        may_change = meeting is not None and self.has_change_permission(request, meeting)
-        last_actions = reviews.last_meeting_actions(before)
-        for decision in last_actions:
-            decision.figures_text = figures_in_words(decision.figures)
-        context = {
-            **(extra_context or {}),
-            "previous_meeting": reviews.previous_meeting(before),
-            "last_actions": last_actions,
-            "can_apply": may_change,
-            "can_generate_agenda": may_change and not meeting.agenda.exists(),
-        }
-        return super().changeform_view(request, object_id, form_url, context)
+        previous = reviews.previous_meeting(obj or ReviewMeeting(held_on=timezone.localdate()))
+        may_change = obj is not None and self.has_change_permission(request, obj)
+        context.update(
+            previous_meeting=previous,
+            # (decision, its figures, what applying it did): the template only lays them out.
+            last_actions=[
+                (
+                    decision,
+                    figures_in_words(decision.figures),
+                    applied_in_words(decision) if decision.is_applied else "",
+                )
+                for decision in reviews.decisions_of(previous)
+            ],
+            can_apply=may_change,
+            can_generate_agenda=may_change and not obj.agenda.exists(),
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def response_change(self, request: HttpRequest, obj: ReviewMeeting) -> HttpResponse:
         chosen = request.POST.get("_apply_decision", "")

@@ -192,6 +192,16 @@ def test_a_decision_says_what_it_needs(fields, message):
     assert not Decision.objects.exists()
 
 
+def test_only_a_brief_decision_has_a_brief():
+    meeting = meeting_on(MONDAY)
+    brief = BriefDetails(topic=TopicFactory(), format=Format.VIDEO, stage=Stage.EMBEDDED)
+
+    with pytest.raises(ValidationError, match="Only a decision to commission new content has a brief"):
+        reviews.decide(meeting=meeting, item=live_item(), action=DecisionAction.KEEP, brief=brief)
+
+    assert not Decision.objects.exists()
+
+
 # Applying.
 
 
@@ -448,28 +458,26 @@ def test_only_curators_can_be_attendees(internal_client, internal_curator, agenc
     assert set(form.fields["attendees"].queryset) == {internal_curator, agency_curator}
 
 
-def test_adding_a_meeting_makes_its_agenda_from_the_dashboard(internal_client, monkeypatch):
-    item = live_item(title="Old video")
-    asked = []
+def unreachable_item(title: str) -> ContentItem:
+    """A live item the link checker could not reach: the dashboard suggests it without any figures."""
+    item = live_item(title=title)
+    item.placements.update(is_reachable=False)
+    return item
 
-    def dashboard(*, held_on: date) -> list[Suggestion]:
-        asked.append(held_on)
-        return [retire_suggestion(item)]
 
-    monkeypatch.setattr(reviews, "dashboard_suggestions", dashboard)
+def test_adding_a_meeting_makes_its_agenda_from_the_dashboard(internal_client):
+    item = unreachable_item("Old video")
 
     response = internal_client.post(
         reverse("admin:curation_reviewmeeting_add"), {"held_on": "2026-11-23", "notes": ""}, follow=True
     )
 
     meeting = ReviewMeeting.objects.get()
-    assert asked == [MONDAY]
-    assert [row.item for row in meeting.agenda.all()] == [item]
+    assert [(row.kind, row.item) for row in meeting.agenda.all()] == [(AgendaKind.UNREACHABLE, item)]
     assert "The agenda has 1 item (week of 16 Nov)." in response.content.decode()
 
 
-def test_without_the_dashboard_the_agenda_has_last_meetings_open_actions(internal_client, monkeypatch):
-    monkeypatch.setattr(reviews, "dashboard_suggestions", lambda *, held_on: None)
+def test_with_nothing_suggested_the_agenda_has_last_meetings_open_actions(internal_client):
     last = meeting_on(WEEK_BEFORE)
     reviews.decide(meeting=last, item=live_item(), action=DecisionAction.KEEP)
 
@@ -477,9 +485,7 @@ def test_without_the_dashboard_the_agenda_has_last_meetings_open_actions(interna
         reverse("admin:curation_reviewmeeting_add"), {"held_on": "2026-11-23", "notes": ""}, follow=True
     )
 
-    assert next(str(message) for message in response.context["messages"]).startswith(
-        "The dashboard's suggestions are not available yet: the agenda has only last meeting's decisions"
-    )
+    assert "The agenda has 1 item (week of 16 Nov)." in response.content.decode()
     assert [row.kind for row in ReviewMeeting.objects.get(held_on=MONDAY).agenda.all()] == [
         AgendaKind.CARRIED_OVER
     ]
@@ -623,10 +629,34 @@ def test_review_lists_do_not_query_per_row(
     assert response.status_code == 200
 
 
-def test_a_meeting_without_an_agenda_can_generate_one_once(internal_client, monkeypatch):
-    item = live_item(title="Old video")
-    monkeypatch.setattr(reviews, "dashboard_suggestions", lambda *, held_on: [retire_suggestion(item)])
+def test_the_meeting_page_does_not_query_per_row_beyond_its_search_boxes(
+    internal_client, internal_curator, django_assert_max_num_queries
+):
+    def meeting_with(rows: int, held_on: date) -> str:
+        items = [live_item() for _ in range(rows)]
+        meeting = meeting_on(held_on, *map(retire_suggestion, items))
+        for item in items:
+            reviews.decide(
+                meeting=meeting, item=item, action=DecisionAction.RETIRE, reason="Old.", successor=live_item()
+            )
+        return reverse("admin:curation_reviewmeeting_change", args=[meeting.pk])
+
+    meeting_with(1, date(2026, 11, 9))  # Both pages open with a previous meeting's one decision.
+    small, large = meeting_with(1, WEEK_BEFORE), meeting_with(6, MONDAY)
+    with django_assert_max_num_queries(30) as one_row:
+        internal_client.get(small)
+
+    # Django's search boxes (autocomplete) each look up the one row they show: an agenda row shows
+    # its item and placement, a decision its item and successor. Nothing else grows with the rows.
+    with django_assert_max_num_queries(len(one_row.captured_queries) + 5 * (2 + 2)):
+        response = internal_client.get(large)
+
+    assert response.status_code == 200
+
+
+def test_a_meeting_without_an_agenda_can_generate_one_once(internal_client):
     meeting = meeting_on(MONDAY)
+    item = unreachable_item("Old video")
     change = reverse("admin:curation_reviewmeeting_change", args=[meeting.pk])
     generate = reverse("admin:curation_reviewmeeting_generate_agenda", args=[meeting.pk])
     assert "Generate agenda" in internal_client.get(change).content.decode()
