@@ -12,17 +12,15 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count
-from django.db.models.fields.json import KeyTextTransform
+from django.db.models import Count, Q
 from django.utils import timezone
 
+from analytics import privacy
 from analytics.models import QuizResponse
 from curation.models import Stage
 
 # Bump when questions or answers change, so counts of different questions are never added up.
 QUIZ_VERSION = 1
-# The product's k-anonymity rule: a count under five is never shown.
-SMALL_COUNT = 5
 # A form posted twice (refresh, back button) is counted once while its attempt is remembered.
 ATTEMPT_SECONDS = 24 * 3600
 
@@ -266,27 +264,25 @@ def record_response(*, answers: dict[str, str], stage: str) -> QuizResponse:
 class Cell:
     label: str
     count: int | None  # None when withheld
-    small: bool = False  # withheld because it is under SMALL_COUNT, not only to protect another cell
+    small: bool = False  # withheld for being small itself, not only to protect another cell
 
     @property
     def shown(self) -> str:
         if self.count is not None:
             return str(self.count)
         if self.small:
-            return f"fewer than {SMALL_COUNT}"
-        return "withheld, so a small count cannot be worked out from the total"
+            return privacy.FEWER
+        return privacy.PROTECTING
 
 
 def suppress(counts: list[tuple[str, int]]) -> list[Cell]:
-    """Withhold counts under SMALL_COUNT; if only one is withheld, withhold the next smallest too,
-    since the total minus the others would give the small one away."""
-    small = {index for index, (_, count) in enumerate(counts) if count < SMALL_COUNT}
-    withheld = set(small)
-    shown = [index for index in range(len(counts)) if index not in small]
-    if len(small) == 1 and shown:
-        withheld.add(min(shown, key=lambda index: counts[index][1]))
+    """The privacy rule over one breakdown; a count of none is withheld too, as the page promises."""
+    small = {index for index, (_, count) in enumerate(counts) if privacy.too_few(count, zero_too=True)}
+    partner = privacy.withheld_with(
+        small, {index: count for index, (_, count) in enumerate(counts) if index not in small}
+    )
     return [
-        Cell(label=label, count=None if index in withheld else count, small=index in small)
+        Cell(label=label, count=None if index in small or index == partner else count, small=index in small)
         for index, (label, count) in enumerate(counts)
     ]
 
@@ -305,21 +301,28 @@ class QuizResults:
 
 
 def quiz_results() -> QuizResults:
-    current = QuizResponse.objects.filter(version=QUIZ_VERSION)
-    per_stage = dict(current.values_list("stage").annotate(count=Count("pk")).order_by())
-    total = sum(per_stage.values())
-    by_question = []
-    for question in QUESTIONS:
-        per_answer = dict(
-            current.annotate(code=KeyTextTransform(question.code, "answers"))
-            .values_list("code")
-            .annotate(count=Count("pk"))
-            .order_by()
-        )
-        counts = [(answer.text, per_answer.get(answer.code, 0)) for answer in question.answers]
-        by_question.append(QuestionTally(question=question, cells=suppress(counts)))
+    """Every count in one pass over this version's responses."""
+    counts = QuizResponse.objects.filter(version=QUIZ_VERSION).aggregate(
+        total=Count("pk"),
+        **{f"stage_{stage}": Count("pk", filter=Q(stage=stage)) for stage in CONTINUUM},
+        **{
+            f"{question.code}_{answer.code}": Count(
+                "pk", filter=Q(**{f"answers__{question.code}": answer.code})
+            )
+            for question in QUESTIONS
+            for answer in question.answers
+        },
+    )
     return QuizResults(
-        total=suppress([("All responses", total)])[0],
-        by_stage=suppress([(stage.label, per_stage.get(stage, 0)) for stage in CONTINUUM]),
-        by_question=by_question,
+        total=suppress([("All responses", counts["total"])])[0],
+        by_stage=suppress([(stage.label, counts[f"stage_{stage}"]) for stage in CONTINUUM]),
+        by_question=[
+            QuestionTally(
+                question=question,
+                cells=suppress(
+                    [(answer.text, counts[f"{question.code}_{answer.code}"]) for answer in question.answers]
+                ),
+            )
+            for question in QUESTIONS
+        ],
     )

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -43,27 +44,25 @@ from django.utils.timesince import timesince
 
 from analytics import services
 from analytics.models import CampaignSessions, DailyMetric, RetentionPoint, Source, SyncRun, SyncStatus
+from analytics.privacy import FEWER, MIN_PEOPLE, PROTECTING, too_few, withheld_with
 from analytics.suggestions import Suggestion, SuggestionKind
 from campaigns.models import HANDED_OVER, ConsentAction, ConsentEvent, ConsentState, Delivery, Subscriber
 from channels.models import Channel, MetricSource
 from curation.models import ContentItem, Format, Lifecycle, Placement, Stage, Topic
 
-# Breakdowns of fewer people than this are never shown: a privacy rule, not a tuning knob.
-MIN_PEOPLE = 5
-FEWER = f"fewer than {MIN_PEOPLE}"
 RECENT_WEEKS = 12  # sparklines, the default chart range, and the suggestions' look-back
 MAX_RANGE_DAYS = 731  # "a date range up to 2 years"
-STALE_AFTER = timedelta(days=2)  # syncs are daily: older than this, the figures are stale
 ITEMS_SHOWN = 25  # rows of a per-item table on the page; the CSV has them all
 TOP_ITEMS = 10
 STEEPEST_VIDEOS = 5
 SUGGESTIONS_PER_KIND = 10
 RETENTION_MARKS = {"at_10": "0.10", "at_25": "0.25", "at_50": "0.50", "at_75": "0.75", "at_100": "1.00"}
-
-
-def setting(name: str, default: float) -> float:
-    """The review's tunable thresholds, overridable in settings, read per call so tests can."""
-    return getattr(settings, name, default)
+# What the suggestions look for.
+RETIRE_LIVE_WEEKS = 8  # live at least this long
+RETIRE_WEEKS_RUNNING = 4  # in the bottom quantile this many weeks in a row
+RETIRE_QUANTILE = 0.2
+RISING_GROWTH = 0.25  # up at least this much on four weeks ago
+TOPIC_GAP_RATIO = 1.5  # share of the interest against share of live content
 
 
 # Filters and small value types.
@@ -109,10 +108,15 @@ class Cell:
     value: float | int | None = None
     suppressed: bool = False
     kind: str = "number"  # number, seconds, percent, change (percent), points (percentage points)
+    protecting: bool = False  # withheld not for being small, but so a small one cannot be worked out
+
+    @property
+    def withheld_as(self) -> str:
+        return PROTECTING if self.protecting else FEWER
 
     def __str__(self) -> str:
         if self.suppressed:
-            return FEWER
+            return self.withheld_as
         if self.value is None:
             return "—"
         value = self.value
@@ -132,7 +136,7 @@ class Cell:
     @property
     def csv(self) -> str | int | float:
         if self.suppressed:
-            return FEWER
+            return self.withheld_as
         if self.value is None:
             return ""
         return round(self.value, 2) if isinstance(self.value, float) else self.value
@@ -149,20 +153,20 @@ def counted(value: float | int | None, people: int | None, kind: str = "number")
     """A figure resting on `people`: withheld when they are 1 to 4 (none at all identifies nobody)."""
     if value is None:
         return Cell(None, kind=kind)
-    if people is not None and 0 < people < MIN_PEOPLE:
+    if too_few(people):
         return Cell(None, suppressed=True, kind=kind)
     return Cell(value, kind=kind)
 
 
 def complemented(cells: dict[object, Cell]) -> dict[object, Cell]:
-    """A breakdown whose total is known gives a lone withheld cell away (the total minus the rest):
-    withhold the smallest shown cell with it, so neither can be worked out."""
-    withheld = [key for key, cell in cells.items() if cell.suppressed]
-    shown = [key for key, cell in cells.items() if cell.value is not None and not cell.suppressed]
-    if len(withheld) == 1 and shown:
-        smallest = min(shown, key=lambda key: cells[key].value)
-        cells = {**cells, smallest: Cell(None, suppressed=True, kind=cells[smallest].kind)}
-    return cells
+    """A breakdown whose total is known: a lone withheld cell takes the smallest shown one with it."""
+    partner = withheld_with(
+        [key for key, cell in cells.items() if cell.suppressed],
+        {key: cell.value for key, cell in cells.items() if cell.value is not None and not cell.suppressed},
+    )
+    if partner is None:
+        return cells
+    return {**cells, partner: Cell(None, suppressed=True, kind=cells[partner].kind, protecting=True)}
 
 
 def change(now: Cell, before: Cell) -> Cell:
@@ -444,7 +448,6 @@ class FilterChoices:
 @dataclass
 class WeeklyReview:
     week_start: date
-    week_end: date
     filters: ReviewFilters
     range_start: date
     range_end: date
@@ -458,8 +461,11 @@ class WeeklyReview:
     tables: dict[str, Table]
     charts: dict[str, dict[str, object]]
     organic_trend: str
-    suppressed_cells: int = 0
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def week_end(self) -> date:
+        return self.week_start + timedelta(days=6)
 
     @property
     def label(self) -> str:
@@ -474,8 +480,27 @@ class WeeklyReview:
         return iso_week_label(self.week_start)
 
     @property
+    def previous_week(self) -> str:
+        return iso_week_label(self.week_start - timedelta(weeks=1))
+
+    @property
+    def next_week(self) -> str | None:
+        """None while this week is in progress: the next has no figures yet."""
+        return None if self.in_progress else iso_week_label(self.week_start + timedelta(weeks=1))
+
+    @property
     def in_progress(self) -> bool:
         return self.week_end >= services.today()
+
+    @cached_property
+    def suppressed_cells(self) -> int:
+        return sum(
+            1
+            for table in self.tables.values()
+            for row in table.rows
+            for value in row
+            if isinstance(value, Cell) and value.suppressed
+        )
 
     def table(self, name: str) -> Table:
         return self.tables[name]
@@ -698,13 +723,6 @@ def weekly_review(*, week: date, filters: ReviewFilters) -> WeeklyReview:
         ],
     )
 
-    suppressed = sum(
-        1
-        for table in tables.values()
-        for row in table.rows
-        for value in row
-        if getattr(value, "suppressed", False)
-    )
     notes = []
     if filters.narrows_items:
         notes.append(
@@ -713,7 +731,6 @@ def weekly_review(*, week: date, filters: ReviewFilters) -> WeeklyReview:
         )
     return WeeklyReview(
         week_start=week_start,
-        week_end=week_end,
         filters=filters,
         range_start=range_start,
         range_end=range_end,
@@ -731,7 +748,6 @@ def weekly_review(*, week: date, filters: ReviewFilters) -> WeeklyReview:
         tables=tables,
         charts=charts,
         organic_trend=organic_trend,
-        suppressed_cells=suppressed,
         notes=notes,
     )
 
@@ -1390,9 +1406,7 @@ def _retire_candidates(
     week_start: date, catalogue: _Catalogue, item_weeks: dict[tuple[int, date], Figures]
 ) -> list[Suggestion]:
     """Live at least N weeks, and in the bottom quantile on engagement for M weeks running."""
-    live_weeks = int(setting("REVIEW_RETIRE_LIVE_WEEKS", 8))
-    running = int(setting("REVIEW_RETIRE_WEEKS_RUNNING", 4))
-    quantile = float(setting("REVIEW_RETIRE_QUANTILE", 0.2))
+    live_weeks, running, quantile = RETIRE_LIVE_WEEKS, RETIRE_WEEKS_RUNNING, RETIRE_QUANTILE
     week_end = week_start + timedelta(days=6)
     weeks = [week_start - timedelta(weeks=n) for n in range(running - 1, -1, -1)]
     bottom_in: dict[int, int] = defaultdict(int)
@@ -1442,7 +1456,6 @@ def _rising(
     week_start: date, catalogue: _Catalogue, item_weeks: dict[tuple[int, date], Figures]
 ) -> list[Suggestion]:
     """Engagement up on last week and well up on four weeks ago: worth a campaign or a sequel."""
-    growth = float(setting("REVIEW_RISING_GROWTH", 0.25))
     previous, earlier = week_start - timedelta(weeks=1), week_start - timedelta(weeks=4)
     found = []
     for (item_id, week), figures in item_weeks.items():
@@ -1455,7 +1468,7 @@ def _rising(
         if not (now.value and last.value and then.value) or now.value <= last.value:
             continue
         grown = (now.value - then.value) / then.value
-        if grown < growth:
+        if grown < RISING_GROWTH:
             continue
         found.append(
             (
@@ -1487,7 +1500,6 @@ def _topic_gaps(
     recent: list[date],
 ) -> list[Suggestion]:
     """Topics employees asked for (at sign-up) or clicked on, with a smaller share of live content."""
-    ratio = float(setting("REVIEW_TOPIC_GAP_RATIO", 1.5))
     week_end = week_start + timedelta(days=6)
     subscribed = Q(subscriber__sms_state=ConsentState.SUBSCRIBED) | Q(
         subscriber__email_state=ConsentState.SUBSCRIBED
@@ -1521,7 +1533,7 @@ def _topic_gaps(
         interest_share = people / total_interest if total_interest and people >= MIN_PEOPLE else 0
         click_share = clicked / total_clicks if total_clicks and clicked >= MIN_PEOPLE else 0
         wanted = max(interest_share, click_share)
-        if not wanted or wanted < ratio * content_share:
+        if not wanted or wanted < TOPIC_GAP_RATIO * content_share:
             continue
         people_cell, clicks_cell = counted(people, people), counted(clicked, clicked)
         found.append(
@@ -1604,7 +1616,7 @@ def _freshness(catalogue: _Catalogue) -> list[Freshness]:
                 channel=channel.name if channel else "All channels",
                 last_synced=last,
                 figures_to=run.get("figures_to"),
-                stale=last is None or now - last > STALE_AFTER,
+                stale=last is None or now - last > services.STALE_AFTER,
                 failing=failed is not None and (last is None or failed > last),
             )
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import functools
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from analytics import selectors
+from analytics import privacy, selectors
 from curation.models import Stage
 
 
@@ -96,17 +96,13 @@ def dashboard(request: HttpRequest, week: str | None = None) -> HttpResponse:
             return redirect(f"{target}?{query}" if query else target)
     reviewed, filters, problems = read_request(request.GET, week)
     review = selectors.kept_review(week=reviewed, filters=filters)
-    query = _filter_query(request.GET)
-    previous = selectors.iso_week_label(review.week_start - timedelta(weeks=1))
-    following = selectors.iso_week_label(review.week_start + timedelta(weeks=1))
     context = {
         **admin.site.each_context(request),
         "title": f"Weekly review: {review.label}",
         "review": review,
         "problems": problems,
-        "query": query,
-        "previous_week": previous,
-        "next_week": following if not review.in_progress else None,
+        "query": _filter_query(request.GET),
+        "fewer": privacy.FEWER,
         "last_complete_week": selectors.iso_week_label(selectors.last_complete_week()),
     }
     return render(request, "admin/analytics/review/dashboard.html", context)

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from analytics import quiz
+from analytics import privacy, quiz
 from analytics.models import QuizResponse
 
 
@@ -38,7 +38,7 @@ class QuizResponseAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "title": "Learner power quiz results",
             "results": quiz.quiz_results(),
-            "small_count": quiz.SMALL_COUNT,
+            "small_count": privacy.MIN_PEOPLE,
             **(extra_context or {}),
         }
         return TemplateResponse(request, "quiz/admin_results.html", context)

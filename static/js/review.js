@@ -24,7 +24,6 @@
     pen.fillRect(0, 0, size, size);
     pen.globalAlpha = 1;
     pen.strokeStyle = colour;
-    pen.fillStyle = colour;
     pen.lineWidth = 2;
     pen.beginPath();
     if (kind === "diagonal") { pen.moveTo(0, size); pen.lineTo(size, 0); }

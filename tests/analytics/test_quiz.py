@@ -258,13 +258,30 @@ def test_the_agency_curator_reads_the_aggregate_and_employees_cannot(agency_clie
     assert agency_client.get(url).status_code == 302  # to the admin's sign-in
 
 
-def test_answers_to_an_earlier_version_of_the_quiz_are_not_counted(internal_client):
-    QuizResponse.objects.create(
-        version=quiz.QUIZ_VERSION - 1,
-        stage=Stage.EMBEDDED,
-        answers={"old": "a"},
-        answered_on=date(2026, 1, 5),
+def test_answers_to_an_earlier_version_of_the_quiz_are_not_counted():
+    # Enough of them to be shown, were they counted.
+    QuizResponse.objects.bulk_create(
+        QuizResponse(
+            version=quiz.QUIZ_VERSION - 1,
+            stage=Stage.EMBEDDED,
+            answers={"old": "a"},
+            answered_on=date(2026, 1, 5),
+        )
+        for _ in range(6)
     )
+    responses("b", 5)
 
-    assert quiz.quiz_results().by_stage[0].count is None
-    assert quiz.quiz_results().total.small
+    results = quiz.quiz_results()
+
+    assert results.total.count == 5
+    assert results.by_stage[0].small and results.by_stage[0].count is None
+    assert results.by_stage[1].count == 5
+
+
+def test_the_aggregate_is_counted_in_one_query(django_assert_num_queries):
+    responses("c", 6)
+
+    with django_assert_num_queries(1):
+        results = quiz.quiz_results()
+
+    assert results.by_question[0].cells[2].count == 6
