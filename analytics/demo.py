@@ -95,7 +95,7 @@ def last_weeks_meeting() -> None:
     meeting = reviews.start_meeting(
         held_on=held_on,
         attendees=curators,
-        suggestions=reviews.dashboard_suggestions(held_on=held_on) or [],
+        suggestions=reviews.dashboard_suggestions(held_on=held_on),
         notes="Traffic from texts is up; organic traffic flat. Captions requested twice.",
     )
     curator = curators.filter(username="curator").first()
