@@ -29,6 +29,9 @@ def ensure_database(database_url: str, env: dict[str, str]) -> None:
         env={**os.environ, **env, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)},
         check=True,
     )
+    # Every run deletes what it wrote: without a vacuum the next one reads past millions of dead
+    # rows (seen here: fan-out 15.5 s on a bloated database, 9.4 s after VACUUM).
+    subprocess.run(["psql", database_url, "-qc", "VACUUM ANALYZE"], capture_output=True, check=True)
 
 
 @contextlib.contextmanager

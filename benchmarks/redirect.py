@@ -45,11 +45,9 @@ SETUP = """
 import django
 django.setup()
 from django.db import connection
-from django.core.management import call_command
 import redis
 from django.conf import settings
 redis.Redis.from_url(settings.REDIS_URL).flushdb()
-call_command("migrate", verbosity=0)
 from campaigns.models import Campaign, LinkClickDay, Medium
 from campaigns.tracking import tracked_link_for
 from channels.services import register_channel
@@ -78,12 +76,6 @@ print(LinkClickDay.objects.aggregate(total=Sum("raw_hits"))["total"] or 0)
 """
 
 
-def ensure_database() -> None:
-    name = ENV["DATABASE_URL"].rsplit("/", 1)[1]
-    admin_url = ENV["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
-    subprocess.run(["psql", admin_url, "-qc", f"CREATE DATABASE {name}"], capture_output=True, check=False)
-
-
 def wrk(url: str) -> tuple[float, int]:
     output = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "-H", f"User-Agent: {PHONE_BROWSER}", url],
@@ -101,7 +93,7 @@ def wrk(url: str) -> tuple[float, int]:
 def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("benchmarks/redirect.py needs wrk (apt-get install wrk)")
-    ensure_database()
+    common.ensure_database(ENV["DATABASE_URL"], ENV)
     token = subprocess.run(
         [PYTHON, "-c", SETUP], env=ENV, cwd=ROOT, capture_output=True, text=True, check=True
     )
