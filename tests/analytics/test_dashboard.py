@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -640,6 +641,7 @@ def test_the_review_is_computed_once_and_read_until_the_figures_change(internal_
     assert re.search(r">\s*120\s*<", row_of(page, "Kept guide"))  # both days' views, at once
 
 
+@time_machine.travel(datetime(2026, 11, 24, 9, tzinfo=UTC), tick=True)  # the Tuesday after WEEK
 def test_a_sync_that_brings_new_figures_prepares_the_next_review(ga4_fake, internal_client, settings):
     blog = ChannelFactory(
         url="https://www.acme-learning.example/learning/",
