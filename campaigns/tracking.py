@@ -1,7 +1,8 @@
 """Tracked links: where /l/<token> may send people, and anonymous counting of who went.
 
 A link is per campaign x medium x placement, never per person. Its destination is checked when
-the link is made and again before every redirect (https, no userinfo, a host of the placement's
+the link is made and again before every redirect, by the rule every stored address follows
+(channels.destinations: parsed as browsers parse, https, no userinfo, a host of the placement's
 own channel). The redirect appends UTM parameters so GA4 attributes the visit.
 
 Counting never slows the redirect or needs PostgreSQL: hits are counted in Redis (hash
@@ -64,19 +65,9 @@ def is_bot(*, method: str, user_agent: str) -> bool:
 
 
 def check_destination(url: str, placement: Placement) -> str:
-    """The URL if employees may be sent there from this placement, else ValidationError."""
-    if "\\" in url or any(ord(char) < 33 or ord(char) > 126 for char in url):
-        raise ValidationError("The address has characters a link cannot safely carry.")
-    parts = urlsplit(url)
-    if parts.scheme != "https":
-        raise ValidationError("Tracked links only send people to https:// addresses.")
-    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        raise ValidationError("The address hides a user name in it (user@host), a classic redirect trick.")
-    if not parts.hostname or not placement.channel.hosts_url(url):
-        raise ValidationError(
-            f"The address is not on {placement.channel.name}, the channel this item is placed on."
-        )
-    return url
+    """The address as browsers read it, if employees may be sent there from this placement;
+    else ValidationError. The same rule as the placement's own (channels.destinations)."""
+    return placement.channel.check_url(url)
 
 
 def check_promotable(placement: Placement) -> None:
@@ -117,8 +108,8 @@ def tracked_link_for(*, campaign: Campaign, medium: str, placement: Placement) -
     )
 
 
-def with_utm(link: TrackedLink) -> str:
-    parts = urlsplit(link.destination)
+def with_utm(link: TrackedLink, destination: str) -> str:
+    parts = urlsplit(destination)
     utm = urlencode(
         {
             "utm_source": link.medium,
@@ -161,10 +152,11 @@ def _shared_target(token: str) -> str | None:
         if link is None:
             return None
         try:
-            check_destination(link.destination, link.placement)
+            # The browser's reading of the address, so the redirect says exactly what was checked.
+            destination = check_destination(link.destination, link.placement)
         except ValidationError:
             return None  # Edited in the database to somewhere it may not go: refuse, do not follow.
-        target = with_utm(link)
+        target = with_utm(link, destination)
         cache.set(key, target, LINK_CACHE_SECONDS)
     return target
 

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from channels.destinations import check_destination, check_public_url, public_host
 from channels.signals import validating_channel
 
 
@@ -22,8 +21,9 @@ class Platform(models.TextChoices):
     OTHER = "other", "Other"
 
 
-# Hosts a placement on each platform may live on, besides the channel's own URL host.
+# Hosts a channel and its placements on each platform may live on (subdomains included).
 # Tracked links (campaigns) redirect only to these, so a typo cannot send employees elsewhere.
+# Blogs and other sites have no fixed host: there the channel's own URL names it.
 PLATFORM_HOSTS: dict[str, tuple[str, ...]] = {
     Platform.YOUTUBE: ("youtube.com", "youtu.be"),
     Platform.INSTAGRAM: ("instagram.com",),
@@ -64,12 +64,6 @@ MEASURES: dict[str, str] = {
     MetricSource.CSV_IMPORT: "Whatever the platform's own export holds (views, likes, saves...)",
     MetricSource.CLICKS_ONLY: "Clicks on our tracked links only",
 }
-
-
-def host_matches(host: str, allowed: str) -> bool:
-    """True for the host itself and its subdomains (www.youtube.com matches youtube.com)."""
-    host, allowed = host.lower().rstrip("."), allowed.lower()
-    return host == allowed or host.endswith("." + allowed)
 
 
 class Channel(models.Model):
@@ -149,16 +143,33 @@ class Channel(models.Model):
 
     @property
     def allowed_hosts(self) -> tuple[str, ...]:
-        own_host = urlsplit(self.url).hostname
+        own_host = public_host(self.url)
         hosts = ((own_host,) if own_host else ()) + PLATFORM_HOSTS.get(self.platform, ())
         return tuple(dict.fromkeys(hosts))
 
-    def hosts_url(self, url: str) -> bool:
-        host = urlsplit(url).hostname or ""
-        return any(host_matches(host, allowed) for allowed in self.allowed_hosts)
+    def check_url(self, url: str) -> str:
+        """The address as browsers read it, if it leads to this channel; else ValidationError."""
+        return check_destination(url, hosts=self.allowed_hosts, place=self.name)
+
+    def check_own_url(self) -> str:
+        """The channel's address as browsers read it, if it may be published; else ValidationError.
+
+        On a platform with known hosts it must be on them, so the channel cannot widen where its
+        placements (and tracked links) may lead.
+        """
+        if self.platform in PLATFORM_HOSTS:
+            return check_destination(
+                self.url, hosts=PLATFORM_HOSTS[self.platform], place=self.get_platform_display()
+            )
+        return check_public_url(self.url)
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
+        if self.url:
+            try:
+                self.check_own_url()
+            except ValidationError as error:
+                errors["url"] = error.message
         if self.ownership == Ownership.THIRD_PARTY and self.metric_source != MetricSource.CLICKS_ONLY:
             errors["metric_source"] = (
                 "A third-party channel can only be measured by clicks on our tracked links: "

@@ -30,7 +30,8 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
-from channels.models import PLATFORM_HOSTS, Platform, Visibility, host_matches
+from channels.destinations import host_matches
+from channels.models import PLATFORM_HOSTS, Platform, Visibility
 from curation.models import ContentItem, Lifecycle, Placement
 
 logger = logging.getLogger(__name__)

@@ -214,11 +214,10 @@ class Placement(models.Model):
         if self.item_id is not None or Placement.item.is_cached(self):
             check_placement(item=self.item, channel=self.channel)
         errors: dict[str, str] = {}
-        if urlsplit(self.url).scheme != "https":
-            errors["url"] = "Use the https:// address: employees open these links on their phones."
-        elif not self.channel.hosts_url(self.url):
-            hosts = ", ".join(self.channel.allowed_hosts)
-            errors["url"] = f"This address is not on {self.channel.name}: expected a link on {hosts}."
+        try:
+            self.channel.check_url(self.url)
+        except ValidationError as error:
+            errors["url"] = error.message
         if not self.external_id:
             self.external_id = self._external_id_from_url()
         if self.channel.metric_source == MetricSource.GA4:

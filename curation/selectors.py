@@ -8,12 +8,15 @@ page or feed can never be the place where a slip shows.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
+from channels.destinations import check_destination
 from channels.models import Channel, Cost, Platform, Visibility
 from curation.models import ContentItem, Lifecycle, Placement, Sensitivity
 
@@ -44,21 +47,38 @@ class PublicItem:
     created_at: datetime
 
 
-def _public_item(item: ContentItem) -> PublicItem:
+def _published_url(placement: Placement) -> str | None:
+    """The address as browsers will read it, if it passes the destination rule. Rows saved before
+    the rule that fail it are listed by `manage.py check_destinations`, never published."""
+    try:
+        return placement.channel.check_url(placement.url)
+    except ValidationError:
+        return None
+
+
+def _public_item(item: ContentItem) -> PublicItem | None:
     # The earliest published public placement is the item's home; later ones are re-posts.
-    placement = item.public_placements[0]
+    published = [(p, url) for p in item.public_placements if (url := _published_url(p)) is not None]
+    if not published:
+        return None
+    placement, url = published[0]
     return PublicItem(
         pk=item.pk,
         title=item.title,
         summary=item.summary,
         format_label=item.get_format_display(),
-        url=placement.url,
+        url=url,
         channel_name=placement.channel.name,
         topics=tuple(topic.name for topic in item.topics.all()),
         live_since=item.live_since,
         updated_at=item.updated_at,
         created_at=item.created_at,
     )
+
+
+def _public_items(items: Iterable[ContentItem]) -> list[PublicItem]:
+    """The items as published, leaving out any with no address that passes the rule."""
+    return [public for item in items if (public := _public_item(item)) is not None]
 
 
 def live_public_items() -> QuerySet[ContentItem]:
@@ -76,7 +96,7 @@ def live_public_items() -> QuerySet[ContentItem]:
 
 
 def feed_items() -> list[PublicItem]:
-    return [_public_item(item) for item in live_public_items()[:FEED_LENGTH]]
+    return _public_items(live_public_items()[:FEED_LENGTH])
 
 
 @dataclass(frozen=True)
@@ -89,10 +109,10 @@ class WhatsNew:
 
 def new_this_week() -> WhatsNew:
     since = timezone.localdate() - timedelta(days=NEW_THIS_WEEK_DAYS - 1)
-    recent = [_public_item(item) for item in live_public_items().filter(live_since__gte=since)]
+    recent = _public_items(live_public_items().filter(live_since__gte=since))
     if recent:
         return WhatsNew(items=recent, since=since, is_fallback=False)
-    latest = [_public_item(item) for item in live_public_items()[:LATEST_WHEN_QUIET]]
+    latest = _public_items(live_public_items()[:LATEST_WHEN_QUIET])
     return WhatsNew(items=latest, since=since, is_fallback=True)
 
 
@@ -108,15 +128,22 @@ class App:
     links: tuple[AppLink, ...]
 
 
+def _store_link(store: str, url: str) -> AppLink:
+    # Held to the same rule as every published address: a mistyped link fails at start-up.
+    return AppLink(store, check_destination(url, hosts=APP_STORE_HOSTS, place=store))
+
+
 def _app(name: str, app_store_id: str, play_id: str) -> App:
     return App(
         name=name,
         links=(
-            AppLink("the App Store (iPhone)", f"https://apps.apple.com/app/id{app_store_id}"),
-            AppLink("Google Play (Android)", f"https://play.google.com/store/apps/details?id={play_id}"),
+            _store_link("the App Store (iPhone)", f"https://apps.apple.com/app/id{app_store_id}"),
+            _store_link("Google Play (Android)", f"https://play.google.com/store/apps/details?id={play_id}"),
         ),
     )
 
+
+APP_STORE_HOSTS = ("apps.apple.com", "play.google.com")
 
 # The official apps, by the stores' own ids. Blogs and curated feeds open in any browser.
 PLATFORM_APPS: dict[str, App] = {
@@ -145,14 +172,19 @@ class RecommendedChannel:
 def recommended_channels() -> list[RecommendedChannel]:
     """Public channels, with the app to install and the link to follow. Private ones are for the
     people invited to them, so their names and addresses stay off a public page."""
-    channels = Channel.objects.filter(visibility=Visibility.PUBLIC).order_by("platform", "name")
-    return [
-        RecommendedChannel(
-            name=channel.name,
-            platform_label=channel.get_platform_display(),
-            follow_url=channel.url,
-            provided_by_organisation=channel.cost == Cost.PREPAID,
-            app=PLATFORM_APPS.get(channel.platform),
+    recommended = []
+    for channel in Channel.objects.filter(visibility=Visibility.PUBLIC).order_by("platform", "name"):
+        try:
+            follow_url = channel.check_own_url()
+        except ValidationError:
+            continue  # Saved before the rule; `manage.py check_destinations` lists it.
+        recommended.append(
+            RecommendedChannel(
+                name=channel.name,
+                platform_label=channel.get_platform_display(),
+                follow_url=follow_url,
+                provided_by_organisation=channel.cost == Cost.PREPAID,
+                app=PLATFORM_APPS.get(channel.platform),
+            )
         )
-        for channel in channels
-    ]
+    return recommended
