@@ -3,14 +3,25 @@
 Launch writes one Delivery row per recipient x medium in one transaction (unique per occurrence,
 so launching twice adds nobody); tasks queued on commit send in batches. A batch:
 
-1. claims due rows (FOR UPDATE SKIP LOCKED, committed), so two workers never hold the same row;
-2. locks the recipients and re-reads consent, so an opt-out committed before the lock is obeyed and
-   one arriving during the batch waits for it (nobody is texted after their STOP is committed);
-3. waits for the shared rate limit, sends, and records every outcome with the locks still held.
+1. claims due rows under a token of its own (FOR UPDATE SKIP LOCKED, committed), so two workers
+   never hold the same row. The claim is a lease: the worker renews it (claimed_at) before each
+   part of the batch, about every second, so however long a batch takes it stays the worker's;
+2. takes the shared rate limit's tokens for a part with nothing locked, so a STOP never waits for
+   the rate limit;
+3. locks the part's recipients and its own rows, re-reads consent (an opt-out committed before the
+   lock is obeyed; one arriving meanwhile waits about a second: nobody is texted after their STOP
+   is committed), keeps only the rows whose claim is still its own, sends, and records their
+   outcomes before the locks go.
 
-A worker killed between 1 and 3 leaves its rows claimed. The reconciler settles each by asking the
-provider's own log whether the text went (Twilio lists texts by recipient): neither a blind re-send
-(a duplicate) nor a blind give-up (a missed employee).
+A worker killed mid-batch stops renewing. Once its lease has lapsed (DELIVERY_CLAIM_SECONDS) the
+reconciler settles each row by asking the provider's own log whether the text went (Twilio lists
+texts by recipient): neither a blind re-send (a duplicate) nor a blind give-up (a missed employee).
+It takes a row only while the lapsed claim is unchanged and unlocked, so from a worker that was
+merely slow it can take rows not yet started, never one being sent; the worker, finding a row no
+longer its own, leaves it to the new owner.
+
+Why claimed_at as the lease rather than a lease field of its own: the reconciler's index already
+reads it, and the provider-log search (from claimed_at) still starts before any text of the part.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ from __future__ import annotations
 import logging
 import secrets
 import smtplib
+import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -26,7 +38,6 @@ from datetime import datetime, timedelta
 from email.utils import make_msgid
 from typing import NamedTuple
 
-import redis
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -76,6 +87,9 @@ COUNTED = (*HANDED_OVER, DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, Deliver
 # A weekly campaign's previous send was a week ago to the minute; it must not hold back this one.
 CAP_PERIOD = timedelta(days=7) - timedelta(hours=1)
 STILL_TO_GO = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)
+# A part of a batch sends for about this long under its recipients' locks (plus the provider call
+# under way): how long an opt-out arriving meanwhile waits, and a lease renewal's usual interval.
+PART_SECONDS = 1.0
 
 
 def require_launcher(user: AbstractBaseUser) -> None:
@@ -383,21 +397,33 @@ def with_consent_now(subscriber_ids: list[int]) -> dict[int, Subscriber]:
 
 
 def send_batch(campaign: Campaign, claim: uuid.UUID, rows: list[Delivery], tally: Tally) -> None:
-    """Send a claimed batch a second's worth at a time, each part under its recipients' locks,
-    so an opt-out arriving mid-batch waits about a second and the rest of the batch obeys it."""
-    medium = rows[0].medium
-    context = BatchContext(campaign=campaign, medium=medium)
-    step = max(1, int(throttle.rate_per_second(medium)))
-    for start in range(0, len(rows), step):
+    """Send a claimed batch part by part: a part's rate-limit tokens are taken with nothing
+    locked, then it sends for about PART_SECONDS under its recipients' locks. The lease is renewed
+    before every part but the first (claimed a moment ago), so it lapses only when the worker is
+    gone or stuck for longer than DELIVERY_CLAIM_SECONDS."""
+    context = BatchContext(campaign=campaign, medium=rows[0].medium, claim=claim)
+    bucket = throttle.bucket(context.medium)
+    remaining, tokens, first = list(rows), 0, True
+    while remaining:
         try:
-            carry_on = send_part(context, rows[start : start + step], tally)
+            if not tokens:
+                tokens = bucket.take(len(remaining))
+            if not first:
+                renew_lease(claim, remaining)
+            first = False
+            part, remaining = remaining[:tokens], remaining[tokens:]
+            done = send_part(context, part, tally)
         except Exception:
-            put_back(rows[start + step :])
+            # A part that failed midway keeps its claim: its texts may have gone, which is the
+            # reconciler's to find out from the provider's log once the lease lapses.
+            put_back(claim, remaining)
             raise
+        tokens -= done.used
+        remaining = done.unreached + remaining
         if tally.failing_badly:
             tally.pause(campaign)
-        if not carry_on or tally.failing_badly:
-            put_back(rows[start + step :])
+        if not done.carry_on or tally.failing_badly:
+            put_back(claim, remaining)
             return
 
 
@@ -405,27 +431,62 @@ def send_batch(campaign: Campaign, claim: uuid.UUID, rows: list[Delivery], tally
 class BatchContext:
     campaign: Campaign
     medium: str
+    claim: uuid.UUID
 
     def __post_init__(self) -> None:
         self.links = compose.links_text(links_for(self.campaign, self.medium), self.medium)
         self.window = SendWindow.from_settings()
 
 
-def put_back(rows: list[Delivery]) -> None:
+@dataclass
+class PartDone:
+    """What a part did: the tokens it used, the rows it had no time for (still claimed, first in
+    the next part), and whether the provider is fit to go on."""
+
+    used: int
+    unreached: list[Delivery]
+    carry_on: bool
+
+
+def renew_lease(claim: uuid.UUID, rows: list[Delivery]) -> None:
+    """Tell the reconciler this claim's worker is alive. By id, not by claim: ids are indexed."""
+    Delivery.objects.filter(
+        pk__in=[row.pk for row in rows], claim=claim, status=DeliveryStatus.CLAIMED
+    ).update(claimed_at=timezone.now())
+
+
+def still_ours(claim: uuid.UUID, rows: list[Delivery]) -> list[Delivery]:
+    """The rows whose claim is still this batch's, locked until the part is recorded so the
+    reconciler cannot take one mid-send. A row taken after our lease lapsed has a new owner."""
+    ours = set(
+        Delivery.objects.select_for_update()
+        .filter(pk__in=[row.pk for row in rows], claim=claim, status=DeliveryStatus.CLAIMED)
+        .values_list("pk", flat=True)
+    )
+    if len(ours) < len(rows):
+        logger.warning(
+            "Claim %s lost %d row(s) after its lease lapsed; left to their new owner.",
+            claim,
+            len(rows) - len(ours),
+        )
+    return [row for row in rows if row.pk in ours]
+
+
+def put_back(claim: uuid.UUID, rows: list[Delivery]) -> None:
     """Claimed but never tried: waiting again, the attempt not counted."""
     if rows:
-        Delivery.objects.filter(pk__in=[row.pk for row in rows], status=DeliveryStatus.CLAIMED).update(
-            status=DeliveryStatus.PENDING, claim=None, attempts=F("attempts") - 1
-        )
+        Delivery.objects.filter(
+            pk__in=[row.pk for row in rows], claim=claim, status=DeliveryStatus.CLAIMED
+        ).update(status=DeliveryStatus.PENDING, claim=None, attempts=F("attempts") - 1)
 
 
-def send_part(context: BatchContext, rows: list[Delivery], tally: Tally) -> bool:
-    """Returns whether the provider is fit to carry on."""
+def send_part(context: BatchContext, rows: list[Delivery], tally: Tally) -> PartDone:
     medium, now = context.medium, timezone.now()
     outcomes: dict[int, Outcome] = {}
-    interrupted: Exception | None = None
     with transaction.atomic():
+        # Recipients before our rows: the order erasing an employee locks them in.
         recipients = with_consent_now([row.subscriber_id for row in rows if row.subscriber_id])
+        rows = still_ours(context.claim, rows)
         hours = WorkingHours(context.window, now)
         ready = []
         for row in rows:
@@ -439,18 +500,16 @@ def send_part(context: BatchContext, rows: list[Delivery], tally: Tally) -> bool
             else:
                 ready.append(Ready(row, subscriber, closes=hours.closes(subscriber.time_zone)))
         send = send_texts if medium == Medium.SMS else send_emails
-        try:
-            send(context.campaign, ready, context.links, outcomes)
-        except redis.RedisError as error:  # the shared rate limit is away: stop, keep what went
-            interrupted = error
-        untried = [row for row, _, _ in ready if row.pk not in outcomes]
-        for row in untried:
-            outcomes[row.pk] = Outcome(DeliveryStatus.PENDING, not_before=now, tried=False)
-        record(rows, outcomes)
+        carry_on = send(context, ready, outcomes, until=time.monotonic() + PART_SECONDS)
+        unreached = [row for row, _, _ in ready if row.pk not in outcomes]
+        if not carry_on:
+            for row in unreached:
+                outcomes[row.pk] = Outcome(DeliveryStatus.PENDING, not_before=now, tried=False)
+            unreached = []
+        record(context.claim, [row for row in rows if row.pk in outcomes], outcomes)
     tally.add(outcomes.values())
-    if interrupted:
-        raise interrupted
-    return not untried
+    used = sum(1 for row, _, _ in ready if row.pk in outcomes and outcomes[row.pk].tried)
+    return PartDone(used=used, unreached=unreached, carry_on=carry_on)
 
 
 class WorkingHours:
@@ -510,36 +569,36 @@ def outcome_of(row: Delivery, error: SmsError, now: datetime) -> Outcome:
     return Outcome(DeliveryStatus.FAILED, error_code=error.code, error=error.message)
 
 
-def send_texts(campaign: Campaign, ready: list[Ready], links: str, outcomes: dict[int, Outcome]) -> None:
+def send_texts(
+    context: BatchContext, ready: list[Ready], outcomes: dict[int, Outcome], *, until: float
+) -> bool:
+    """Text the ready rows (one rate-limit token each, taken already) until `until` on the
+    monotonic clock; returns whether the provider is fit to carry on."""
     backend = get_backend()
-    bucket = throttle.bucket(Medium.SMS)
     status_callback = public_url(reverse("campaigns:twilio-status"))
-    queue = list(ready)
-    while queue:
-        granted = bucket.take(len(queue))
-        for row, subscriber, closes in queue[:granted]:
-            now = timezone.now()
-            message = SmsMessage(
-                to=subscriber.phone,
-                body=compose.sms_body(campaign, name=compose.first_name(subscriber), links=links),
-                status_callback=status_callback,
-                # Expires in the provider's queue rather than arriving after working hours.
-                validity_seconds=max(
-                    60, min(settings.SMS_VALIDITY_SECONDS, int((closes - now).total_seconds()))
-                ),
+    for index, (row, subscriber, closes) in enumerate(ready):
+        if index and time.monotonic() > until:
+            break
+        now = timezone.now()
+        message = SmsMessage(
+            to=subscriber.phone,
+            body=compose.sms_body(context.campaign, name=compose.first_name(subscriber), links=context.links),
+            status_callback=status_callback,
+            # Expires in the provider's queue rather than arriving after working hours.
+            validity_seconds=max(60, min(settings.SMS_VALIDITY_SECONDS, int((closes - now).total_seconds()))),
+        )
+        try:
+            sent = backend.send(message)
+        except SmsError as error:
+            outcomes[row.pk] = outcome_of(row, error, now)
+            consent.note_provider_refusal(medium=Medium.SMS, address=subscriber.phone, error=error)
+            if error.outcome is SmsOutcome.RETRY:
+                return False  # the provider is busy or down: the rest of the batch waits too
+        else:
+            outcomes[row.pk] = Outcome(
+                DeliveryStatus.ACCEPTED, provider_id=sent.provider_id, handed_over=True
             )
-            try:
-                sent = backend.send(message)
-            except SmsError as error:
-                outcomes[row.pk] = outcome_of(row, error, now)
-                consent.note_provider_refusal(medium=Medium.SMS, address=subscriber.phone, error=error)
-                if error.outcome is SmsOutcome.RETRY:
-                    return  # the provider is busy or down: the rest of the batch waits too
-            else:
-                outcomes[row.pk] = Outcome(
-                    DeliveryStatus.ACCEPTED, provider_id=sent.provider_id, handed_over=True
-                )
-        queue = queue[granted:]
+    return True
 
 
 def email_error(error: Exception) -> SmsError:
@@ -562,49 +621,51 @@ def email_error(error: Exception) -> SmsError:
     )
 
 
-def send_emails(campaign: Campaign, ready: list[Ready], links: str, outcomes: dict[int, Outcome]) -> None:
+def send_emails(
+    context: BatchContext, ready: list[Ready], outcomes: dict[int, Outcome], *, until: float
+) -> bool:
+    """As send_texts, through one SMTP connection for the part."""
     if not ready:
-        return
-    bucket = throttle.bucket(Medium.EMAIL)
-    queue = list(ready)
+        return True
     connection = get_connection()
     try:
         connection.open()
     except (OSError, smtplib.SMTPException) as error:
-        for row, _, _ in queue:
+        for row, _, _ in ready:
             outcomes[row.pk] = outcome_of(row, email_error(error), timezone.now())
-        return
+        return True
     try:
-        while queue:
-            granted = bucket.take(len(queue))
-            for row, subscriber, _ in queue[:granted]:
-                name = compose.first_name(subscriber)
-                message = build_email(
-                    subscriber=subscriber,
-                    subject=compose.email_subject(campaign, name=name),
-                    text=compose.email_body(campaign, name=name, links=links),
+        for index, (row, subscriber, _) in enumerate(ready):
+            if index and time.monotonic() > until:
+                break
+            name = compose.first_name(subscriber)
+            message = build_email(
+                subscriber=subscriber,
+                subject=compose.email_subject(context.campaign, name=name),
+                text=compose.email_body(context.campaign, name=name, links=context.links),
+            )
+            message_id = make_msgid(domain=DNS_NAME)
+            message.extra_headers["Message-ID"] = message_id
+            try:
+                connection.send_messages([message])
+            except (OSError, smtplib.SMTPException) as error:
+                outcomes[row.pk] = outcome_of(row, email_error(error), timezone.now())
+                if outcomes[row.pk].status != DeliveryStatus.FAILED:
+                    return False
+            else:
+                outcomes[row.pk] = Outcome(
+                    DeliveryStatus.ACCEPTED, provider_id=message_id[:64], handed_over=True
                 )
-                message_id = make_msgid(domain=DNS_NAME)
-                message.extra_headers["Message-ID"] = message_id
-                try:
-                    connection.send_messages([message])
-                except (OSError, smtplib.SMTPException) as error:
-                    outcomes[row.pk] = outcome_of(row, email_error(error), timezone.now())
-                    if outcomes[row.pk].status != DeliveryStatus.FAILED:
-                        return
-                else:
-                    outcomes[row.pk] = Outcome(
-                        DeliveryStatus.ACCEPTED, provider_id=message_id[:64], handed_over=True
-                    )
-            queue = queue[granted:]
     finally:
         connection.close()
+    return True
 
 
-def record(rows: list[Delivery], outcomes: dict[int, Outcome]) -> None:
+def record(claim: uuid.UUID, rows: list[Delivery], outcomes: dict[int, Outcome]) -> None:
     """Write every outcome: one UPDATE per kind of outcome (most of a batch is simply
     "accepted"), then the provider ids in one statement. Row-by-row writes were the fan-out's
-    bottleneck: a CASE per column per row for a 1,000-row part."""
+    bottleneck: a CASE per column per row for a 1,000-row part. Only rows still under `claim`
+    are written (send_part holds their locks, so that is all of them)."""
     now = timezone.now()
     alike: dict[tuple, list[int]] = defaultdict(list)
     provider_ids = []
@@ -628,7 +689,7 @@ def record(rows: list[Delivery], outcomes: dict[int, Outcome]) -> None:
             changes["sent_at"] = now
         if not tried:
             changes["attempts"] = F("attempts") - 1
-        Delivery.objects.filter(pk__in=ids).update(**changes)
+        Delivery.objects.filter(pk__in=ids, claim=claim, status=DeliveryStatus.CLAIMED).update(**changes)
     set_provider_ids(provider_ids)
 
 
@@ -713,8 +774,9 @@ class Reconciled:
 
 
 def reconcile(*, stale_after: timedelta | None = None, now: datetime | None = None) -> Reconciled:
-    """Settle claims whose worker vanished, and outcomes left unknown, from the provider's log;
-    then make sure every sending campaign with due rows has a task working on it."""
+    """Settle claims whose lease lapsed (their worker is gone: a live one renews it every part),
+    and outcomes left unknown, from the provider's log; then make sure every sending campaign with
+    due rows has a task working on it. Never by a claim's age alone: claimed_at is the lease."""
     now = now or timezone.now()
     stale_after = timedelta(seconds=settings.DELIVERY_CLAIM_SECONDS) if stale_after is None else stale_after
     result = Reconciled()
@@ -743,7 +805,12 @@ def reconcile(*, stale_after: timedelta | None = None, now: datetime | None = No
 
 
 def settle_claim(row: Delivery, backend, result: Reconciled) -> None:
-    unchanged = Delivery.objects.filter(pk=row.pk, status=row.status, claim=row.claim)
+    # Only while the claim is as read: a renewal meanwhile (its worker was slow, not gone) or an
+    # outcome recorded meanwhile wins. A row locked by its worker mid-send waits here, then no longer
+    # matches.
+    unchanged = Delivery.objects.filter(
+        pk=row.pk, status=row.status, claim=row.claim, claimed_at=row.claimed_at
+    )
     if row.subscriber is None:
         unchanged.update(status=DeliveryStatus.SKIPPED, claim=None, error="Erased before it was sent.")
         return

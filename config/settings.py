@@ -188,8 +188,15 @@ SMS_PRICE_CURRENCY = env.str("SMS_PRICE_CURRENCY", default="GBP")
 DELIVERY_BATCH_SIZE = env.int("DELIVERY_BATCH_SIZE", default=500)
 SEND_PARALLEL_TASKS = env.int("SEND_PARALLEL_TASKS", default=4)
 SEND_TASK_SECONDS = env.float("SEND_TASK_SECONDS", default=50)
-# A claim older than this has lost its worker: the reconciler asks the provider's log about it.
-DELIVERY_CLAIM_SECONDS = env.int("DELIVERY_CLAIM_SECONDS", default=600)
+# A claim is a lease its worker renews before every part of a batch (about every second; at most
+# a second plus one provider call, TWILIO_TIMEOUT_SECONDS, apart). One not renewed for this long
+# has lost its worker: the reconciler (beat, every minute) asks the provider's log about its rows
+# and queues the rest, so a killed worker's texts go on within this plus a minute.
+# The broker's visibility timeout is left at Redis's hour on purpose: a killed worker's task comes
+# back only then, and harmlessly (a run twice claims other rows or none), but resuming does not
+# wait for it. A timeout sized to the sends (under a minute) would be shorter than the syncs'
+# retry countdowns (up to SYNC_RETRY_MAX_SECONDS), which would then run twice.
+DELIVERY_CLAIM_SECONDS = env.int("DELIVERY_CLAIM_SECONDS", default=30)
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=5)
 DELIVERY_RETRY_SECONDS = env.int("DELIVERY_RETRY_SECONDS", default=30)
 # Pause a campaign when at least this many sends failed and they are this share of those tried.

@@ -12,6 +12,7 @@ import json
 import socket
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,11 +53,17 @@ class FakeTwilio(LoopbackServer):
     requests: list[Recorded] = field(default_factory=list)
     messages: list[dict[str, object]] = field(default_factory=list)
     scripted: dict[str, Scripted] = field(default_factory=dict)
+    # Every accepted text is answered this late: a provider that is slow but never fails.
+    answer_after: float = 0.0
     server: ThreadingHTTPServer | None = None
 
     def texts_to(self, to: str) -> list[Recorded]:
         """Every attempt to text `to` (accepted or not): what the provider was asked to do."""
         return [r for r in self.requests if r.method == "POST" and r.params.get("To") == to]
+
+    def calls_per_number(self) -> Counter[str]:
+        """How many times the provider was asked to text each number."""
+        return Counter(r.params.get("To", "") for r in self.requests if r.method == "POST")
 
     def fail_for(
         self,
@@ -103,8 +110,7 @@ class FakeTwilio(LoopbackServer):
             return self._reply(handler, script.status, _error_body(script))
         message = self._message(params)
         self.messages.append(message)  # in Twilio's log from now on, however late the answer
-        if script:
-            time.sleep(script.delay)
+        time.sleep(script.delay if script else self.answer_after)
         return self._reply(handler, 201, message)
 
     def _message(self, params: dict[str, str]) -> dict[str, object]:

@@ -19,7 +19,7 @@ class Command(BaseCommand):
             type=int,
             default=None,
             metavar="SECONDS",
-            help="Treat claims older than this as abandoned (default DELIVERY_CLAIM_SECONDS). "
+            help="Treat claims not renewed for this long as abandoned (default DELIVERY_CLAIM_SECONDS). "
             "Use 0 only when no worker is running.",
         )
 
