@@ -7,7 +7,12 @@ ports, odd IPv4 forms and schemes, joined in any order.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+import ada_url
 from hypothesis import strategies as st
+
+from channels.destinations import host_matches
 
 PLATFORM = ("youtube.com", "youtu.be")
 
@@ -104,3 +109,32 @@ def plain_platform_urls(draw: st.DrawFn) -> str:
     )
     query = draw(st.sampled_from(["", "?v=dQw4w9WgXcQ", "?v=dQw4w9WgXcQ&t=10s", "?si=abc"]))
     return f"https://{subdomain}{host}/{path}{query}"
+
+
+# Independent judges of a verdict: a WHATWG parse alone, and Python's reading beside it.
+
+
+def whatwg_lands_on_platform(url: str) -> bool:
+    """What a browser would do, by ada_url's WHATWG parse alone."""
+    if not ada_url.check_url(url):
+        return False
+    parsed = ada_url.parse_url(url)
+    return (
+        parsed["protocol"] == "https:"
+        and not parsed["username"]
+        and not parsed["password"]
+        and any(host_matches(parsed["hostname"], allowed) for allowed in PLATFORM)
+    )
+
+
+def python_agrees(url: str) -> bool:
+    """Python's urlsplit reads the same host as the browser, and no credentials."""
+    try:
+        python = urlsplit(url)
+        return (
+            python.hostname == ada_url.parse_url(url)["hostname"]
+            and python.username is None
+            and python.scheme.lower() == "https"
+        )
+    except ValueError:
+        return False

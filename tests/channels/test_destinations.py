@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import ada_url
 import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 
-from channels.destinations import check_destination, check_public_url, host_matches, is_destination
+from channels.destinations import check_destination, check_public_url, is_destination
 from channels.models import Channel, Platform
 from channels.services import register_channel
 from curation import services
 from curation.models import Placement
 from curation.selectors import PLATFORM_APPS
-from tests.channels.hostile_urls import PLATFORM, hostile_urls, plain_platform_urls
+from tests.channels.hostile_urls import (
+    PLATFORM,
+    hostile_urls,
+    plain_platform_urls,
+    python_agrees,
+    whatwg_lands_on_platform,
+)
 from tests.factories import ContentItemFactory, YouTubeChannelFactory
 
 BACKSLASH = "The address has a backslash (\\) in it"
@@ -148,32 +152,6 @@ def placement_accepts(url: str) -> bool:
     except ValidationError:
         return False
     return True
-
-
-def whatwg_lands_on_platform(url: str) -> bool:
-    """What a browser would do, by ada_url's WHATWG parse alone."""
-    if not ada_url.check_url(url):
-        return False
-    parsed = ada_url.parse_url(url)
-    return (
-        parsed["protocol"] == "https:"
-        and not parsed["username"]
-        and not parsed["password"]
-        and any(host_matches(parsed["hostname"], allowed) for allowed in PLATFORM)
-    )
-
-
-def python_agrees(url: str) -> bool:
-    """Python's urlsplit reads the same host as the browser, and no credentials."""
-    try:
-        python = urlsplit(url)
-        return (
-            python.hostname == ada_url.parse_url(url)["hostname"]
-            and python.username is None
-            and python.scheme.lower() == "https"
-        )
-    except ValueError:
-        return False
 
 
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
