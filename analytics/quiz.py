@@ -3,7 +3,8 @@
 A short set of questions for a learning and development team about their organisation. Each answer
 sits somewhere on the learner power continuum; the mean of the answers places the organisation at
 one stage, with what that means in plain words and the next steps. Responses are counted
-anonymously (QuizResponse) for the curators' aggregate, with every small count withheld.
+anonymously (QuizResponse) for the curators' aggregate, published by analytics.privacy's rule like
+every other count: rounded to the nearest ten, 0 to 4 withheld, the total rounded on its own.
 """
 
 from __future__ import annotations
@@ -257,34 +258,22 @@ def record_response(*, answers: dict[str, str], stage: str) -> QuizResponse:
     return response
 
 
-# The curators' aggregate: counts only, small ones withheld.
+# The curators' aggregate: counts only, as the privacy rule publishes them.
 
 
 @dataclass(frozen=True)
 class Cell:
     label: str
-    count: int | None  # None when withheld
-    small: bool = False  # withheld for being small itself, not only to protect another cell
+    count: int | None  # as published: rounded, None when withheld
 
     @property
     def shown(self) -> str:
-        if self.count is not None:
-            return str(self.count)
-        if self.small:
-            return privacy.FEWER
-        return privacy.PROTECTING
+        return privacy.FEWER if self.count is None else str(self.count)
 
 
-def suppress(counts: list[tuple[str, int]]) -> list[Cell]:
-    """The privacy rule over one breakdown; a count of none is withheld too, as the page promises."""
-    small = {index for index, (_, count) in enumerate(counts) if privacy.too_few(count, zero_too=True)}
-    partner = privacy.withheld_with(
-        small, {index: count for index, (_, count) in enumerate(counts) if index not in small}
-    )
-    return [
-        Cell(label=label, count=None if index in small or index == partner else count, small=index in small)
-        for index, (label, count) in enumerate(counts)
-    ]
+def published(counts: list[tuple[str, int]]) -> list[Cell]:
+    """Each count on its own through the rule: nothing needs withholding beside another."""
+    return [Cell(label=label, count=privacy.rounded(count)) for label, count in counts]
 
 
 @dataclass(frozen=True)
@@ -314,12 +303,12 @@ def quiz_results() -> QuizResults:
         },
     )
     return QuizResults(
-        total=suppress([("All responses", counts["total"])])[0],
-        by_stage=suppress([(stage.label, counts[f"stage_{stage}"]) for stage in CONTINUUM]),
+        total=published([("All responses", counts["total"])])[0],
+        by_stage=published([(stage.label, counts[f"stage_{stage}"]) for stage in CONTINUUM]),
         by_question=[
             QuestionTally(
                 question=question,
-                cells=suppress(
+                cells=published(
                     [(answer.text, counts[f"{question.code}_{answer.code}"]) for answer in question.answers]
                 ),
             )

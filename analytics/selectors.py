@@ -3,9 +3,10 @@ the tables curators download.
 
 Everything is added up in the database (GROUP BY over DailyMetric with date ranges); Python only
 reshapes rows already aggregated, so the number of queries stays the same however many items and
-weeks there are. Any figure counting fewer than five people (or sessions, or views: whatever that
-figure counts) leaves this module as "fewer than 5", never as the number: the page, the CSV and the
-charts cannot leak what they were never given.
+weeks there are. Every count about people, sessions or views leaves this module as analytics.privacy
+publishes it (rounded to the nearest ten, 0 to 4 as "fewer than 5"), and shares and changes are
+worked out from those published counts: the page, the CSV and the charts cannot leak what they were
+never given, and no sum or difference of their figures pins a small group.
 """
 
 from __future__ import annotations
@@ -42,9 +43,8 @@ from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from analytics import services
+from analytics import privacy, services
 from analytics.models import CampaignSessions, DailyMetric, RetentionPoint, Source, SyncRun, SyncStatus
-from analytics.privacy import FEWER, MIN_PEOPLE, PROTECTING, too_few, withheld_with
 from analytics.suggestions import Suggestion, SuggestionKind
 from campaigns.models import HANDED_OVER, ConsentAction, ConsentEvent, ConsentState, Delivery, Subscriber
 from channels.models import Channel, MetricSource
@@ -108,11 +108,10 @@ class Cell:
     value: float | int | None = None
     suppressed: bool = False
     kind: str = "number"  # number, seconds, percent, change (percent), points (percentage points)
-    protecting: bool = False  # withheld not for being small, but so a small one cannot be worked out
 
     @property
     def withheld_as(self) -> str:
-        return PROTECTING if self.protecting else FEWER
+        return privacy.FEWER
 
     def __str__(self) -> str:
         if self.suppressed:
@@ -139,6 +138,8 @@ class Cell:
             return self.withheld_as
         if self.value is None:
             return ""
+        if self.kind == "seconds":  # whole seconds: finer averages would weigh their audiences
+            return round(self.value)
         return round(self.value, 2) if isinstance(self.value, float) else self.value
 
     @property
@@ -149,24 +150,31 @@ class Cell:
         return "up" if self.value > 0 else "down"
 
 
-def counted(value: float | int | None, people: int | None, kind: str = "number") -> Cell:
-    """A figure resting on `people`: withheld when they are 1 to 4 (none at all identifies nobody)."""
+def published(count: int | None, audience: int | None = None) -> Cell:
+    """A count about people, sessions or views as analytics.privacy publishes it; withheld too when
+    the audience it came from is fewer than five."""
+    if count is None:
+        return Cell(None)
+    if privacy.too_few(audience):
+        return Cell(None, suppressed=True)
+    shown = privacy.rounded(count)
+    return Cell(shown, suppressed=shown is None)
+
+
+def resting_on(value: float | None, base: int | None, kind: str) -> Cell:
+    """An average or a ratio: withheld when the people (or sessions, or views) it rests on are few."""
     if value is None:
         return Cell(None, kind=kind)
-    if too_few(people):
+    if privacy.too_few(base):
         return Cell(None, suppressed=True, kind=kind)
     return Cell(value, kind=kind)
 
 
-def complemented(cells: dict[object, Cell]) -> dict[object, Cell]:
-    """A breakdown whose total is known: a lone withheld cell takes the smallest shown one with it."""
-    partner = withheld_with(
-        [key for key, cell in cells.items() if cell.suppressed],
-        {key: cell.value for key, cell in cells.items() if cell.value is not None and not cell.suppressed},
-    )
-    if partner is None:
-        return cells
-    return {**cells, partner: Cell(None, suppressed=True, kind=cells[partner].kind, protecting=True)}
+def share_of(part: Cell, whole: Cell) -> Cell:
+    """A published count's share of a published total: no more than the two counts say."""
+    if part.suppressed:
+        return Cell(None, suppressed=True, kind="percent")
+    return Cell(privacy.share(part.value, whole.value), kind="percent")
 
 
 def change(now: Cell, before: Cell) -> Cell:
@@ -360,17 +368,14 @@ class Figures:
         return self.viewed_total / self.viewed_weight if self.viewed_weight else None
 
     def cell(self, name: str, kind: str = "number") -> Cell:
-        """A count is withheld when it, or the audience it came from, is 1 to 4; an average or a
-        share when its audience is."""
+        """A count as published (rounded; withheld when it, or the audience it came from, is under
+        five); an average withheld when its audience is under five."""
         value = getattr(self, name)
         if name == "duration":
-            return counted(value, self.duration_weight, kind)
+            return resting_on(value, self.duration_weight, kind)
         if name == "percentage_viewed":
-            return counted(value, self.viewed_weight, kind)
-        audience = self.audience
-        if kind == "number" and value is not None:
-            audience = value if audience is None else min(value, audience)
-        return counted(value, audience, kind)
+            return resting_on(value, self.viewed_weight, kind)
+        return published(value, self.audience)
 
 
 def _scope(filters: ReviewFilters, prefix: str = "") -> Q:
@@ -819,15 +824,12 @@ def _headlines(
     def headline(label: str, now_cell: Cell, before_cell: Cell, note: str = "") -> Headline:
         return Headline(label, now_cell, before_cell, change(now_cell, before_cell), note)
 
-    def people_count(value: int) -> Cell:
-        return counted(value, value)
-
     everyone = " (all campaigns, whatever the filters)" if filters != ReviewFilters() else ""
     return [
         headline(
             "Active content", Cell(active["now"]), Cell(active["before"]), "Items live at the week's end."
         ),
-        headline("Views", counted(now.views, now.views), counted(before.views, before.views)),
+        headline("Views", published(now.views), published(before.views)),
         headline(
             "Average duration",
             now.cell("duration", "seconds"),
@@ -837,12 +839,12 @@ def _headlines(
         headline("Human link clicks", now.cell("clicks"), before.cell("clicks"), "Bots and previews apart."),
         headline(
             "Campaign messages sent",
-            people_count(sent["now"]),
-            people_count(sent["before"]),
+            published(sent["now"]),
+            published(sent["before"]),
             f"Texts and emails handed to the provider{everyone}.",
         ),
-        headline("New sign-ups", people_count(people["joined_now"]), people_count(people["joined_before"])),
-        headline("Opt-outs", people_count(people["left_now"]), people_count(people["left_before"])),
+        headline("New sign-ups", published(people["joined_now"]), published(people["joined_before"])),
+        headline("Opt-outs", published(people["left_now"]), published(people["left_before"])),
     ]
 
 
@@ -940,17 +942,17 @@ def _traffic(
         if figures["ga4_sessions"] is not None:
             ga4_organic = max(0, figures["ga4_sessions"] - (figures["campaign_sessions"] or 0))
         organic = _plus(ga4_organic, figures["other_views"])
-        cells = [counted(value, value) for value in (campaign, organic)]
+        cells = [published(value) for value in (campaign, organic)]
         campaign_series.append(cells[0].value)
         organic_series.append(cells[1].value)
         rows.append(
             (
                 iso_week_label(week),
                 *cells,
-                counted(figures["campaign_sessions"], figures["campaign_sessions"]),
-                counted(figures["clicks"], figures["clicks"]),
-                counted(ga4_organic, ga4_organic),
-                counted(figures["other_views"], figures["other_views"]),
+                published(figures["campaign_sessions"]),
+                published(figures["clicks"]),
+                published(ga4_organic),
+                published(figures["other_views"]),
             )
         )
     table = Table(
@@ -1038,18 +1040,12 @@ def _preferences(
             week_totals[week] += figures.engagement or 0
         keys = sorted({k for _w, k in sums}, key=lambda k: _dimension_label(dimension, k, catalogue))
 
-        def one_share(week: date, k: object, sums=sums, week_totals=week_totals) -> Cell:
+        def share(week: date, k: object, sums=sums, week_totals=week_totals) -> Cell:
+            """Of the published counts: shares of exact ones would tell the exact ratios."""
             figures = sums.get((week, k))
             if figures is None or not week_totals[week]:
                 return Cell(None, kind="percent")
-            return counted(figures.engagement / week_totals[week] * 100, figures.audience, "percent")
-
-        # Shares add up to 100%: a lone withheld share would be 100 minus the others.
-        week_shares = {week: complemented({k: one_share(week, k) for k in keys}) for week in weeks}
-        week_shares.setdefault(week_start, complemented({k: one_share(week_start, k) for k in keys}))
-
-        def share(week: date, k: object, week_shares=week_shares) -> Cell:
-            return week_shares[week][k]
+            return share_of(figures.cell("engagement"), published(week_totals[week]))
 
         first_week = weeks[0]
         rows = []
@@ -1068,9 +1064,6 @@ def _preferences(
                     moved,
                 )
             )
-        # The week's engagement is a headline: the breakdown must not give a withheld part away.
-        engagement = complemented({index: row[1] for index, row in enumerate(rows)})
-        rows = [(row[0], engagement[index], *row[2:]) for index, row in enumerate(rows)]
         rows.sort(key=lambda row: -(row[1].value or 0))
         tables[f"preference_{dimension}"] = Table(
             f"preference_{dimension}",
@@ -1135,7 +1128,7 @@ def _retention(
     summary = list(current.values("placement_id").annotate(**marks).order_by())
     # A curve over fewer than five viewers would describe them: such videos are left out.
     small = [
-        row["placement_id"] for row in summary if (audience[row["placement_id"]].audience or 0) < MIN_PEOPLE
+        row["placement_id"] for row in summary if privacy.too_few(audience[row["placement_id"]].audience or 0)
     ]
     shown = [row for row in summary if row["placement_id"] not in small]
     shown.sort(key=lambda row: row["at_50"] if row["at_50"] is not None else math.inf)
@@ -1521,21 +1514,21 @@ def _topic_gaps(
         if _live(item, week_end):
             for topic_id in catalogue.item_topics.get(item.pk, []):
                 live[topic_id] += 1
-    total_interest, total_clicks, total_live = (
-        sum(interest.values()),
-        sum(clicks.values()),
-        sum(live.values()),
-    )
+    # Shares of the published counts, as the suggestion quotes them.
+    total_interest = published(sum(interest.values())).value
+    total_clicks = published(sum(clicks.values())).value
+    total_live = sum(live.values())
     found = []
     for topic_id, topic in catalogue.topics.items():
-        people, clicked, items = interest.get(topic_id, 0), clicks.get(topic_id, 0), live.get(topic_id, 0)
+        people_cell = published(interest.get(topic_id, 0))
+        clicks_cell = published(clicks.get(topic_id, 0))
+        items = live.get(topic_id, 0)
         content_share = items / total_live if total_live else 0
-        interest_share = people / total_interest if total_interest and people >= MIN_PEOPLE else 0
-        click_share = clicked / total_clicks if total_clicks and clicked >= MIN_PEOPLE else 0
+        interest_share = (privacy.share(people_cell.value, total_interest) or 0) / 100
+        click_share = (privacy.share(clicks_cell.value, total_clicks) or 0) / 100
         wanted = max(interest_share, click_share)
         if not wanted or wanted < TOPIC_GAP_RATIO * content_share:
             continue
-        people_cell, clicks_cell = counted(people, people), counted(clicked, clicked)
         found.append(
             (
                 wanted - content_share,

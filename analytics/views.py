@@ -102,7 +102,7 @@ def dashboard(request: HttpRequest, week: str | None = None) -> HttpResponse:
         "review": review,
         "problems": problems,
         "query": _filter_query(request.GET),
-        "fewer": privacy.FEWER,
+        "privacy_method": privacy.METHOD,
         "last_complete_week": selectors.iso_week_label(selectors.last_complete_week()),
     }
     return render(request, "admin/analytics/review/dashboard.html", context)

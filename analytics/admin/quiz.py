@@ -1,4 +1,4 @@
-"""Quiz results for curators: counts per stage and per answer, read-only, small counts withheld.
+"""Quiz results for curators: counts per stage and per answer, read-only, through the privacy rule.
 
 The changelist is the aggregate: there is no list of single responses to open, so the product's
 rule (no breakdown under five) cannot be stepped round one row at a time.
@@ -38,7 +38,7 @@ class QuizResponseAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "title": "Learner power quiz results",
             "results": quiz.quiz_results(),
-            "small_count": privacy.MIN_PEOPLE,
+            "privacy_method": privacy.METHOD,
             **(extra_context or {}),
         }
         return TemplateResponse(request, "quiz/admin_results.html", context)

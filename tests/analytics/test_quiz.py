@@ -197,20 +197,10 @@ def responses(stage_code: str, count: int) -> None:
         quiz.record_response(answers=all_answers(stage_code), stage=quiz.stage_for(all_answers(stage_code)))
 
 
-def test_suppress_withholds_small_counts_and_one_more_when_a_single_one_could_be_worked_out():
-    cells = quiz.suppress([("a", 9), ("b", 6), ("c", 3), ("d", 12)])
+def test_counts_are_rounded_to_the_nearest_ten_and_those_under_five_withheld_zero_included():
+    cells = quiz.published([("a", 9), ("b", 15), ("c", 3), ("d", 0), ("e", 5), ("f", 14)])
 
-    assert [cell.shown for cell in cells] == [
-        "9",
-        "withheld, so a small count cannot be worked out from the total",
-        "fewer than 5",
-        "12",
-    ]
-    assert [cell.shown for cell in quiz.suppress([("a", 9), ("b", 2), ("c", 0)])] == [
-        "9",
-        "fewer than 5",
-        "fewer than 5",
-    ]
+    assert [cell.shown for cell in cells] == ["10", "20", "fewer than 5", "fewer than 5", "10", "10"]
 
 
 def test_the_aggregate_shows_counts_per_stage_and_answer_withholding_small_ones(internal_client):
@@ -220,13 +210,13 @@ def test_the_aggregate_shows_counts_per_stage_and_answer_withholding_small_ones(
 
     page = internal_client.get(reverse("admin:analytics_quizresponse_changelist")).content.decode()
 
-    assert "Responses to this version of the quiz: 15" in page
-    assert '<th scope="row">Facilitated</th><td>7</td>' in page
-    assert '<th scope="row">Digital blended</th><td>6</td>' in page
+    assert "Responses to this version of the quiz: 20" in page  # 15, rounded on its own
+    assert '<th scope="row">Facilitated</th><td>10</td>' in page
+    assert '<th scope="row">Digital blended</th><td>10</td>' in page
     assert '<th scope="row">Embedded</th><td>fewer than 5</td>' in page
     assert '<th scope="row">Unfacilitated</th><td>fewer than 5</td>' in page
     first = quiz.QUESTIONS[0].answers
-    assert f'<th scope="row">{escape(first[2].text)}</th><td>7</td>' in page
+    assert f'<th scope="row">{escape(first[2].text)}</th><td>10</td>' in page
     assert f'<th scope="row">{escape(first[0].text)}</th><td>fewer than 5</td>' in page
 
 
@@ -273,9 +263,9 @@ def test_answers_to_an_earlier_version_of_the_quiz_are_not_counted():
 
     results = quiz.quiz_results()
 
-    assert results.total.count == 5
-    assert results.by_stage[0].small and results.by_stage[0].count is None
-    assert results.by_stage[1].count == 5
+    assert results.total.count == 10  # five, rounded
+    assert results.by_stage[0].count is None
+    assert results.by_stage[1].count == 10
 
 
 def test_the_aggregate_is_counted_in_one_query(django_assert_num_queries):
@@ -284,4 +274,4 @@ def test_the_aggregate_is_counted_in_one_query(django_assert_num_queries):
     with django_assert_num_queries(1):
         results = quiz.quiz_results()
 
-    assert results.by_question[0].cells[2].count == 6
+    assert results.by_question[0].cells[2].count == 10  # six, rounded
