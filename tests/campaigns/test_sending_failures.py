@@ -111,6 +111,26 @@ def test_a_claim_whose_text_never_left_is_sent_after_the_log_shows_nothing(
     assert len(twilio_fake.texts_to(person.phone)) == 1
 
 
+def test_a_worker_whose_lapsed_claim_was_taken_leaves_those_rows_to_their_new_owner(
+    campaign, internal_curator, twilio_fake, caplog, django_capture_on_commit_callbacks
+):
+    people = subscribed_employees(3)
+    with django_capture_on_commit_callbacks(execute=False):
+        sending.launch(campaign=campaign, by=internal_curator)
+    campaign.refresh_from_db()
+    claim, rows = sending.claim_batch(campaign)  # a worker claims a batch, then stalls past its lease
+    with django_capture_on_commit_callbacks(execute=False):
+        taken = sending.reconcile(stale_after=timedelta(0))
+    assert taken.requeued == 3
+
+    sending.send_batch(campaign, claim, rows, sending.Tally())  # the stalled worker wakes up
+
+    assert twilio_fake.calls_per_number() == {}
+    assert "lost 3 row(s) after its lease lapsed" in caplog.text
+    sending.send_due(campaign_id=campaign.pk)  # the new owner
+    assert twilio_fake.calls_per_number() == {person.phone: 1 for person in people}
+
+
 def test_a_campaign_that_mostly_fails_pauses_and_resuming_sends_only_to_the_rest(
     campaign, internal_curator, twilio_fake, settings, django_capture_on_commit_callbacks
 ):
