@@ -27,8 +27,9 @@ or a row taken from its table's total, never pins a group of 1 to 4. Where a tot
 parts, one step of subtraction can pin a small part only at 4 from a lower bound of 4; but such a
 lower bound is a total's lower end (a ten-multiple minus 5: odd) less the parts' upper ends (a
 ten-multiple plus 4, or 4: even), so it is odd and never 4. Withholding zeros with 1 to 4 is what
-keeps that parity: with zeros shown, "fewer than 5" would mean 1 to 4, and two withheld parts of a
-total of 8 (published 10: 8 to 12) would both be pinned at 4. Chains of equations (a bound learnt
+keeps that parity, and the base of ten is what keeps it for totals: rounded to five, a total of 8
+is published as 10 (8 to 12), and its two withheld parts would both be pinned at 4, zeros shown or
+not (the attacker test finds exactly those with a base of five). Chains of equations (a bound learnt
 from one table used in the next) are beyond that one-step argument: the attacker test runs them to
 a fixed point over the dashboard, its CSVs, every filter variant and the quiz, and finds no small
 group. Rounding is deterministic, so asking again under another filter gives the same figure for
