@@ -143,6 +143,11 @@ class Cell:
         return round(self.value, 2) if isinstance(self.value, float) else self.value
 
     @property
+    def plotted(self) -> float | int | None:
+        """What a chart draws: no finer than the CSV (whole seconds), nothing when withheld."""
+        return None if self.suppressed or self.value is None else self.csv
+
+    @property
     def direction(self) -> str:
         """For styling a change: the arrow and sign already say it without colour."""
         if self.kind != "change" or self.value is None or round(self.value) == 0:
@@ -1326,7 +1331,7 @@ def _bar_chart(table: Table, title: str, column: int) -> dict[str, object]:
         "kind": "bar",
         "labels": [row[0] for row in table.rows],
         "xTitle": title,
-        "datasets": [{"label": title, "data": [row[column].value for row in table.rows]}],
+        "datasets": [{"label": title, "data": [row[column].plotted for row in table.rows]}],
     }
 
 
