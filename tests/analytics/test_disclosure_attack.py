@@ -377,3 +377,14 @@ def test_no_small_group_can_be_worked_out_from_everything_published_about_a_week
     print(f"\n{len(exposed)} small groups exposed over {checks} checks")
     assert checks > 100  # the attacker did read every page, CSV and variant
     assert exposed == {}, f"{len(exposed)} small groups worked out over {checks} checks: {exposed}"
+
+
+def test_the_dashboard_and_the_quiz_say_how_their_figures_are_protected(internal_client):
+    with time_machine.travel(REVIEWED_ON, tick=False):
+        dashboard = internal_client.get(reverse("review:week", args=[ISO_WEEK])).content.decode()
+    results = internal_client.get(reverse("admin:analytics_quizresponse_changelist")).content.decode()
+
+    for page in (dashboard, results):
+        assert "Privacy, by rounding with small counts withheld" in page
+        assert "rounded to the nearest 10 (each total on its own)" in page
+        assert "counts of 0 to 4 are shown as “fewer than 5”" in page
