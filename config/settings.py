@@ -213,6 +213,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker outlives its broker: it keeps trying to reconnect however long Redis is away (Celery's
+# default gives up after 100 tries and the worker exits).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Bounded waits on the broker's sockets: a Redis that vanished without closing them (a partition,
+# a suspended host) fails a read or a connect in seconds instead of wedging the worker's cleanup
+# or a web request's publish. Longer than BRPOP's one-second poll, which a live Redis answers.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 10, "socket_connect_timeout": 5}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The default schedule; beat copies it into django-celery-beat, where curators can see and pause it.
