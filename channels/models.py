@@ -143,9 +143,12 @@ class Channel(models.Model):
 
     @property
     def allowed_hosts(self) -> tuple[str, ...]:
+        """The platform's hosts; a blog or other site has only its own. A platform channel's own
+        address never adds a host, so an old row saved off the platform cannot widen the rule."""
+        if self.platform in PLATFORM_HOSTS:
+            return PLATFORM_HOSTS[self.platform]
         own_host = public_host(self.url)
-        hosts = ((own_host,) if own_host else ()) + PLATFORM_HOSTS.get(self.platform, ())
-        return tuple(dict.fromkeys(hosts))
+        return (own_host,) if own_host else ()
 
     def check_url(self, url: str) -> str:
         """The address as browsers read it, if it leads to this channel; else ValidationError."""

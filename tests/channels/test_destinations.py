@@ -132,6 +132,23 @@ def test_a_blog_channel_adds_its_own_site_and_nothing_a_browser_would_read_diffe
     assert refused.value.message.startswith(BACKSLASH)
 
 
+@pytest.mark.django_db
+def test_a_platform_channel_saved_off_its_platform_does_not_widen_where_placements_lead():
+    channel = YouTubeChannelFactory(name="Acme videos")
+    Channel.objects.filter(pk=channel.pk).update(url="https://evil.example/")  # a row from before the rule
+    channel.refresh_from_db()
+
+    with pytest.raises(ValidationError) as refused:
+        services.place_item(
+            item=ContentItemFactory(), channel=channel, url="https://evil.example/watch?v=dQw4w9WgXcQ"
+        )
+
+    assert (
+        "This address is not on Acme videos: expected a link on youtube.com, youtu.be."
+        in (refused.value.message_dict["url"])
+    )
+
+
 def test_every_published_app_store_link_passes_the_rule():
     links = [link.url for app in PLATFORM_APPS.values() for link in app.links]
 
