@@ -302,8 +302,8 @@ class Outcome:
 
 
 def batch_size(medium: str) -> int:
-    """Small enough that a batch takes about five seconds at the provider's rate: an opt-out
-    arriving meanwhile waits for the batch's lock no longer than that."""
+    """Small enough that a batch takes about five seconds at the provider's rate, so parallel
+    tasks share a campaign's rows and a worker that dies strands little for the reconciler."""
     return max(1, min(settings.DELIVERY_BATCH_SIZE, int(throttle.rate_per_second(medium) * 5)))
 
 
