@@ -832,15 +832,16 @@ def settle_claim(row: Delivery, backend, result: Reconciled) -> None:
         result.left_unknown += 1
         return
     match = next((sent for sent in logged if sent.body == body), None)
+    # Counted only when taken: a claim renewed or recorded meanwhile stays its worker's.
     if match:
-        unchanged.update(
+        result.found_sent += unchanged.update(
             status=DeliveryStatus.ACCEPTED,
             claim=None,
             provider_id=match.provider_id,
             sent_at=row.claimed_at,
             error="",
         )
-        result.found_sent += 1
     else:
-        unchanged.update(status=DeliveryStatus.PENDING, claim=None, not_before=timezone.now(), error="")
-        result.requeued += 1
+        result.requeued += unchanged.update(
+            status=DeliveryStatus.PENDING, claim=None, not_before=timezone.now(), error=""
+        )
