@@ -628,7 +628,9 @@ def note_figures_edited() -> None:
 
 def kept_review(*, week: date, filters: ReviewFilters) -> WeeklyReview:
     """The weekly review for this state of the figures: computed once, then read from the cache."""
-    asked = hashlib.sha256(repr((week_start_of(week), astuple(filters))).encode()).hexdigest()[:16]
+    # The privacy rule is part of the key: a review kept under an earlier rule is never served.
+    question = (week_start_of(week), astuple(filters), privacy.METHOD)
+    asked = hashlib.sha256(repr(question).encode()).hexdigest()[:16]
     key = f"weekly-review:{figures_version()}:{asked}"
     review = cache.get(key)
     if review is None:
