@@ -196,7 +196,8 @@ def test_a_weekly_campaign_comes_back_at_the_same_local_time_after_the_clocks_ch
     campaign = ready_campaign(
         placements=[placement], media=MediaPreference.SMS, send_at=monday_nine, repeat=Repeat.WEEKLY
     )
-    with time_machine.travel(monday_nine):
+    # Frozen, not ticking: launched a moment after nine, the first send would be that moment.
+    with time_machine.travel(monday_nine, tick=False):
         launch(campaign, internal_curator, django_capture_on_commit_callbacks)
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SCHEDULED
