@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 import time_machine
 
+from campaigns.models import MediaPreference
+from tests.factories import live_item, ready_campaign
+from tests.fakes.twilio import FakeTwilio
 from tests.helpers import TUESDAY_MORNING
+from tests.workers import RedisServer
 
 
 @pytest.fixture
@@ -13,3 +17,27 @@ def working_hours():
     """Tuesday morning in London with the clock ticking: every send is due at once."""
     with time_machine.travel(TUESDAY_MORNING, tick=True):
         yield
+
+
+# For the tests with a real worker: Twilio's loopback fake, a Redis of their own, an SMS campaign.
+
+
+@pytest.fixture
+def fake():
+    twilio = FakeTwilio().start()
+    yield twilio
+    twilio.stop()
+
+
+@pytest.fixture
+def own_redis():
+    """A redis-server the test can kill and restart."""
+    server = RedisServer().start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def campaign():
+    placement = live_item(title="Giving feedback").placements.get()
+    return ready_campaign(placements=[placement], media=MediaPreference.SMS)

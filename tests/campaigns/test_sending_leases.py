@@ -18,9 +18,7 @@ import pytest
 
 from campaigns.models import Delivery, DeliveryStatus, Medium
 from tests.campaigns.test_sending_worker import (
-    campaign,  # noqa: F401 - a fixture
     launch_in_subprocess,
-    own_redis,  # noqa: F401 - a fixture
     stop_by_text,
     wait_until_sent,
     worker_env,
@@ -66,9 +64,9 @@ class Reconciler:
 
 
 def test_a_slow_provider_with_the_reconciler_running_beside_the_worker_texts_everyone_once(
-    campaign,  # noqa: F811 - the fixture imported above
+    campaign,
     internal_curator,
-    own_redis,  # noqa: F811
+    own_redis,
 ):
     fake = FakeTwilio(answer_after=0.2).start()
     people = subscribed_employees(70)
@@ -100,9 +98,9 @@ def test_a_slow_provider_with_the_reconciler_running_beside_the_worker_texts_eve
 
 
 def test_a_killed_worker_started_again_resumes_with_beats_reconciler_and_texts_everyone_once(
-    campaign,  # noqa: F811
+    campaign,
     internal_curator,
-    own_redis,  # noqa: F811
+    own_redis,
 ):
     fake = FakeTwilio().start()
     people = subscribed_employees(600)
@@ -131,9 +129,9 @@ def test_a_killed_worker_started_again_resumes_with_beats_reconciler_and_texts_e
 
 
 def test_a_stop_sent_while_the_next_text_waits_for_the_rate_limit_is_obeyed(
-    campaign,  # noqa: F811
+    campaign,
     internal_curator,
-    own_redis,  # noqa: F811
+    own_redis,
     client,
     settings,
 ):

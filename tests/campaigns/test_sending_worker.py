@@ -14,11 +14,11 @@ import pytest
 from django.db import connection
 from twilio.request_validator import RequestValidator
 
-from campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus, MediaPreference, Medium
-from tests.factories import live_item, ready_campaign, subscribed_employees
+from campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus, Medium
+from tests.factories import subscribed_employees
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, MESSAGING_SERVICE_SID, FakeTwilio
 from tests.processes import run_manage, run_python
-from tests.workers import CeleryWorker, RedisServer, wait_for
+from tests.workers import CeleryWorker, wait_for
 
 pytestmark = [pytest.mark.requires("postgres", "redis"), pytest.mark.django_db(transaction=True)]
 
@@ -31,26 +31,6 @@ from campaigns.sending import launch
 campaign = Campaign.objects.get(pk=int(sys.argv[1]))
 launch(campaign=campaign, by=get_user_model().objects.get(username=sys.argv[2]))
 """
-
-
-@pytest.fixture
-def fake():
-    twilio = FakeTwilio().start()
-    yield twilio
-    twilio.stop()
-
-
-@pytest.fixture
-def own_redis():
-    server = RedisServer().start()
-    yield server
-    server.kill()
-
-
-@pytest.fixture
-def campaign():
-    placement = live_item(title="Giving feedback").placements.get()
-    return ready_campaign(placements=[placement], media=MediaPreference.SMS)
 
 
 def worker_env(redis_url: str, fake: FakeTwilio, **extra: str) -> dict[str, str]:

@@ -16,7 +16,6 @@ import pytest
 from campaigns.models import Campaign, CampaignStatus, DeliveryStatus, MediaPreference
 from tests.campaigns.test_sending_worker import launch_in_subprocess, texts_per_number, worker_env
 from tests.factories import live_item, ready_campaign, subscribed_employees
-from tests.fakes.twilio import FakeTwilio
 from tests.processes import run_manage
 from tests.workers import CeleryWorker, RedisServer, wait_for
 
@@ -24,20 +23,6 @@ pytestmark = [pytest.mark.requires("postgres", "redis"), pytest.mark.django_db(t
 
 RESTARTS = 5
 RECONNECTED = "Connected to redis://"
-
-
-@pytest.fixture
-def fake():
-    twilio = FakeTwilio().start()
-    yield twilio
-    twilio.stop()
-
-
-@pytest.fixture
-def own_redis():
-    server = RedisServer().start()
-    yield server
-    server.kill()
 
 
 def test_a_worker_survives_repeated_redis_restarts_and_texts_everyone_exactly_once(
