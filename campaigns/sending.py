@@ -631,9 +631,14 @@ def send_emails(
     try:
         connection.open()
     except (OSError, smtplib.SMTPException) as error:
+        failure = email_error(error)
+        if failure.outcome is SmsOutcome.UNKNOWN:  # nothing was handed over before it opened
+            failure = SmsError(
+                "The mail server did not answer; it will be tried again.", outcome=SmsOutcome.RETRY
+            )
         for row, _, _ in ready:
-            outcomes[row.pk] = outcome_of(row, email_error(error), timezone.now())
-        return True
+            outcomes[row.pk] = outcome_of(row, failure, timezone.now())
+        return failure.outcome is not SmsOutcome.RETRY  # down or busy: the rest of the batch waits too
     try:
         for index, (row, subscriber, _) in enumerate(ready):
             if index and time.monotonic() > until:

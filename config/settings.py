@@ -129,6 +129,9 @@ STORAGES = {
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{PROGRAMME_NAME} <learning@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A mail server that stops answering fails the send in seconds: a part of a campaign holds its
+# recipients' locks while it sends, so a STOP would otherwise wait on it without end.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # SMS leaves through a backend chosen like EMAIL_BACKEND (twilio / console / locmem).
 SMS_BACKEND = env.str("SMS_BACKEND", default="campaigns.sms.console.ConsoleBackend")

@@ -7,6 +7,7 @@ mostly fails pauses the campaign, and resuming sends only to the rest.
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -182,3 +183,24 @@ def test_cancelling_a_scheduled_campaign_sends_nothing(
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.CANCELLED
     assert sms_outbox == []
+
+
+def test_a_mail_server_that_never_answers_is_given_up_on_and_tried_again_later(
+    internal_curator, settings, django_capture_on_commit_callbacks
+):
+    placement = live_item(title="Giving feedback").placements.get()
+    campaign = ready_campaign(placements=[placement], media=MediaPreference.EMAIL)
+    (person,) = subscribed_employees(1)
+    with socket.socket() as silent:  # takes the connection, never greets
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", silent.getsockname()[1]
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_TIMEOUT = 1
+        launch(campaign, internal_curator, django_capture_on_commit_callbacks)
+
+    waiting = Delivery.objects.get(subscriber=person, medium=Medium.EMAIL)
+    assert waiting.status == DeliveryStatus.PENDING  # nothing left: not "unknown", which waits for a person
+    assert waiting.error == "The mail server did not answer; it will be tried again."
+    assert waiting.not_before >= TUESDAY_MORNING + timedelta(seconds=30)
