@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from channels.models import Channel, MetricSource
+from curation.compliance import RESTRICTED_SENSITIVITIES, Sensitivity, check_item_sensitivity, check_placement
 from curation.roles import ROLES
 
 
@@ -34,16 +35,6 @@ class Stage(models.TextChoices):
     DIGITAL_BLENDED = "digital_blended", "Digital blended"
     FACILITATED = "facilitated", "Facilitated"
     UNFACILITATED = "unfacilitated", "Unfacilitated"
-
-
-class Sensitivity(models.TextChoices):
-    PUBLIC = "public", "Public"
-    BUSINESS_SENSITIVE = "business_sensitive", "Business-sensitive"
-    COMPLIANCE = "compliance", "Compliance"
-
-
-# Content of these kinds stays in the LMS and on private channels, never on a public one.
-RESTRICTED_SENSITIVITIES = frozenset({Sensitivity.BUSINESS_SENSITIVE, Sensitivity.COMPLIANCE})
 
 
 class Lifecycle(models.TextChoices):
@@ -137,9 +128,6 @@ class ContentItem(models.Model):
         return self.sensitivity in RESTRICTED_SENSITIVITIES
 
     def clean(self) -> None:
-        # Imported here: compliance reads placements, which are defined below.
-        from curation.compliance import check_item_sensitivity
-
         if self.pk:
             check_item_sensitivity(item=self)
 
@@ -206,8 +194,6 @@ class Placement(models.Model):
         return f"{self.item} on {self.channel.name}"
 
     def clean(self) -> None:
-        from curation.compliance import check_placement
-
         if not self.url or not self.channel_id:
             return  # The field errors already say what is missing.
         # An item being added in the same admin form has no pk yet, but its fields are known.
