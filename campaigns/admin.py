@@ -55,8 +55,9 @@ from campaigns.preview import campaign_preview
 from campaigns.sms.segments import count_segments
 from campaigns.tracking import check_promotable
 from curation.admin import apply_to_each
+from curation.admin_policy import PolicyAdmin
 from curation.models import Placement
-from curation.roles import can_see_contact_data
+from curation.roles import can_see_contact_data, permits
 
 CONSENT_EVIDENCE_FIELD = forms.CharField(
     label="Consent already held elsewhere",
@@ -152,7 +153,7 @@ class ConsentEventInline(admin.TabularInline):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class SubscriberAdmin(PolicyAdmin, ImportExportMixin, SimpleHistoryAdmin):
     list_display = [
         "__str__",
         "department",
@@ -264,10 +265,18 @@ class SubscriberAdmin(ImportExportMixin, SimpleHistoryAdmin):
             log_contact_access(request, ContactAccessAction.VIEWED, 1, f"Subscriber #{object_id}")
         return super().change_view(request, object_id, *args, **kwargs)
 
-    # Import and export.
-    def has_import_permission(self, request: HttpRequest) -> bool:
-        return can_see_contact_data(request.user) and self.has_add_permission(request)
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        """A past version's page shows today's phone and email (history keeps none of its own)."""
+        response = super().history_form_view(request, object_id, version_id, extra_context)
+        if response.status_code == 200 and can_see_contact_data(request.user):
+            log_contact_access(
+                request, ContactAccessAction.VIEWED, 1, f"Subscriber #{object_id}, past version {version_id}"
+            )
+        return response
 
+    # Import and export.
     def get_export_resource_classes(self, request: HttpRequest) -> list[type]:
         if can_see_contact_data(request.user):
             return [SubscriberResource]
@@ -325,7 +334,7 @@ class SubscriberAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Segment)
-class SegmentAdmin(SimpleHistoryAdmin):
+class SegmentAdmin(PolicyAdmin, SimpleHistoryAdmin):
     form = SegmentForm
     list_display = ["name", "medium", "criteria", "members"]
     filter_horizontal = ["topics"]
@@ -353,7 +362,9 @@ class SegmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Suppression)
-class SuppressionAdmin(admin.ModelAdmin):
+class SuppressionAdmin(PolicyAdmin, admin.ModelAdmin):
+    """Read-only: only the employee's own verified opt-in lifts a suppression (campaigns.consent)."""
+
     list_display = ["fingerprint", "medium", "reason", "created_at"]
     list_filter = ["medium", "reason"]
     show_full_result_count = False
@@ -362,32 +373,13 @@ class SuppressionAdmin(admin.ModelAdmin):
     def fingerprint(self, suppression: Suppression) -> str:
         return suppression.address_hash[:12] + "…"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Suppression | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Suppression | None = None) -> bool:
-        """Only the employee's own verified opt-in lifts a suppression (campaigns.consent)."""
-        return False
-
 
 @admin.register(ContactAccessLog)
-class ContactAccessLogAdmin(admin.ModelAdmin):
+class ContactAccessLogAdmin(PolicyAdmin, admin.ModelAdmin):
     list_display = ["occurred_at", "user", "action", "subscriber_count", "detail"]
     list_filter = ["action", "user"]
     list_select_related = ["user"]
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: ContactAccessLog | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: ContactAccessLog | None = None) -> bool:
-        return False
 
 
 CAMPAIGN_FIELDSETS = [
@@ -440,13 +432,12 @@ CAMPAIGN_CONTROLS: dict[str, tuple[Callable[..., object], tuple[str, ...]]] = {
 
 
 @admin.register(Campaign)
-class CampaignAdmin(SimpleHistoryAdmin):
+class CampaignAdmin(PolicyAdmin, SimpleHistoryAdmin):
     form = CampaignForm
     change_form_template = "admin/campaigns/campaign/change_form.html"
     list_display = ["name", "status", "media", "next_send_at", "progress"]
     list_filter = ["status"]
     search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["placements", "segments"]
     readonly_fields = [*CAMPAIGN_STATUS, "preview"]
 
@@ -462,31 +453,24 @@ class CampaignAdmin(SimpleHistoryAdmin):
             ("Preview", {"fields": ["preview"], "description": "As saved: save to see your changes."}),
         ]
 
-    def is_frozen(self, request: HttpRequest, obj: Campaign | None) -> bool:
-        """Words are frozen while they go out; past the draft, only a launcher changes anything."""
-        if obj is None:
-            return False
-        may_launch = request.user.has_perm("campaigns.launch_campaign")
-        return not obj.is_editable or (not may_launch and obj.status != CampaignStatus.DRAFT)
-
     def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None) -> list[str]:
-        if self.is_frozen(request, obj):
+        # Who may change what (drafts; a launcher until it sends) is curation.roles' rule; a page
+        # one may not change is shown read-only by the admin itself.
+        if obj is not None and not self.has_change_permission(request, obj):
             return [*CAMPAIGN_INPUTS, *self.readonly_fields]
         if obj is not None and obj.launched_at:  # utm_campaign stays the same for every send
             return ["slug", *self.readonly_fields]
         return self.readonly_fields
 
     def get_prepopulated_fields(self, request: HttpRequest, obj: Campaign | None = None) -> dict:
-        return self.prepopulated_fields if obj is None else {}
+        """Only on the add page. Not the `prepopulated_fields` attribute: simple_history's page of a
+        past version reads that, and fails on a slug the page shows read-only."""
+        return {"slug": ["name"]} if obj is None else {}
 
     def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs: object):
         if db_field.name == "placements":  # check_promotable reads each one's item and channel
             kwargs["queryset"] = Placement.objects.select_related("item", "channel")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
-        """Once a send has started, its ledger records who was messaged; the weekly limit reads it."""
-        return super().has_delete_permission(request, obj) and (obj is None or obj.occurrence == 0)
 
     @admin.display(description="Progress")
     def progress(self, campaign: Campaign) -> str:
@@ -532,19 +516,18 @@ class CampaignAdmin(SimpleHistoryAdmin):
         campaign = self.get_object(request, object_id)
         context = dict(extra_context or {})
         if campaign is not None:
-            may_launch = request.user.has_perm("campaigns.launch_campaign")
             context["controls"] = [
                 action
                 for action, (_, statuses) in CAMPAIGN_CONTROLS.items()
-                if may_launch and campaign.status in statuses
+                if permits(request.user, action, campaign) and campaign.status in statuses
             ]
-            if self.is_frozen(request, campaign):
-                context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
         return super().change_view(request, object_id, form_url, context)
 
     @method_decorator(require_POST)
     def control_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
         campaign = self.viewable(request, object_id)
+        if not permits(request.user, action, campaign):
+            raise PermissionDenied
         service, _ = CAMPAIGN_CONTROLS[action]
         try:
             service(campaign=campaign, by=request.user)

@@ -18,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from channels.admin import HTTPS_URL_FIELDS
 from curation import linkcheck, services
+from curation.admin_policy import PolicyAdmin
 from curation.forms import RetireForm
 from curation.models import ContentItem, Lifecycle, Placement, Topic
 
@@ -47,7 +48,7 @@ def apply_to_each(
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(PolicyAdmin, admin.ModelAdmin):
     list_display = ["name", "live_items", "all_items"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -90,7 +91,7 @@ class PlacementInline(admin.TabularInline):
 
 
 @admin.register(ContentItem)
-class ContentItemAdmin(SimpleHistoryAdmin):
+class ContentItemAdmin(PolicyAdmin, SimpleHistoryAdmin):
     formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 3, "cols": 80})}}
     list_display = [
         "title",
@@ -216,7 +217,7 @@ CHECK_NOW_LIMIT = 20
 
 
 @admin.register(Placement)
-class PlacementAdmin(SimpleHistoryAdmin):
+class PlacementAdmin(PolicyAdmin, SimpleHistoryAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["item", "channel", "url", "external_id", "published_on", "is_reachable", "last_checked"]
     list_filter = [

@@ -8,8 +8,13 @@ this policy after every migrate, so models added later get their permissions too
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django.apps import AppConfig
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.db.models import Model
 
 INTERNAL_CURATOR = "Internal curator"
 AGENCY_CURATOR = "Agency curator"
@@ -89,3 +94,109 @@ def sync_role_permissions(sender: AppConfig, **kwargs: object) -> None:
         refused = [p for p in app_permissions if p not in granted]
         group.permissions.add(*granted)
         group.permissions.remove(*refused)
+
+
+# --- Admin policy (issue 13): which role may do what to which model, and to which objects. ---
+# Every admin's has_*_permission, its actions, history, export and import ask `permits` (through
+# curation.admin_policy.PolicyAdmin), so a role means the same on every page. The roles' Django
+# permissions above say which models; the rules below add what the admin may never do to a model,
+# and the conditions an object must meet. A rule's `needs` are permission actions on the model
+# itself ("change" -> campaigns.change_campaign) or full permission names ("app.codename").
+
+ObjectCondition = Callable[[Any, Any], bool]
+
+
+@dataclass(frozen=True)
+class Rule:
+    needs: tuple[str, ...] = ()
+    only_if: ObjectCondition | None = None  # asked of one object; None: every object
+    nobody: bool = False  # refused to every user, superusers included
+
+
+def _is_draft(user: Any, campaign: Any) -> bool:
+    return campaign.status == "draft"
+
+
+def _campaign_open_to(user: Any, campaign: Any) -> bool:
+    """The agency drafts; a launcher may still change a scheduled campaign's words, never once sending."""
+    if user.has_perm("campaigns.launch_campaign"):
+        return campaign.is_editable
+    return campaign.status == "draft"
+
+
+def _typed_by_hand(user: Any, metric: Any) -> bool:
+    return metric.source == "manual"  # A pulled or imported figure would come back with the next run.
+
+
+def _no_decision_applied(user: Any, meeting: Any) -> bool:
+    return not meeting.decisions.exclude(applied_at=None).exists()  # Applied: the record of why.
+
+
+def _never_one_by_one(user: Any, obj: Any) -> bool:
+    return False
+
+
+NOBODY = Rule(nobody=True)
+READ_ONLY = {"add": NOBODY, "change": NOBODY, "delete": NOBODY}
+LAUNCHER = Rule(needs=("campaigns.launch_campaign",))
+
+DEFAULT_RULES: dict[str, Rule] = {
+    "view": Rule(needs=("view",)),
+    "add": Rule(needs=("add",)),
+    "change": Rule(needs=("change",)),
+    "delete": Rule(needs=("delete",)),
+    "history": Rule(needs=("view",)),
+    "export": Rule(needs=("view",)),
+    "import": Rule(needs=("add", "change")),
+}
+
+MODEL_RULES: dict[str, dict[str, Rule]] = {
+    # Contact data comes in only through someone who may see it.
+    "campaigns.subscriber": {"import": Rule(needs=("add", "change", "campaigns.view_contact_data"))},
+    # Only the employee's own verified opt-in lifts a suppression; the access log is evidence.
+    "campaigns.suppression": READ_ONLY,
+    "campaigns.contactaccesslog": READ_ONLY,
+    # A launched campaign is paused or cancelled, never deleted: its ledger records who was messaged.
+    "campaigns.campaign": {
+        "change": Rule(needs=("change",), only_if=_campaign_open_to),
+        "delete": Rule(needs=("delete",), only_if=_is_draft),
+        "launch": LAUNCHER,
+        "pause": LAUNCHER,
+        "resume": LAUNCHER,
+        "cancel": LAUNCHER,
+    },
+    "analytics.dailymetric": {"change": Rule(needs=("change",), only_if=_typed_by_hand)},
+    "analytics.retentionpoint": READ_ONLY,  # written by syncs only
+    "analytics.campaignsessions": READ_ONLY,
+    # The aggregate only: a single response is never shown, so the under-five rule holds.
+    "analytics.quizresponse": {**READ_ONLY, "view": Rule(needs=("view",), only_if=_never_one_by_one)},
+    "analytics.syncrun": {"add": NOBODY, "change": NOBODY},  # runs are started by syncs
+    "curation.reviewmeeting": {"delete": Rule(needs=("delete",), only_if=_no_decision_applied)},
+    # Decisions are taken on their meeting's page; applying one is changing it.
+    "curation.decision": {**READ_ONLY, "apply": Rule(needs=("curation.change_decision",))},
+}
+
+
+def _rule(action: str, opts: Any) -> Rule:
+    return MODEL_RULES.get(opts.label_lower, {}).get(action) or DEFAULT_RULES.get(action, NOBODY)
+
+
+def permits(user: AbstractBaseUser | AnonymousUser, action: str, subject: type[Model] | Model) -> bool:
+    """May `user` do `action` to a model (a list, a form to add) or to one object of it?
+
+    An action no rule names is refused.
+    """
+    opts = subject._meta
+    rule = _rule(action, opts)
+    if rule.nobody or not user.is_active:
+        return False
+    needed = [name if "." in name else f"{opts.app_label}.{name}_{opts.model_name}" for name in rule.needs]
+    if not user.has_perms(needed):
+        return False
+    return not isinstance(subject, Model) or rule.only_if is None or rule.only_if(user, subject)
+
+
+def permits_in_bulk(user: AbstractBaseUser | AnonymousUser, action: str, model: type[Model]) -> bool:
+    """A bulk action is offered only where the answer cannot depend on the object: one by one,
+    the refusal of a campaign past its draft is explained; in a bulk delete it would not be."""
+    return permits(user, action, model) and _rule(action, model._meta).only_if is None

@@ -25,6 +25,7 @@ from analytics.imports import (
 )
 from analytics.models import FIGURES, CampaignSessions, DailyMetric, RetentionPoint, Source
 from channels.models import Channel, MetricSource
+from curation.admin_policy import PolicyAdmin
 
 DEFAULT_FORMAT_HELP = (
     "By default, the export format of the channel's platform: "
@@ -95,7 +96,7 @@ ENTRY_FIELDSETS = [
 
 
 @admin.register(DailyMetric)
-class DailyMetricAdmin(ImportMixin, admin.ModelAdmin):
+class DailyMetricAdmin(PolicyAdmin, ImportMixin, admin.ModelAdmin):
     form = ManualFiguresForm
     list_display = [
         "placement",
@@ -132,18 +133,11 @@ class DailyMetricAdmin(ImportMixin, admin.ModelAdmin):
             return ENTRY_FIELDSETS
         return [*ENTRY_FIELDSETS, ("Where from", {"fields": ["source", "sync_run", "updated_at"]})]
 
-    def has_change_permission(self, request: HttpRequest, obj: DailyMetric | None = None) -> bool:
-        """Only hand-typed rows: a pulled or imported figure would be put back by the next run."""
-        return super().has_change_permission(request, obj) and (obj is None or obj.source == Source.MANUAL)
-
     def save_model(self, request: HttpRequest, obj: DailyMetric, form: forms.ModelForm, change: bool) -> None:
         obj.source = Source.MANUAL
         super().save_model(request, obj, form, change)
 
     # Importing a platform's export.
-    def has_import_permission(self, request: HttpRequest) -> bool:
-        return self.has_add_permission(request) and self.has_change_permission(request)
-
     def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: object) -> dict[str, object]:
         resource_kwargs = super().get_import_resource_kwargs(request, **kwargs)
         form = kwargs.get("form")
@@ -187,19 +181,10 @@ class DailyMetricAdmin(ImportMixin, admin.ModelAdmin):
         self.message_user(request, f"Import{where} finished. {result.summary()}", messages.SUCCESS)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Figures only a sync writes: shown, never typed or removed by hand."""
+class ReadOnlyAdmin(PolicyAdmin, admin.ModelAdmin):
+    """Figures only a sync writes: shown, never typed or removed by hand (curation.roles says so)."""
 
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
-        return False
 
 
 @admin.register(RetentionPoint)

@@ -13,23 +13,11 @@ from django.template.response import TemplateResponse
 
 from analytics import privacy, quiz
 from analytics.models import QuizResponse
+from curation.admin_policy import PolicyAdmin
 
 
 @admin.register(QuizResponse)
-class QuizResponseAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: QuizResponse | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: QuizResponse | None = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: QuizResponse | None = None) -> bool:
-        # The aggregate only: a single response is never shown.
-        return obj is None and super().has_view_permission(request)
-
+class QuizResponseAdmin(PolicyAdmin, admin.ModelAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied

@@ -23,7 +23,9 @@ from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from analytics import reviews
+from curation.admin_policy import PolicyAdmin
 from curation.models import AgendaItem, ContentBrief, Decision, Placement, ReviewMeeting, day_in_words
+from curation.roles import permits
 
 SHORT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
@@ -143,7 +145,7 @@ class DecisionInline(admin.TabularInline):
 
 
 @admin.register(ReviewMeeting)
-class ReviewMeetingAdmin(admin.ModelAdmin):
+class ReviewMeetingAdmin(PolicyAdmin, admin.ModelAdmin):
     list_display = ["__str__", "attendee_names", "agenda_length", "decisions_taken", "not_applied"]
     date_hierarchy = "held_on"
     search_fields = ["notes", "agenda__reason", "decisions__reason"]
@@ -185,16 +187,6 @@ class ReviewMeetingAdmin(admin.ModelAdmin):
             "attendees": [request.user.pk],
             **super().get_changeform_initial_data(request),
         }
-
-    def get_actions(self, request: HttpRequest) -> dict:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # One by one, where applied decisions can be refused.
-        return actions
-
-    def has_delete_permission(self, request: HttpRequest, obj: ReviewMeeting | None = None) -> bool:
-        """A meeting whose decisions were applied is the record of why items changed."""
-        allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or not obj.decisions.exclude(applied_at=None).exists())
 
     @admin.display(description="Attendees")
     def attendee_names(self, meeting: ReviewMeeting) -> str:
@@ -327,7 +319,7 @@ class AppliedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Decision)
-class DecisionAdmin(SimpleHistoryAdmin):
+class DecisionAdmin(PolicyAdmin, SimpleHistoryAdmin):
     """Every decision, newest first: an item's history is this list filtered by the item.
 
     Read-only: decisions are taken and changed on their meeting's page.
@@ -340,17 +332,8 @@ class DecisionAdmin(SimpleHistoryAdmin):
     ordering = ["-meeting__held_on", "-pk"]
     actions = ["apply"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Decision | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Decision | None = None) -> bool:
-        return False
-
     def has_apply_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("curation.change_decision")
+        return permits(request.user, "apply", self.model)
 
     @admin.display(description="Figures")
     def figures_shown(self, decision: Decision) -> str:
@@ -366,7 +349,7 @@ class DecisionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ContentBrief)
-class ContentBriefAdmin(SimpleHistoryAdmin):
+class ContentBriefAdmin(PolicyAdmin, SimpleHistoryAdmin):
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 4, "cols": 80})}}
     list_display = ["__str__", "topic", "format", "stage", "audience", "status", "asked_for_by", "created_at"]
     list_editable = ["status"]

@@ -17,6 +17,7 @@ from analytics import services
 from analytics.models import SyncRun, SyncStatus
 from channels.admin import ChannelAdmin
 from channels.models import Channel, MetricSource
+from curation.admin_policy import PolicyAdmin
 
 STATUS_MARKS = {
     SyncStatus.SUCCEEDED: "✓",
@@ -35,7 +36,7 @@ def status_in_words(status: str, finished_at) -> str:
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(PolicyAdmin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "status_shown",
@@ -53,12 +54,6 @@ class SyncRunAdmin(admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = [field.name for field in SyncRun._meta.fields]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # runs are started by the schedule, "Sync now" or sync_metrics
-
-    def has_change_permission(self, request: HttpRequest, obj: SyncRun | None = None) -> bool:
-        return False
-
     @admin.display(description="Status", ordering="status")
     def status_shown(self, run: SyncRun) -> str:
         return f"{STATUS_MARKS[run.status]} {run.get_status_display()}"
@@ -72,7 +67,7 @@ admin.site.unregister(Channel)
 
 
 @admin.register(Channel)
-class MeasuredChannelAdmin(ChannelAdmin):
+class MeasuredChannelAdmin(PolicyAdmin, ChannelAdmin):
     """The channel admin, with when its figures last came in and a way to fetch them now."""
 
     list_display = [*ChannelAdmin.list_display, "last_synced", "latest_sync"]
