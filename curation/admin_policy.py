@@ -4,16 +4,19 @@ Put `PolicyAdmin` first among an admin's bases. It also closes three holes the l
 simple_history saves a POST to a historical record's page (a "revert" that goes round the
 services, e.g. turning a launched campaign back into a draft), so history is read-only here;
 django-import-export reads an export page's address as the list's filters and fails on any other
-parameter, and trusts the confirm step's hidden format and resource numbers.
+parameter, trusts the confirm step's hidden format and resource numbers, and fails when the
+confirm step is pressed twice.
 """
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
 
 from curation.roles import permits, permits_in_bulk
 
@@ -75,6 +78,17 @@ class PolicyAdmin:
                 f"The export page's address takes only the list's own filters, not: {given}. "
                 "Open Export from the list, then choose the file format on the export page."
             )
+
+    def process_import(self, request: HttpRequest, **kwargs: object) -> HttpResponse:
+        """The confirm step reads the file kept from the preview; pressed twice, it is gone."""
+        try:
+            return super().process_import(request, **kwargs)
+        except FileNotFoundError:
+            messages.error(
+                request, "That file is no longer held (already imported, or left too long): upload it again."
+            )
+            opts = self.model._meta
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_import")
 
     def create_confirm_form(self, request: HttpRequest, import_form: forms.Form | None = None) -> forms.Form:
         """The confirm step's hidden numbers index lists of formats and resources: only those."""
