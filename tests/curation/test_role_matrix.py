@@ -45,6 +45,7 @@ from campaigns.models import (
     SuppressionReason,
 )
 from channels.models import MetricSource
+from curation.admin_policy import PolicyAdmin
 from curation.models import ContentBrief, Decision, DecisionAction, Format, ReviewMeeting, Stage
 from curation.roles import AGENCY_CURATOR, INTERNAL_CURATOR
 from tests.factories import (
@@ -618,3 +619,14 @@ def test_asking_the_policy_costs_no_query_per_row(
         response = agency_client.get(changelist)
 
     assert response.status_code == 200
+
+
+def test_every_admin_of_ours_asks_the_policy():
+    """Django's own and django_celery_beat's admins go by the roles' Django permissions alone."""
+    ours = {"curation", "channels", "campaigns", "analytics"}
+    not_asking = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label in ours and not isinstance(model_admin, PolicyAdmin)
+    ]
+    assert not_asking == []
