@@ -451,10 +451,26 @@ def test_the_agency_curator_cannot_turn_a_scheduled_campaign_back_into_a_draft_f
     draft_version = campaign.history.earliest()
     page = url(campaign, "simple_history", campaign.pk, draft_version.history_id)
 
-    reverted = agency_client.post(page, {"name": "Feedback week", "slug": "feedback-week"})
+    send_at = timezone.localtime(draft_version.send_at)
+    as_it_was = {
+        "name": draft_version.name,
+        "slug": draft_version.slug,
+        "purpose": "",
+        "placements": [placement.pk for placement in campaign.placements.all()],
+        "sms_text": draft_version.sms_text,
+        "email_subject": draft_version.email_subject,
+        "email_body": draft_version.email_body,
+        "segments": [segment.pk for segment in campaign.segments.all()],
+        "media": draft_version.media,
+        "send_at_0": send_at.date().isoformat(),
+        "send_at_1": send_at.time().isoformat(),
+        "repeat": draft_version.repeat,
+    }
 
-    assert reverted.status_code == 403
+    reverted = agency_client.post(page, as_it_was)
+
     assert Campaign.objects.get(pk=campaign.pk).status == "scheduled"
+    assert reverted.status_code == 403
 
 
 @pytest.mark.usefixtures("frozen_clock")
