@@ -15,7 +15,7 @@ from accounts.services import record_sign_in
 
 @receiver(user_logged_in, dispatch_uid="accounts.audit_sign_in")
 def audit_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    records = get_authentication_records(request)
+    records = get_authentication_records(request, user)
     methods = [r.get("type") or r.get("method", "") for r in records]
     record_sign_in(
         request=request,
