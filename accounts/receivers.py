@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.authentication import get_authentication_records
 from allauth.account.signals import user_logged_in
 from allauth.mfa.signals import authentication_failed as mfa_authentication_failed
 from django.dispatch import receiver
