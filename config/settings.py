@@ -328,6 +328,9 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = PROGRAMME_NAME
 # Passkeys need a secure origin; http://127.0.0.1 (the demo, the tests) is allowed only in DEBUG.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Behind a proxy, the header holding the client's address (e.g. X-Real-IP), so the per-address
+# limit counts clients, not the proxy.
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("ALLAUTH_TRUSTED_CLIENT_IP_HEADER", default="") or None
 # Sign-in audit rows keep the client's address only as a keyed hash, to correlate attempts.
 SIGNIN_AUDIT_HASH_KEY = env.str("SIGNIN_AUDIT_HASH_KEY", default=SECRET_KEY)
 # Optional single sign-on through the organisation's OpenID Connect IdP (Entra ID, Okta, Google

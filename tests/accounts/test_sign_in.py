@@ -144,3 +144,12 @@ def test_the_audit_is_read_only_and_internal_curators_only(internal_client, agen
     agency_client.force_login(agency_curator)
     assert agency_client.get(changelist).status_code == 403
     assert SignInAttempt.objects.count() == 1
+
+
+def test_a_curator_signs_in_with_their_email_as_well_as_their_username(client, agency_curator):
+    agency_curator.email = "tom@agency.example"
+    agency_curator.save()
+
+    response = sign_in(client, "Tom@Agency.example", PASSWORD)
+
+    assert response.status_code == 302 and response["Location"] == "/admin/"

@@ -14,6 +14,7 @@ import time_machine
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 
+from accounts.models import SignInAttempt, SignInOutcome
 from curation.roles import INTERNAL_CURATOR, can_see_contact_data
 from tests.helpers import enrol_totp, totp_code
 
@@ -43,6 +44,10 @@ def page(browser, live_server):
     yield page
     context.close()
     assert page.console_errors == [], "the page logged errors"
+
+
+def audit() -> list[tuple[str, str]]:
+    return list(SignInAttempt.objects.order_by("pk").values_list("outcome", "method"))
 
 
 def sign_in_with_password(page, login: str = "priya") -> None:
@@ -107,6 +112,10 @@ def test_a_recovery_code_signs_in_once(page, priya):
     assert first.endswith("/admin/")
     assert page.get_by_text("Incorrect code.").is_visible()
     assert page.url.endswith("/accounts/2fa/authenticate/")
+    assert audit() == [
+        (SignInOutcome.SUCCESS, "password+recovery_codes"),
+        (SignInOutcome.MFA_FAILURE, "totp"),
+    ]
 
 
 def test_a_curator_adds_a_passkey_and_signs_in_with_it_alone(page, priya):
@@ -142,3 +151,4 @@ def test_a_curator_adds_a_passkey_and_signs_in_with_it_alone(page, priya):
     assert passkey.wrap().name == "Laptop" and passkey.wrap().is_passwordless
     assert page.get_by_role("heading", name="Catalogue, channels and programme").is_visible()
     assert page.locator("#second-factor-missing").count() == 0
+    assert audit() == [(SignInOutcome.SUCCESS, "password"), (SignInOutcome.SUCCESS, "webauthn")]
