@@ -4,12 +4,12 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from accounts.models import SignInAttempt
-from curation.roles import is_internal_curator
 
 
 @admin.register(SignInAttempt)
 class SignInAttemptAdmin(admin.ModelAdmin):
-    """The security team's read-only log; internal curators only (it names the agency's account)."""
+    """The security team's read-only log: internal curators view it (their role's permission,
+    curation.roles), nobody edits it."""
 
     list_display = ["occurred_at", "outcome", "login", "user", "method", "address_hash", "detail"]
     list_filter = ["outcome", "method"]
@@ -17,12 +17,6 @@ class SignInAttemptAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     date_hierarchy = "occurred_at"
     show_full_result_count = False
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_internal_curator(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: SignInAttempt | None = None) -> bool:
-        return is_internal_curator(request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

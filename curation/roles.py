@@ -28,6 +28,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "campaigns": ALL_ACTIONS | {"view_contact_data", "launch_campaign"},
         "analytics": ALL_ACTIONS,
         "django_celery_beat": ALL_ACTIONS,
+        "accounts": frozenset({"view"}),  # the sign-in audit, read-only
     },
     AGENCY_CURATOR: {
         "curation": ALL_ACTIONS,
