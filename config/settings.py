@@ -48,6 +48,13 @@ INSTALLED_APPS = [
     "curation.apps.CurationConfig",
     "campaigns.apps.CampaignsConfig",
     "analytics.apps.AnalyticsConfig",
+    # Curator sign-in (issue 13): allauth's login, MFA and SSO, and our sign-in audit.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "accounts.apps.AccountsConfig",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -289,6 +297,70 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Curator sign-in (issue 13): allauth, so throttling, MFA and SSO are a library's, not ours.
+# The admin's own login form is routed through allauth's (config/urls.py).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/admin/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+# Curators are made by an internal curator (or the IdP): nobody signs themselves up.
+ACCOUNT_ADAPTER = "accounts.adapters.CuratorAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.CuratorSocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Failed sign-ins, counted in the shared cache: per address (ip) and per account typed (key).
+LOGIN_FAILED_RATE = env.str("LOGIN_FAILED_RATE", default="20/m/ip,5/15m/key")
+ACCOUNT_RATE_LIMITS = {
+    "login": env.str("LOGIN_RATE", default="30/m/ip"),
+    "login_failed": LOGIN_FAILED_RATE,
+    "reset_password": "20/m/ip,5/m/key",
+}
+# Every curator has a second factor: an authenticator app or a passkey, with recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = PROGRAMME_NAME
+# Passkeys need a secure origin; http://127.0.0.1 (the demo, the tests) is allowed only in DEBUG.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Behind a proxy, the header holding the client's address (e.g. X-Real-IP), so the per-address
+# limit counts clients, not the proxy.
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("ALLAUTH_TRUSTED_CLIENT_IP_HEADER", default="") or None
+# Sign-in audit rows keep the client's address only as a keyed hash, to correlate attempts.
+SIGNIN_AUDIT_HASH_KEY = env.str("SIGNIN_AUDIT_HASH_KEY", default=SECRET_KEY)
+# Optional single sign-on through the organisation's OpenID Connect IdP (Entra ID, Okta, Google
+# Workspace, Keycloak). The IdP's groups claim decides the role on every sign-in.
+OIDC_SERVER_URL = env.str("OIDC_SERVER_URL", default="")
+OIDC_PROVIDER_ID = "idp"
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_INTERNAL_CURATOR_GROUPS = env.list("OIDC_INTERNAL_CURATOR_GROUPS", default=[])
+OIDC_AGENCY_CURATOR_GROUPS = env.list("OIDC_AGENCY_CURATOR_GROUPS", default=[])
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": OIDC_PROVIDER_ID,
+                "name": env.str("OIDC_PROVIDER_NAME", default="your organisation"),
+                "client_id": env.str("OIDC_CLIENT_ID", default=""),
+                "secret": env.str("OIDC_CLIENT_SECRET", default=""),
+                "settings": {"server_url": OIDC_SERVER_URL, "fetch_userinfo": True},
+            }
+        ]
+        if OIDC_SERVER_URL
+        else [],
+    }
+}
 
 LOGGING = {
     "version": 1,

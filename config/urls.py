@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -7,6 +8,8 @@ from config.health import healthz
 admin.site.site_header = f"{settings.PROGRAMME_NAME} curation"
 admin.site.site_title = f"{settings.PROGRAMME_NAME} curation"
 admin.site.index_title = "Catalogue, channels and programme"
+# Curator sign-in (issue 13): the admin's login is allauth's, with its throttling and second factor.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     # Campaigns first: its tracked links are the busiest addresses, and no other app shares them.
@@ -16,5 +19,6 @@ urlpatterns = [
     # The weekly review: curators' pages under the admin's login, before the admin's own catch-all.
     path("admin/review/", include("analytics.urls")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
     path("", include("analytics.public_urls")),
 ]

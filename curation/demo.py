@@ -135,6 +135,10 @@ def _ensure_users(stdout: OutputWrapper) -> dict[str, object]:
 def load(*, stdout: OutputWrapper) -> None:
     stdout.write("Curator logins (http://127.0.0.1:8000/admin/):")
     users = _ensure_users(stdout)
+    stdout.write(
+        "  Each curator is asked to set up a second factor (authenticator app or passkey) on first "
+        "sign-in; employees' contact data stays hidden until they do."
+    )
     topics = [
         Topic.objects.get_or_create(slug=slugify(name), defaults={"name": name, "description": text})[0]
         for name, text in TOPICS

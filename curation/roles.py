@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.apps import AppConfig
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.db.models import Model
@@ -32,6 +33,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "campaigns": ALL_ACTIONS | {"view_contact_data", "launch_campaign"},
         "analytics": ALL_ACTIONS,
         "django_celery_beat": ALL_ACTIONS,
+        "accounts": frozenset({"view"}),  # the sign-in audit, read-only
     },
     AGENCY_CURATOR: {
         "curation": ALL_ACTIONS,
@@ -72,8 +74,16 @@ def is_agency_curator(user: AbstractBaseUser | AnonymousUser) -> bool:
 
 
 def can_see_contact_data(user: AbstractBaseUser | AnonymousUser) -> bool:
-    """Employees' phone numbers and emails: internal curators only, in every page and export."""
-    return user.is_active and user.has_perm("campaigns.view_contact_data")
+    """Employees' phone numbers and emails: internal curators only, in every page and export,
+    and only once they have a second factor (superusers too): a stolen password alone shows none."""
+    return user.is_active and user.has_perm("campaigns.view_contact_data") and has_second_factor(user)
+
+
+def has_second_factor(user: AbstractBaseUser) -> bool:
+    """An allauth authenticator app or passkey; asked once per request (cached like has_perm's)."""
+    if not hasattr(user, "_second_factor_cache"):
+        user._second_factor_cache = is_mfa_enabled(user)
+    return user._second_factor_cache
 
 
 def sync_role_permissions(sender: AppConfig, **kwargs: object) -> None:

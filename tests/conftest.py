@@ -16,6 +16,7 @@ from django.db import connection
 
 from campaigns import sms
 from curation.roles import AGENCY_CURATOR, INTERNAL_CURATOR
+from tests.helpers import enrol_totp
 
 pytest_plugins = [
     "tests.browser",
@@ -23,6 +24,7 @@ pytest_plugins = [
     "tests.fakes.twilio",
     "tests.fakes.youtube",
     "tests.fakes.ga4",
+    "tests.fakes.oidc",
 ]
 
 # Google's client libraries must never probe the cloud metadata server from a test.
@@ -106,7 +108,23 @@ def _curator(django_user_model, username: str, role: str):
 
 @pytest.fixture
 def internal_curator(django_user_model):
-    """Priya, the organisation's own curator: everything, including employees' contact data."""
+    """Priya, the organisation's own curator: everything, including employees' contact data,
+    since she has enrolled an authenticator app (contact data stays hidden until a curator has)."""
+    user = _curator(django_user_model, "priya", INTERNAL_CURATOR)
+    enrol_totp(user)
+    return user
+
+
+@pytest.fixture
+def admin_user(admin_user):
+    """pytest-django's superuser, with an authenticator app like every curator who sees contact data."""
+    enrol_totp(admin_user)
+    return admin_user
+
+
+@pytest.fixture
+def internal_curator_without_mfa(django_user_model):
+    """Priya before she has set up a second factor: the role, but no contact data yet."""
     return _curator(django_user_model, "priya", INTERNAL_CURATOR)
 
 

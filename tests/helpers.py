@@ -13,6 +13,22 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def enrol_totp(user) -> str:
+    """Give `user` an authenticator app through allauth's own API; returns its secret."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str) -> str:
+    """The code an authenticator app shows now, computed by allauth's own TOTP helper."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+
+
 def path_of(url: str) -> str:
     """The path of an absolute link from a text or an email, to request from the test server."""
     return "/" + url.split("/", 3)[3]
