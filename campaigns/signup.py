@@ -8,6 +8,11 @@ suppressed.
 The form never attaches an address to someone else's record: each address typed is matched on its
 own, and only addresses nobody holds are created together. Otherwise whoever confirmed their own
 email could open the /me/ page of the record holding a phone number they merely typed.
+
+Nor does it change anyone's record: anyone can type an employee's number, so the name, topics and
+other choices wait in the session (signup_sessions.py) and are applied only by the code or link.
+The page itself does no query and no write that depends on who holds the address: it queues the
+recording and sending (tasks.start_signup), so a known address is not answered faster or slower.
 """
 
 from __future__ import annotations
