@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns import signup_sessions
 from campaigns.hashing import address_hash
 from campaigns.models import (
     STATE_AFTER,
@@ -146,5 +147,7 @@ def erase_subscriber(*, subscriber: Subscriber) -> None:
     """Forget an employee: only the keyed hashes of their addresses stay, so nobody re-adds them."""
     for medium in Medium:
         suppress(medium=medium, address=subscriber.address(medium), reason=SuppressionReason.ERASED)
+    # A sign-up still waiting for its code would otherwise keep what they typed in a session.
+    signup_sessions.forget_pending_for(subscriber)
     subscriber.history.all().delete()
     subscriber.delete()

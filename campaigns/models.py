@@ -213,6 +213,8 @@ class PhoneChallenge(models.Model):
     """The six-digit code that proves a sign-up holds the phone. Only a keyed hash is kept."""
 
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="phone_challenges")
+    # Random, held by the sign-up's session: the code is checked against this browser's request.
+    reference = models.CharField(max_length=32, blank=True, db_index=True)
     code_hash = models.CharField(max_length=64)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)

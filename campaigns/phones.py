@@ -46,3 +46,23 @@ def number_prefix(e164: str) -> str:
     """The country code and the first digits of the national number: the unit SMS pumping rotates in."""
     number = phonenumbers.parse(e164)
     return f"+{number.country_code}{str(number.national_number)[:4]}"
+
+
+# Types that can receive a text. FIXED_LINE_OR_MOBILE is where a region's numbering plan cannot
+# tell the two apart (the US, for one): refusing those would refuse real mobiles.
+TEXTABLE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def check_no_letters(raw: str) -> None:
+    """The parser turns letters into keypad digits (0800-FLOWERS): a number with letters is an
+    advert, not an employee's mobile, so it is refused before it is parsed."""
+    if any(character.isalpha() for character in raw):
+        raise ValidationError("Enter the number in digits only, without letters.", code="letters")
+
+
+def check_can_receive_texts(e164: str) -> None:
+    """Refuse landlines, freephone and other numbers that cannot receive a text, before a code is paid for."""
+    if phonenumbers.number_type(phonenumbers.parse(e164)) not in TEXTABLE_TYPES:
+        raise ValidationError(
+            "That looks like a landline. Enter a mobile number that can receive texts.", code="landline"
+        )

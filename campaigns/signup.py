@@ -8,10 +8,16 @@ suppressed.
 The form never attaches an address to someone else's record: each address typed is matched on its
 own, and only addresses nobody holds are created together. Otherwise whoever confirmed their own
 email could open the /me/ page of the record holding a phone number they merely typed.
+
+Nor does it change anyone's record: anyone can type an employee's number, so the name, topics and
+other choices wait in the session (signup_sessions.py) and are applied only by the code or link.
+The page itself does no query and no write that depends on who holds the address: it queues the
+recording and sending (tasks.start_signup), so a known address is not answered faster or slower.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -25,8 +31,9 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from campaigns import consent
+from campaigns import consent, signup_sessions
 from campaigns.emails import build_email, send_emails
+from campaigns.hashing import address_hash
 from campaigns.links import email_confirmation_url
 from campaigns.models import (
     ConsentAction,
@@ -98,34 +105,51 @@ class SignupDetails:
 
 @dataclass(frozen=True)
 class PendingSignup:
-    """What the person's session remembers between the form and their confirmation."""
+    """What the person's session remembers between the form and their confirmation.
 
-    challenge_id: int | None
-    subscriber_ids: tuple[int, ...]
+    Only keyed hashes of the addresses: enough to match the email link and an erasure, and the
+    session never holds a number or address in the clear.
+    """
+
+    code_reference: str  # the texted code's challenge; "" when none is pending
+    phone_hash: str
+    email_hash: str
     choices: SignupChoices
     emailed: bool
+    expires_at: float  # POSIX time: the typed choices go when the code does
+
+    @classmethod
+    def begin(cls, details: SignupDetails) -> PendingSignup:
+        return cls(
+            code_reference=secrets.token_urlsafe(16) if details.wants_code else "",
+            phone_hash=address_hash(Medium.SMS, details.phone) if details.wants_code else "",
+            email_hash=address_hash(Medium.EMAIL, details.email) if details.wants_email else "",
+            choices=details.choices,
+            emailed=details.wants_email,
+            expires_at=(timezone.now() + signup_sessions.PENDING_LIFETIME).timestamp(),
+        )
 
     def to_session(self) -> dict[str, object]:
         return {
-            "challenge_id": self.challenge_id,
-            "subscriber_ids": list(self.subscriber_ids),
+            "code_reference": self.code_reference,
+            "phone_hash": self.phone_hash,
+            "email_hash": self.email_hash,
             "choices": self.choices.to_session(),
             "emailed": self.emailed,
+            "expires_at": self.expires_at,
         }
 
     @classmethod
     def from_session(cls, data: dict[str, object] | None) -> PendingSignup | None:
-        if not data:
+        """The pending sign-up, or None when there is none or it has expired."""
+        if not data or data.get("expires_at", 0) <= timezone.now().timestamp():
             return None
-        return cls(
-            challenge_id=data["challenge_id"],
-            subscriber_ids=tuple(data["subscriber_ids"]),
-            choices=SignupChoices.from_session(data["choices"]),
-            emailed=data["emailed"],
-        )
+        return cls(**{**data, "choices": SignupChoices.from_session(data["choices"])})
 
     def choices_for(self, subscriber: Subscriber) -> SignupChoices | None:
-        return self.choices if subscriber.pk in self.subscriber_ids else None
+        """The choices, for the record holding the email this sign-up asked to confirm."""
+        matches = self.email_hash and hmac.compare_digest(self.email_hash, subscriber.email_hash)
+        return self.choices if matches else None
 
 
 class CodeRejected(Exception):
@@ -159,76 +183,89 @@ def invitee_for_link(token: str) -> Subscriber | None:
     return found[0] if found else None
 
 
-# Asking: the form.
+# Asking: the form, then the task.
 
 
-def start_signup(*, details: SignupDetails) -> PendingSignup:
+@dataclass(frozen=True)
+class SignupRequest:
+    """What the task needs to record and send: the addresses and what to confirm, nothing typed.
+
+    The request only builds this and queues it, so a known and an unknown address cost the
+    request the same work and answer in the same time.
+    """
+
+    phone: str
+    email: str
+    wants_code: bool
+    wants_email: bool
+    preferred_media: str  # for a record created now; choices reach existing records only on proof
+    code_reference: str
+    replaces_reference: str = ""
+
+    @classmethod
+    def for_pending(
+        cls, details: SignupDetails, pending: PendingSignup, *, replaces: PendingSignup | None
+    ) -> SignupRequest:
+        return cls(
+            phone=details.phone,
+            email=details.email,
+            wants_code=details.wants_code,
+            wants_email=details.wants_email,
+            preferred_media=details.choices.preferred_media,
+            code_reference=pending.code_reference,
+            # The same browser asking again gets a new code; the earlier one stops working.
+            replaces_reference=replaces.code_reference if replaces else "",
+        )
+
+    def as_task_kwargs(self) -> dict[str, object]:
+        return dataclasses.asdict(self)
+
+
+def start_signup(*, request: SignupRequest) -> None:
     """Record the request and send the confirmations; the same outcome for known and unknown addresses."""
     try:
-        recorded = _record_signup(details)
+        recorded = _record_signup(request)
     except (IntegrityError, ValidationError):
         # Two taps on the button race to create the same new record; the second try finds it.
-        recorded = _record_signup(details)
+        recorded = _record_signup(request)
     # Sent after the commit: a slow or failing provider never leaves half a sign-up behind.
     if recorded.challenge is not None:
         _text_code(recorded.challenge.subscriber, recorded.code)
     if recorded.email_to is not None:
         _email_link(recorded.email_to)
-    return PendingSignup(
-        challenge_id=recorded.challenge.pk if recorded.challenge else None,
-        subscriber_ids=recorded.subscriber_ids,
-        choices=details.choices,
-        emailed=recorded.email_to is not None,
-    )
 
 
 @dataclass(frozen=True)
 class _Recorded:
-    subscriber_ids: tuple[int, ...]
     challenge: PhoneChallenge | None = None
     code: str = ""
     email_to: Subscriber | None = None
 
 
 @transaction.atomic
-def _record_signup(details: SignupDetails) -> _Recorded:
-    by_phone, by_email = _subscribers_for(details)
+def _record_signup(request: SignupRequest) -> _Recorded:
+    by_phone, by_email = _subscribers_for(request)
     challenge, code = None, ""
-    if details.wants_code:
+    if request.wants_code:
         _record_request(by_phone, Medium.SMS)
-        challenge, code = _new_challenge(by_phone)
-    if details.wants_email:
+        challenge, code = _new_challenge(by_phone, request)
+    if request.wants_email:
         _record_request(by_email, Medium.EMAIL)
-    return _Recorded(
-        subscriber_ids=tuple(sorted({s.pk for s in (by_phone, by_email) if s is not None})),
-        challenge=challenge,
-        code=code,
-        email_to=by_email if details.wants_email else None,
-    )
+    return _Recorded(challenge=challenge, code=code, email_to=by_email if request.wants_email else None)
 
 
-def _subscribers_for(details: SignupDetails) -> tuple[Subscriber | None, Subscriber | None]:
-    """The records holding the phone and the email, creating one for the addresses nobody holds."""
-    by_phone = find_subscriber(phone=details.phone) if details.phone else None
-    by_email = find_subscriber(email=details.email) if details.email else None
-    for known in {s.pk: s for s in (by_phone, by_email) if s is not None}.values():
-        # Nothing is subscribed on this record yet, so an unproven form has nothing to overwrite.
-        if known.is_invitee:
-            _apply_choices(known, details.choices)
-    new_phone = details.phone if by_phone is None else ""
-    new_email = details.email if by_email is None else ""
+def _subscribers_for(request: SignupRequest) -> tuple[Subscriber | None, Subscriber | None]:
+    """The records holding the phone and the email, creating one for the addresses nobody holds.
+
+    A known record is left as it is: what the form said is applied only once the code or link
+    proves the address (a stranger can type anyone's number).
+    """
+    by_phone = find_subscriber(phone=request.phone) if request.phone else None
+    by_email = find_subscriber(email=request.email) if request.email else None
+    new_phone = request.phone if by_phone is None else ""
+    new_email = request.email if by_email is None else ""
     if new_phone or new_email:
-        choices = details.choices
-        created = create_subscriber(
-            phone=new_phone,
-            email=new_email,
-            display_name=choices.display_name,
-            department=choices.department,
-            location=choices.location,
-            time_zone=choices.time_zone,
-            preferred_media=choices.preferred_media,
-            topics=Topic.objects.filter(pk__in=choices.topic_ids),
-        )
+        created = create_subscriber(phone=new_phone, email=new_email, preferred_media=request.preferred_media)
         by_phone = by_phone or (created if new_phone else None)
         by_email = by_email or (created if new_email else None)
     return by_phone, by_email
@@ -252,15 +289,21 @@ def _code_hash(phone: str, code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
-def _new_challenge(subscriber: Subscriber) -> tuple[PhoneChallenge, str]:
+def _new_challenge(subscriber: Subscriber, request: SignupRequest) -> tuple[PhoneChallenge, str]:
     now = timezone.now()
-    # Only the newest code works, so several requests never add up to more than five guesses.
-    PhoneChallenge.objects.filter(subscriber=subscriber, confirmed_at=None, expires_at__gt=now).update(
-        expires_at=now
-    )
+    # A browser's newest code replaces its earlier one; another browser's codes are left alone, so
+    # a stranger asking for codes cannot void the owner's. Guesses stay bounded: five per code,
+    # and codes per number per hour by the limits in ratelimits.py.
+    if request.replaces_reference:
+        PhoneChallenge.objects.filter(
+            reference=request.replaces_reference, confirmed_at=None, expires_at__gt=now
+        ).update(expires_at=now)
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     challenge = PhoneChallenge.objects.create(
-        subscriber=subscriber, code_hash=_code_hash(subscriber.phone, code), expires_at=now + CODE_LIFETIME
+        subscriber=subscriber,
+        reference=request.code_reference,
+        code_hash=_code_hash(subscriber.phone, code),
+        expires_at=now + CODE_LIFETIME,
     )
     return challenge, code
 
@@ -299,11 +342,11 @@ def _email_link(subscriber: Subscriber) -> None:
 # Confirming: the code and the link.
 
 
-def confirm_code(*, challenge_id: int, code: str, choices: SignupChoices) -> Subscriber:
+def confirm_code(*, code_reference: str, code: str, choices: SignupChoices) -> Subscriber:
     """Check a code (five tries, ten minutes) and subscribe its phone; raises CodeRejected saying why."""
     with transaction.atomic():
         # Locked, so parallel guesses cannot share one attempt.
-        challenge = PhoneChallenge.objects.select_for_update().filter(pk=challenge_id).first()
+        challenge = PhoneChallenge.objects.select_for_update().filter(reference=code_reference).first()
         problem = _code_problem(challenge, code)
         if problem is None:
             challenge.confirmed_at = timezone.now()

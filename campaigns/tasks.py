@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from campaigns import sending, tracking
+from campaigns import sending, signup, signup_sessions, tracking
 
 
 @shared_task(ignore_result=True, expires=50)
@@ -29,3 +29,15 @@ def release_scheduled_campaigns() -> int:
 def reconcile_deliveries() -> None:
     """Every minute (beat): settle claims whose worker vanished; keep due sends moving."""
     sending.reconcile()
+
+
+@shared_task(ignore_result=True, expires=int(signup.CODE_LIFETIME.total_seconds()))
+def start_signup(**request: object) -> None:
+    """Record a sign-up and send its code or link: queued by /join/, so known and unknown cost it the same."""
+    signup.start_signup(request=signup.SignupRequest(**request))
+
+
+@shared_task(ignore_result=True, expires=50)
+def clear_expired_sessions() -> int:
+    """Every ten minutes (beat): expired sign-up sessions still hold what was typed; delete them."""
+    return signup_sessions.clear_expired()

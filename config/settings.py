@@ -162,6 +162,16 @@ SIGNUP_RATE_PER_IP = env.str("SIGNUP_RATE_PER_IP", default="10/h")
 SIGNUP_RATE_PER_NUMBER = env.str("SIGNUP_RATE_PER_NUMBER", default="3/h")
 SIGNUP_RATE_PER_PREFIX = env.str("SIGNUP_RATE_PER_PREFIX", default="30/h")
 SIGNUP_SMS_DAILY_CAP = env.int("SIGNUP_SMS_DAILY_CAP", default=500)
+# Sign-up abuse (issue 13): SIGNUP_RATE_PER_NUMBER counts per client address, so one visitor
+# cannot lock an employee out; this ceiling over all clients still bounds the texts to one number.
+SIGNUP_RATE_PER_NUMBER_CEILING = env.str("SIGNUP_RATE_PER_NUMBER_CEILING", default="6/h")
+# Confirmation emails, limited as codes are (per address: per client, with a ceiling over all).
+# The domain limit is shared by every employee on the work domain, so it is set high.
+SIGNUP_EMAIL_RATE_PER_IP = env.str("SIGNUP_EMAIL_RATE_PER_IP", default="10/h")
+SIGNUP_EMAIL_RATE_PER_ADDRESS = env.str("SIGNUP_EMAIL_RATE_PER_ADDRESS", default="3/h")
+SIGNUP_EMAIL_RATE_PER_ADDRESS_CEILING = env.str("SIGNUP_EMAIL_RATE_PER_ADDRESS_CEILING", default="6/h")
+SIGNUP_EMAIL_RATE_PER_DOMAIN = env.str("SIGNUP_EMAIL_RATE_PER_DOMAIN", default="100/h")
+SIGNUP_EMAIL_DAILY_CAP = env.int("SIGNUP_EMAIL_DAILY_CAP", default=500)
 # Quiz answers counted per client address: past it, a result is shown but not counted.
 QUIZ_RATE_PER_IP = env.str("QUIZ_RATE_PER_IP", default="20/h")
 # Suppressed addresses are kept only as keyed hashes; the key must outlive SECRET_KEY rotations.
@@ -248,6 +258,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.queue_daily_syncs",
         "schedule": crontab(hour=4, minute=30),
     },
+}
+# Sign-up (issue 13): expired sign-up sessions still hold what was typed until they are deleted.
+CELERY_BEAT_SCHEDULE["clear-expired-sessions"] = {
+    "task": "campaigns.tasks.clear_expired_sessions",
+    "schedule": 600.0,
 }
 
 # Analytics sources. GA4: a service account with Viewer on the property (its JSON key file).

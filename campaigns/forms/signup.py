@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from campaigns import signup
 from campaigns.hashing import normalise_email
 from campaigns.models import MediaPreference, Medium, Subscriber
-from campaigns.phones import check_allowed_region, normalise_phone
+from campaigns.phones import check_allowed_region, check_can_receive_texts, check_no_letters, normalise_phone
 from curation.models import Topic
 
 # Both first: it is the default, and what most people pick.
@@ -21,6 +21,26 @@ MEDIA_CHOICES = [
     (MediaPreference.SMS, "Texts only"),
     (MediaPreference.EMAIL, "Emails only"),
 ]
+
+
+class TopicsField(forms.ModelMultipleChoiceField):
+    """Topic ids checked as numbers the database can hold before any query.
+
+    SQLite cannot even bind an integer past 64 bits: a 40-digit id must be a form error, not a 500.
+    """
+
+    LARGEST_ID = 2**63 - 1
+
+    def _check_values(self, value: list[object]) -> object:
+        for pk in value:
+            text = str(pk)
+            if not (
+                text.isascii() and text.isdigit() and len(text) <= 19 and 0 < int(text) <= self.LARGEST_ID
+            ):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": text[:20]}
+                )
+        return super()._check_values(value)
 
 
 @functools.cache
@@ -38,6 +58,7 @@ class SignupForm(forms.Form):
     email = forms.EmailField(
         label="Work email",
         required=False,
+        max_length=254,
         help_text="We email you a link to check it is yours.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -48,7 +69,7 @@ class SignupForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose texts, emails or both."},
     )
-    topics = forms.ModelMultipleChoiceField(
+    topics = TopicsField(
         label="What would you like to learn about?",
         queryset=Topic.objects.all(),
         required=False,
@@ -109,9 +130,11 @@ class SignupForm(forms.Form):
         raw = self.cleaned_data["phone"]
         if not raw.strip():
             return ""
-        phone = normalise_phone(raw)
         # Refused here, before any text is paid for.
+        check_no_letters(raw)
+        phone = normalise_phone(raw)
         check_allowed_region(phone)
+        check_can_receive_texts(phone)
         return phone
 
     def clean_email(self) -> str:
@@ -174,6 +197,11 @@ class CodeForm(forms.Form):
         error_messages={"required": "Enter the six-digit code from the text."},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # Whatever is not six digits (NUL bytes included) gets the one message clean_code gives.
+        self.fields["code"].validators = []
 
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split())

@@ -9,14 +9,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from campaigns import ratelimits, signup
+from campaigns import ratelimits, signup, tasks
 from campaigns.forms.signup import CodeForm, SignupForm
 from campaigns.links import account_url
 from campaigns.models import Medium, Subscriber
-
-# The session carries the sign-up from the form to its confirmation, and where to start again.
-PENDING_KEY = "signup_pending"
-START_KEY = "signup_start"
+from campaigns.signup_sessions import PENDING_KEY, PENDING_LIFETIME, START_KEY
 
 
 @require_http_methods(["GET", "POST"])
@@ -46,9 +43,18 @@ def _signup_form(request: HttpRequest, *, invitee: Subscriber | None) -> HttpRes
         details = form.details()
         if details.wants_code and not ratelimits.may_send_code(request, phone=details.phone):
             return _too_many(request)
-        pending = signup.start_signup(details=details)
+        if details.wants_email and not ratelimits.may_send_link(request, email=details.email):
+            return _too_many(request)
+        # No query and no write here, whoever the addresses belong to: the task does both.
+        earlier = signup.PendingSignup.from_session(request.session.get(PENDING_KEY))
+        pending = signup.PendingSignup.begin(details)
+        sign_up = signup.SignupRequest.for_pending(details, pending, replaces=earlier)
+        tasks.start_signup.delay(**sign_up.as_task_kwargs())
         request.session[PENDING_KEY] = pending.to_session()
         request.session[START_KEY] = request.path
+        if not request.user.is_authenticated:
+            # A visitor's session is the sign-up: it ends when the code does.
+            request.session.set_expiry(int(PENDING_LIFETIME.total_seconds()))
         return redirect("campaigns:join-confirm")
     context = {"form": form, "invited": invitee is not None, "consent_text": signup.CONSENT_TEXT_TEMPLATE}
     return render(request, "campaigns/signup/join.html", context)
@@ -58,13 +64,15 @@ def _signup_form(request: HttpRequest, *, invitee: Subscriber | None) -> HttpRes
 def confirm_phone(request: HttpRequest) -> HttpResponse:
     pending = signup.PendingSignup.from_session(request.session.get(PENDING_KEY))
     form = CodeForm(_posted(request))
-    if request.method == "POST" and pending and pending.challenge_id:
+    if request.method == "POST" and pending and pending.code_reference:
         if not ratelimits.may_try_code(request):
             return _too_many(request)
         if form.is_valid():
             try:
                 subscriber = signup.confirm_code(
-                    challenge_id=pending.challenge_id, code=form.cleaned_data["code"], choices=pending.choices
+                    code_reference=pending.code_reference,
+                    code=form.cleaned_data["code"],
+                    choices=pending.choices,
                 )
             except signup.CodeRejected as rejected:
                 form.add_error("code", rejected.message)
@@ -85,8 +93,8 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
         pending = signup.PendingSignup.from_session(request.session.get(PENDING_KEY))
         choices = pending.choices_for(subscriber) if pending else None
         signup.confirm_email(subscriber=subscriber, choices=choices)
-        if choices is not None and not pending.challenge_id:
-            request.session.pop(PENDING_KEY)
+        if choices is not None and not pending.code_reference:
+            _forget_signup(request)
         return _done(request, subscriber, Medium.EMAIL, email_pending=False)
     return render(request, "campaigns/signup/confirm_email.html")
 
@@ -99,9 +107,15 @@ def _posted(request: HttpRequest) -> QueryDict | None:
 def _forget_code(request: HttpRequest, pending: signup.PendingSignup) -> None:
     """The code is spent; the choices stay only while an email link may still apply them."""
     if pending.emailed:
-        request.session[PENDING_KEY] = dataclasses.replace(pending, challenge_id=None).to_session()
+        request.session[PENDING_KEY] = dataclasses.replace(pending, code_reference="").to_session()
     else:
-        request.session.pop(PENDING_KEY)
+        _forget_signup(request)
+
+
+def _forget_signup(request: HttpRequest) -> None:
+    """Done: nothing the person typed, nor their invitation link, stays in the session."""
+    request.session.pop(PENDING_KEY, None)
+    request.session.pop(START_KEY, None)
 
 
 def _start_url(request: HttpRequest) -> str:

@@ -52,6 +52,9 @@ def signup_settings(settings):
     settings.PUBLIC_BASE_URL = "https://learn.acme-learning.example"
     # Generous: these tests are about sign-up, test_signup_rate_limits.py about the limits.
     settings.SIGNUP_RATE_PER_IP = settings.SIGNUP_RATE_PER_NUMBER = settings.SIGNUP_RATE_PER_PREFIX = "100/h"
+    settings.SIGNUP_RATE_PER_NUMBER_CEILING = "100/h"
+    settings.SIGNUP_EMAIL_RATE_PER_IP = settings.SIGNUP_EMAIL_RATE_PER_ADDRESS = "100/h"
+    settings.SIGNUP_EMAIL_RATE_PER_ADDRESS_CEILING = "100/h"
     return settings
 
 
@@ -176,7 +179,8 @@ def test_a_work_email_from_an_allowed_domain_is_enough(client):
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
-        ("call me", "That does not look like a phone number. Try the full number, e.g. 07400 123456."),
+        ("call me", "Enter the number in digits only, without letters."),
+        ("++", "That does not look like a phone number. Try the full number, e.g. 07400 123456."),
         ("07700 1000", "That number is not valid. Check the digits and the country code."),
         (
             "+1 202 555 0123",
@@ -336,7 +340,8 @@ def test_a_code_expires_after_ten_minutes(client):
 
         page = enter_code(client, code).content.decode()
 
-    assert "That code has expired. Start again to get a new one." in page
+    # The sign-up session ends with its code, and what was typed with it.
+    assert "run out of time (a code works for 10 minutes)" in page
     assert Subscriber.objects.get().sms_state == ConsentState.PENDING
 
 
@@ -354,12 +359,24 @@ def test_a_code_still_works_just_before_ten_minutes(client):
 def test_asking_again_makes_the_earlier_code_useless(client):
     sign_up_by_phone(client)
     first_code = texted_code()
-    sign_up_by_phone(Client())
+    sign_up_by_phone(client)
 
     page = enter_code(client, first_code).content.decode()
 
     assert len(sms.outbox) == 2
-    assert "That code has expired. Start again to get a new one." in page
+    assert "That code is not right. You have 4 more tries." in page
+    assert PhoneChallenge.objects.filter(expires_at__gt=timezone.now()).count() == 1
+
+
+def test_someone_else_asking_for_the_number_leaves_the_owners_code_working(client):
+    sign_up_by_phone(client)
+    owners_code = texted_code()
+    sign_up_by_phone(Client())
+
+    page = enter_code(client, owners_code).content.decode()
+
+    assert len(sms.outbox) == 2
+    assert "You are signed up" in page
 
 
 def test_the_confirm_page_without_a_sign_up_says_there_is_nothing_to_confirm(client):
@@ -400,6 +417,7 @@ def test_a_blank_optional_field_keeps_what_the_import_knew(client):
     invitee = SubscriberFactory(phone=PHONE, department="Finance", location="Dublin")
 
     sign_up_by_phone(client, department="", location="Cork")
+    enter_code(client, texted_code())
 
     invitee.refresh_from_db()
     assert (invitee.department, invitee.location) == ("Finance", "Cork")

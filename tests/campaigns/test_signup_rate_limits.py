@@ -22,6 +22,7 @@ def signup_settings(settings):
     settings.SIGNUP_INVITATION_CODE = "LEARN-2026"
     settings.SIGNUP_ALLOWED_REGIONS = ["GB", "IE"]
     settings.SIGNUP_RATE_PER_IP = settings.SIGNUP_RATE_PER_NUMBER = settings.SIGNUP_RATE_PER_PREFIX = "100/h"
+    settings.SIGNUP_RATE_PER_NUMBER_CEILING = "100/h"
     settings.SIGNUP_SMS_DAILY_CAP = 100
     return settings
 
@@ -72,11 +73,20 @@ def test_rotating_ips_on_one_prefix_stop_at_the_prefix_threshold(settings):
 
 
 def test_one_number_gets_only_so_many_codes_whichever_ip_asks(settings):
-    settings.SIGNUP_RATE_PER_NUMBER = "2/h"
+    settings.SIGNUP_RATE_PER_NUMBER_CEILING = "2/h"
 
     responses = [ask_for_code("+447700100001", ip=f"203.0.113.{n}") for n in range(4)]
 
     assert statuses(responses) == [302, 302, 429, 429]
+    assert len(sms.outbox) == 2
+
+
+def test_one_ip_gets_only_so_many_codes_to_one_number(settings):
+    settings.SIGNUP_RATE_PER_NUMBER = "2/h"
+
+    responses = [ask_for_code("+447700100001") for _ in range(3)]
+
+    assert statuses(responses) == [302, 302, 429]
     assert len(sms.outbox) == 2
 
 
@@ -91,7 +101,7 @@ def test_the_daily_cap_stops_codes_to_every_number(settings):
 
 def test_a_blocked_ip_does_not_use_up_the_numbers_allowance(settings):
     settings.SIGNUP_RATE_PER_IP = "1/h"
-    settings.SIGNUP_RATE_PER_NUMBER = "2/h"
+    settings.SIGNUP_RATE_PER_NUMBER_CEILING = "2/h"
     ask_for_code("+447700100001", ip="198.51.100.7")
 
     for _ in range(3):
@@ -135,7 +145,7 @@ def test_guesses_at_the_code_are_limited_per_ip(settings):
 @pytest.mark.requires("redis")
 def test_every_web_process_counts_against_the_same_limits(settings):
     """Limits held in one process's memory would multiply by the number of gunicorn workers."""
-    settings.SIGNUP_RATE_PER_NUMBER = "2/h"
+    settings.SIGNUP_RATE_PER_NUMBER_CEILING = "2/h"
     other_process = run_python(
         "import django; django.setup()\n"
         "from django.test import RequestFactory\n"
@@ -144,7 +154,8 @@ def test_every_web_process_counts_against_the_same_limits(settings):
         "print([may_send_code(request, phone='+447700100001') for _ in range(2)])\n",
         env={
             "REDIS_URL": settings.REDIS_URL,
-            "SIGNUP_RATE_PER_NUMBER": "2/h",
+            "SIGNUP_RATE_PER_NUMBER_CEILING": "2/h",
+            "SIGNUP_RATE_PER_NUMBER": "100/h",
             "SIGNUP_RATE_PER_IP": "100/h",
             "SIGNUP_RATE_PER_PREFIX": "100/h",
             "SIGNUP_SMS_DAILY_CAP": "100",
