@@ -24,6 +24,9 @@ def redact(text: str) -> str:
     return _TOKEN_IN_PATH.sub(rf"\1{REDACTED}", _QUERY_STRING.sub("", text))
 
 
+_TRACEBACKS = logging.Formatter()
+
+
 def _redacted(value: object) -> object:
     return redact(value) if isinstance(value, str) else value
 
@@ -44,4 +47,9 @@ class RedactingFilter(logging.Filter):
             record.args = {key: _redacted(arg) for key, arg in record.args.items()}
         if hasattr(record, "request"):
             record.request = None
+        if record.exc_info and not record.exc_text:
+            # A 500's traceback can quote the path or a token in an exception's message.
+            record.exc_text = redact(_TRACEBACKS.formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True

@@ -9,6 +9,8 @@ still recording each request.
 from __future__ import annotations
 
 import http.client
+import io
+import logging
 import os
 import subprocess
 import sys
@@ -20,6 +22,7 @@ from django.db import connection
 from campaigns.links import account_url, unsubscribe_url
 from campaigns.models import Campaign, ConsentState, Medium
 from campaigns.tracking import tracked_link_for
+from config.redaction import RedactingFilter
 from tests.factories import SubscriberFactory, live_item
 from tests.helpers import free_port, path_of
 from tests.processes import PROJECT_ROOT, SETTINGS_VARIABLES, run_manage
@@ -149,3 +152,26 @@ def test_the_web_log_records_requests_to_personal_pages_without_address_agent_or
         "Not Found: /me/<redacted>/",
     ):
         assert line in log, f"{line!r} is missing from the log:\n{log}"
+
+
+def test_a_server_errors_traceback_is_logged_without_the_token():
+    """Django logs a 500 with its traceback; an exception's message may quote the path."""
+    token = "eyJzIjo0Mn0:1xaM3T:QFum3O6wlOpMIg7D6-eXoMyPKmf5KwAQPY_MDNxirsg"
+    (console,) = [  # settings.LOGGING's console handler, as in production
+        handler
+        for handler in logging.getLogger("django").handlers
+        if any(isinstance(f, RedactingFilter) for f in handler.filters)
+    ]
+    written = io.StringIO()
+    stream = console.setStream(written)
+    try:
+        raise LookupError(f"no page for /me/{token}/?from=sms")
+    except LookupError:
+        logging.getLogger("django.request").exception("Internal Server Error: %s", f"/me/{token}/")
+    finally:
+        console.setStream(stream)
+
+    logged = written.getvalue()
+    assert "Internal Server Error: /me/<redacted>/" in logged
+    assert "LookupError: no page for /me/<redacted>/" in logged
+    assert token not in logged and "from=sms" not in logged
