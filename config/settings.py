@@ -294,38 +294,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# --- Content-Security-Policy (django-csp 4; issue 13) ---
-# Scripts and styles come from our own static files; an inline <script> or <style> needs the
-# request's nonce (nonce="{{ request.csp_nonce }}"). Style attributes stay allowed: the admin's
-# own templates and simple_history's and import_export's write them, and an attribute can neither
-# load nor select anything. Forms post to us, and to the SSO provider's origin when one is set
-# (the sign-in form's POST is redirected there, and browsers hold redirects to form-action).
-from urllib.parse import urlsplit  # noqa: E402
+# --- Content-Security-Policy (django-csp 4; issue 13): the policy is config/content_security_policy.py ---
+from config.content_security_policy import policy as _content_security_policy  # noqa: E402
 
-from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-
-
-_SSO_ORIGIN = _origin(env.str("OIDC_SERVER_URL", default=""))
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF, NONCE],
-        "style-src": [SELF, NONCE],
-        "style-src-attr": [UNSAFE_INLINE],
-        "img-src": [SELF, "data:"],
-        "font-src": [SELF],
-        "connect-src": [SELF],
-        "object-src": [NONE],
-        "base-uri": [NONE],
-        "frame-ancestors": [NONE],
-        "form-action": [SELF, *([_SSO_ORIGIN] if _SSO_ORIGIN else [])],
-    }
-}
+# The SSO provider (OpenID Connect) receives the sign-in form's redirect: form-action allows it.
+CONTENT_SECURITY_POLICY = _content_security_policy(sso_server_url=env.str("OIDC_SERVER_URL", default=""))
 
 # Logs: what happened, never who. Every line passes config.redaction's filter (tokens out of
 # paths, query strings dropped); Django's own loggers are routed here so none keeps its default
