@@ -1,11 +1,12 @@
-"""Absolute links that go out in texts and emails, each carrying a signed token for its purpose."""
+"""Absolute links that go out in texts and emails, each carrying a signed token for its purpose
+(campaigns.tokens: the subscriber's random link key, never their id)."""
 
 from __future__ import annotations
 
 from django.urls import reverse
 
 from campaigns.models import Medium, Subscriber
-from campaigns.tokens import Purpose, make_token, public_url
+from campaigns.tokens import Purpose, email_fingerprint, make_token, public_url
 
 
 def account_url(subscriber: Subscriber) -> str:
@@ -14,12 +15,12 @@ def account_url(subscriber: Subscriber) -> str:
 
 
 def unsubscribe_url(subscriber: Subscriber, medium: str = Medium.EMAIL) -> str:
-    token = make_token(subscriber, Purpose.UNSUBSCRIBE, m=medium)
+    token = make_token(subscriber, Purpose.UNSUBSCRIBE, medium)
     return public_url(reverse("campaigns:unsubscribe", args=[token]))
 
 
 def email_confirmation_url(subscriber: Subscriber) -> str:
-    token = make_token(subscriber, Purpose.EMAIL_CONFIRMATION, e=subscriber.email_hash)
+    token = make_token(subscriber, Purpose.EMAIL_CONFIRMATION, email_fingerprint(subscriber.email_hash))
     return public_url(reverse("campaigns:join-confirm-email", args=[token]))
 
 

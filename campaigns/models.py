@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -74,6 +75,10 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"“{value}” is not a time zone name such as Europe/London.")
 
 
+def new_link_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class Subscriber(models.Model):
     """An employee who may be messaged: an invitee until they opt in, then a subscriber.
 
@@ -111,9 +116,11 @@ class Subscriber(models.Model):
     invitations_sent = models.PositiveSmallIntegerField(default=0, editable=False)
     last_invited_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # What personal links carry instead of the id: random, so a decoded token names nobody.
+    link_key = models.CharField(max_length=32, unique=True, default=new_link_key, editable=False)
 
     history = HistoricalRecords(
-        excluded_fields=["phone", "email", "display_name", "phone_hash", "email_hash"]
+        excluded_fields=["phone", "email", "display_name", "phone_hash", "email_hash", "link_key"]
     )
 
     class Meta:

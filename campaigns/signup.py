@@ -46,7 +46,7 @@ from campaigns.models import (
 )
 from campaigns.services import create_subscriber, find_subscriber
 from campaigns.sms import SmsError, send_sms
-from campaigns.tokens import Purpose, subscriber_from_token
+from campaigns.tokens import Purpose, email_fingerprint, subscriber_from_token
 from curation.models import Topic
 
 logger = logging.getLogger(__name__)
@@ -384,7 +384,7 @@ def subscriber_for_email_link(token: str) -> Subscriber | None:
         return None
     subscriber, payload = found
     sent_to = str(payload.get("e", ""))
-    if not subscriber.email or not hmac.compare_digest(sent_to, subscriber.email_hash):
+    if not subscriber.email or not hmac.compare_digest(sent_to, email_fingerprint(subscriber.email_hash)):
         return None
     return subscriber
 

@@ -1,12 +1,16 @@
-"""Signed, opaque tokens for the links employees receive: no login, nothing guessable.
+"""Signed, opaque tokens for the links employees receive: no login, nothing guessable, nobody named.
 
-Each purpose has its own salt, so a token for one page never opens another.
+A token is the subscriber's random link key (never their id), an optional detail for its purpose,
+a timestamp and a signature: `<key>[.<detail>]:<time>:<signature>`. Decoded, it gives nothing
+about the person. Each purpose has its own salt, so a token for one page never opens another.
+Links sent before the key existed carried {"s": <id>} and keep working until they expire.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core import signing
+from django.utils.crypto import salted_hmac
 
 from campaigns.models import Subscriber
 
@@ -29,23 +33,51 @@ MAX_AGE = {
     Purpose.INVITATION: INVITATION_MAX_AGE,
 }
 
+# The one detail a purpose's token carries besides the key, by the name readers look it up under.
+DETAIL = {Purpose.UNSUBSCRIBE: "m", Purpose.EMAIL_CONFIRMATION: "e"}
 
-def make_token(subscriber: Subscriber, purpose: str, **extra: str) -> str:
-    return signing.dumps({"s": subscriber.pk, **extra}, salt=purpose, compress=True)
+
+def email_fingerprint(email_hash: str) -> str:
+    """What a confirmation link holds of the address it was sent to: enough to notice the address
+    changed since, and, unlike the suppression list's hash, matching nothing stored anywhere."""
+    return salted_hmac(Purpose.EMAIL_CONFIRMATION, email_hash).hexdigest()[:16]
 
 
-def read_token(token: str, purpose: str) -> dict:
-    """The token's payload, or signing.BadSignature (SignatureExpired included) if it is not ours."""
-    return signing.loads(token, salt=purpose, max_age=MAX_AGE[purpose])
+def make_token(subscriber: Subscriber, purpose: str, detail: str = "") -> str:
+    value = f"{subscriber.link_key}.{detail}" if detail else subscriber.link_key
+    return signing.TimestampSigner(salt=purpose).sign(value)
 
 
 def subscriber_from_token(token: str, purpose: str) -> tuple[Subscriber, dict] | None:
+    """The subscriber and the token's detail ({"m": ...} or {"e": ...}), or None if it is not ours,
+    has expired, or its subscriber is gone."""
+    signer = signing.TimestampSigner(salt=purpose)
     try:
-        payload = read_token(token, purpose)
-    except signing.BadSignature:
+        value = signer.unsign(token, max_age=MAX_AGE[purpose])
+    except signing.BadSignature:  # SignatureExpired included
         return None
-    subscriber = Subscriber.objects.filter(pk=payload.get("s")).first()
-    return (subscriber, payload) if subscriber else None
+    key, _, detail = value.partition(".")
+    subscriber = Subscriber.objects.filter(link_key=key).first() if key else None
+    if subscriber:
+        return subscriber, ({DETAIL[purpose]: detail} if purpose in DETAIL else {})
+    return _from_token_before_link_keys(signer, token, purpose)
+
+
+def _from_token_before_link_keys(
+    signer: signing.TimestampSigner, token: str, purpose: str
+) -> tuple[Subscriber, dict] | None:
+    try:
+        payload = signer.unsign_object(token, max_age=MAX_AGE[purpose])
+    except (signing.BadSignature, ValueError):
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
+        return None
+    subscriber = Subscriber.objects.filter(pk=payload["s"]).first()
+    if subscriber is None:
+        return None
+    if "e" in payload:  # those links held the address's full hash
+        payload["e"] = email_fingerprint(str(payload["e"]))
+    return subscriber, payload
 
 
 def public_url(path: str) -> str:

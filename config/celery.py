@@ -3,8 +3,10 @@ from __future__ import annotations
 import os
 
 import kombu
-from celery import Celery
+from celery import Celery, signals
 from celery.app.amqp import AMQP
+
+from config.redaction import RedactingFilter
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -36,3 +38,12 @@ app = Celery("config", amqp=BrokerAMQP)
 # Every CELERY_* setting in config/settings.py configures the app.
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.after_setup_logger.connect
+@signals.after_setup_task_logger.connect
+def redact_worker_and_beat_logs(logger, **kwargs) -> None:
+    """The worker and beat replace Django's log handlers with Celery's: the same filter goes on
+    those, so a task's warning quoting a link reads as it would in the web's log."""
+    for handler in logger.handlers:
+        handler.addFilter(RedactingFilter())

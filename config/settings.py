@@ -59,6 +59,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Issue 13: a Content-Security-Policy and a Permissions-Policy on every response.
+    "csp.middleware.CSPMiddleware",
+    "config.permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -121,7 +124,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Elsewhere only for tests that collect the files the way a production image does.
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -377,10 +381,25 @@ SOCIALACCOUNT_PROVIDERS = {
     }
 }
 
+# --- Content-Security-Policy (django-csp 4; issue 13): the policy is config/content_security_policy.py ---
+from config.content_security_policy import policy as _content_security_policy  # noqa: E402
+
+# The SSO provider (OpenID Connect) receives the sign-in form's redirect: form-action allows it.
+CONTENT_SECURITY_POLICY = _content_security_policy(sso_server_url=OIDC_SERVER_URL)
+
+# Logs: what happened, never who. Every line passes config.redaction's filter (tokens out of
+# paths, query strings dropped); Django's own loggers are routed here so none keeps its default
+# handler ("Not Found: /me/<token>/", runserver's request lines). gunicorn: config/gunicorn.py.
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "config.redaction.RedactingFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

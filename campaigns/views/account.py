@@ -1,9 +1,13 @@
-"""The employee's own page (/me/) and the unsubscribe link (/u/): no login, the signed link is the key."""
+"""The employee's own page (/me/) and the unsubscribe link (/u/): no login, the signed link is the key.
+
+Every page here shows or changes one person's details: never_cache keeps it out of browser and
+proxy caches (Cache-Control: no-store), so a shared phone or office proxy does not replay it."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -16,6 +20,7 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/account/not_found.html", status=404)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def account(request: HttpRequest, token: str) -> HttpResponse:
     subscriber = preferences.subscriber_for_account_link(token)
@@ -55,6 +60,7 @@ def _account_page(
 
 
 # Mail providers POST "List-Unsubscribe=One-Click" with no cookies and no CSRF token (RFC 8058).
+@never_cache
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:

@@ -1,4 +1,6 @@
-"""Public sign-up pages: /join/, the code, the email link and the invited sign-up. No login, no JavaScript."""
+"""Public sign-up pages: /join/, the code, the email link and the invited sign-up. No login, no JavaScript.
+
+Each shows what a person typed or what an import knew of them, so none is cached (never_cache)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import dataclasses
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from campaigns import ratelimits, signup, tasks
@@ -16,6 +19,7 @@ from campaigns.models import Medium, Subscriber
 from campaigns.signup_sessions import PENDING_KEY, PENDING_LIFETIME, START_KEY
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest) -> HttpResponse:
     if not signup.is_open():
@@ -23,6 +27,7 @@ def join(request: HttpRequest) -> HttpResponse:
     return _signup_form(request, invitee=None)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def invited(request: HttpRequest, token: str) -> HttpResponse:
     invitee = signup.invitee_for_link(token)
@@ -60,6 +65,7 @@ def _signup_form(request: HttpRequest, *, invitee: Subscriber | None) -> HttpRes
     return render(request, "campaigns/signup/join.html", context)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def confirm_phone(request: HttpRequest) -> HttpResponse:
     pending = signup.PendingSignup.from_session(request.session.get(PENDING_KEY))
@@ -83,6 +89,7 @@ def confirm_phone(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/signup/confirm.html", context)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
     subscriber = signup.subscriber_for_email_link(token)

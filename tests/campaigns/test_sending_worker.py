@@ -165,3 +165,23 @@ def stop_by_text(client, phone: str, settings) -> None:
     signature = RequestValidator(AUTH_TOKEN).compute_signature(url, params)
     response = client.post("/hooks/twilio/inbound/", params, HTTP_X_TWILIO_SIGNATURE=signature)
     assert response.status_code == 200  # the opt-out is committed before Twilio gets its answer
+
+
+def test_a_workers_log_names_no_recipient(campaign, internal_curator, fake, own_redis):
+    """The README promises logs name nobody: a worker sending a campaign logs its tasks and
+    counts, never a number, an address or a personal link."""
+    people = subscribed_employees(20)
+    env = worker_env(own_redis.url, fake)
+    worker = CeleryWorker(env).start()
+    try:
+        launch_in_subprocess(campaign, internal_curator, env)
+        wait_until_sent(campaign, worker)
+    finally:
+        worker.stop()
+
+    log = worker.output()
+    assert "campaigns.tasks.send_deliveries" in log and "succeeded" in log  # it did log its work
+    for person in people:
+        for personal in (person.phone, person.phone.lstrip("+"), person.email, person.link_key):
+            assert personal not in log, f"{personal!r} is in the worker's log"
+    assert "/me/" not in log and "/u/" not in log
