@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
 
 from accounts.models import SignInAttempt
+from curation.admin_policy import PolicyAdmin
 
 
 @admin.register(SignInAttempt)
-class SignInAttemptAdmin(admin.ModelAdmin):
-    """The security team's read-only log: internal curators view it (their role's permission,
-    curation.roles), nobody edits it."""
+class SignInAttemptAdmin(PolicyAdmin, admin.ModelAdmin):
+    """The security team's read-only log: internal curators view it, nobody edits it (curation.roles)."""
 
     list_display = ["occurred_at", "outcome", "login", "user", "method", "address_hash", "detail"]
     list_filter = ["outcome", "method"]
@@ -17,12 +16,3 @@ class SignInAttemptAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     date_hierarchy = "occurred_at"
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: SignInAttempt | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: SignInAttempt | None = None) -> bool:
-        return False

@@ -166,6 +166,8 @@ MODEL_RULES: dict[str, dict[str, Rule]] = {
     # Only the employee's own verified opt-in lifts a suppression; the access log is evidence.
     "campaigns.suppression": READ_ONLY,
     "campaigns.contactaccesslog": READ_ONLY,
+    # The sign-in audit is evidence too: written by the sign-in flow only.
+    "accounts.signinattempt": READ_ONLY,
     # A launched campaign is paused or cancelled, never deleted: its ledger records who was messaged.
     "campaigns.campaign": {
         "change": Rule(needs=("change",), only_if=_campaign_open_to),

@@ -18,6 +18,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -32,6 +35,7 @@ from django_celery_beat.models import (
     SolarSchedule,
 )
 
+from accounts.models import SignInAttempt, SignInOutcome
 from analytics.imports import EXPORT_FORMATS
 from analytics.models import CampaignSessions, DailyMetric, QuizResponse, RetentionPoint, Source, SyncRun
 from campaigns import sending
@@ -170,6 +174,22 @@ campaigns.contactaccesslog     add                   403       403     403    lo
 campaigns.contactaccesslog     change                read      403     403    login
 campaigns.contactaccesslog     delete                403       403     403    login
 campaigns.contactaccesslog     bulk-delete           no        no      no     no
+accounts.signinattempt         list                  200       403     403    login
+accounts.signinattempt         add                   403       403     403    login
+accounts.signinattempt         change                read      403     403    login
+accounts.signinattempt         delete                403       403     403    login
+accounts.signinattempt         bulk-delete           no        no      no     no
+account.emailaddress           list                  403       403     403    login
+account.emailaddress           change                403       403     403    login
+mfa.authenticator              list                  403       403     403    login
+mfa.authenticator              change                403       403     403    login
+mfa.authenticator              delete                403       403     403    login
+socialaccount.socialapp        list                  403       403     403    login
+socialaccount.socialapp        change                403       403     403    login
+socialaccount.socialaccount    list                  403       403     403    login
+socialaccount.socialaccount    change                403       403     403    login
+socialaccount.socialtoken      list                  403       403     403    login
+socialaccount.socialtoken      change                403       403     403    login
 campaigns.campaign[draft]      list                  200       200     403    login
 campaigns.campaign[draft]      add                   200       200     403    login
 campaigns.campaign[draft]      change                edit      edit    403    login
@@ -262,6 +282,16 @@ def meeting(applied: bool = False, weeks_ago: int = 0) -> ReviewMeeting:
     return held
 
 
+def social_app() -> SocialApp:
+    return SocialApp.objects.create(provider="openid_connect", provider_id="idp", name="IdP", client_id="c")
+
+
+def social_account() -> SocialAccount:
+    return SocialAccount.objects.create(
+        user=get_user_model().objects.create_user("someone"), provider="idp", uid="42"
+    )
+
+
 def make(subject: str):
     """One object of the subject's model (in the state its [variant] names)."""
     builders = {
@@ -304,6 +334,20 @@ def make(subject: str):
             user=get_user_model().objects.create_user("auditor"),
             action=ContactAccessAction.VIEWED,
             subscriber_count=1,
+        ),
+        "accounts.signinattempt": lambda: SignInAttempt.objects.create(
+            outcome=SignInOutcome.FAILURE, login="someone", address_hash="b" * 64
+        ),
+        "account.emailaddress": lambda: EmailAddress.objects.create(
+            user=get_user_model().objects.create_user("someone"), email="someone@example.org"
+        ),
+        "mfa.authenticator": lambda: Authenticator.objects.create(
+            user=get_user_model().objects.create_user("someone"), type=Authenticator.Type.TOTP, data={}
+        ),
+        "socialaccount.socialapp": social_app,
+        "socialaccount.socialaccount": lambda: social_account(),
+        "socialaccount.socialtoken": lambda: SocialToken.objects.create(
+            app=social_app(), account=social_account(), token="not-a-real-token"
         ),
         "campaigns.campaign[draft]": lambda: ready_campaign(
             placements=[live_item(title="Giving feedback").placements.get()],
@@ -638,8 +682,8 @@ def test_asking_the_policy_costs_no_query_per_row(
 
 
 def test_every_admin_of_ours_asks_the_policy():
-    """Django's own and django_celery_beat's admins go by the roles' Django permissions alone."""
-    ours = {"curation", "channels", "campaigns", "analytics"}
+    """Django's, django_celery_beat's and allauth's admins go by the roles' Django permissions alone."""
+    ours = {"curation", "channels", "campaigns", "analytics", "accounts"}
     not_asking = [
         model._meta.label
         for model, model_admin in admin.site._registry.items()
