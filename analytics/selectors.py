@@ -121,7 +121,7 @@ def parse_iso_week(text: str) -> date:
 
 
 def check_review_day(day: date, text: str) -> date:
-    """A chart date the review can reach two years back from; ValueError for one nearer the calendar's ends."""
+    """A chart date the review can reach two years back from; ValueError nearer the calendar's ends."""
     if not FIRST_REVIEW_DAY <= day <= LAST_REVIEW_DAY:
         raise ValueError(
             f"“{text}” is outside the dates the review covers, "

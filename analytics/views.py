@@ -50,10 +50,14 @@ def _day(text: str | None, name: str, problems: list[str]) -> date | None:
     if not text:
         return None
     try:
-        return selectors.check_review_day(date.fromisoformat(text), text)
+        day = date.fromisoformat(text)
+    except ValueError:
+        problems.append(f"“{text}” is not a date for “{name}”: use YYYY-MM-DD. It was left out.")
+        return None
+    try:
+        return selectors.check_review_day(day, text)
     except ValueError as error:
-        reason = str(error) if "outside" in str(error) else f"“{text}” is not a date for “{name}”: use YYYY-MM-DD"
-        problems.append(f"{reason}. It was left out.")
+        problems.append(f"{error}. It was left out.")
         return None
 
 

@@ -24,7 +24,9 @@ def test_a_week_at_the_ends_of_the_calendar_is_not_found(curator, week):
     response = curator.get(f"/admin/review/{week}/")
 
     assert response.status_code == 404
-    assert f"“{week}” is outside the weeks the review covers, 1900-W01 to 9998-W52" in response.content.decode()
+    assert (
+        f"“{week}” is outside the weeks the review covers, 1900-W01 to 9998-W52" in response.content.decode()
+    )
 
 
 def test_a_week_that_does_not_exist_is_not_found(curator):
@@ -62,17 +64,22 @@ def test_an_id_filter_that_is_no_id_is_named_and_left_out(curator, name, value):
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("from", "0001-01-01"), ("to", "0001-01-01"), ("to", "9999-12-31"), ("from", "9999-12-31")]
+    ("name", "value"),
+    [("from", "0001-01-01"), ("to", "0001-01-01"), ("to", "9999-12-31"), ("from", "9999-12-31")],
 )
 def test_a_chart_date_at_the_ends_of_the_calendar_is_named_and_left_out(curator, name, value):
     response = curator.get(reverse("review:week", args=["2026-W47"]), {name: value})
 
     assert response.status_code == 200
-    assert f"“{value}” is outside the dates the review covers, 1 Jan 1900 to 31 Dec 9998" in response.content.decode()
+    assert (
+        f"“{value}” is outside the dates the review covers, 1 Jan 1900 to 31 Dec 9998"
+        in response.content.decode()
+    )
 
 
 @pytest.mark.parametrize(
-    "query", [{"week": "9999-W52"}, {"week": "0001-W01"}, {"channel": HUGE}, {"topic": "²"}, {"to": "9999-12-31"}]
+    "query",
+    [{"week": "9999-W52"}, {"week": "0001-W01"}, {"channel": HUGE}, {"topic": "²"}, {"to": "9999-12-31"}],
 )
 def test_a_csv_asked_for_with_odd_filters_is_refused_with_the_reason(curator, query):
     response = curator.get(reverse("review:csv", args=["headlines"]), query)
