@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
-from simple_history.admin import SimpleHistoryAdmin
 
 from analytics import reviews
+from channels.admin_history import HistoryAdmin
 from curation.models import AgendaItem, ContentBrief, Decision, Placement, ReviewMeeting, day_in_words
 
 SHORT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
@@ -327,7 +327,7 @@ class AppliedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Decision)
-class DecisionAdmin(SimpleHistoryAdmin):
+class DecisionAdmin(HistoryAdmin):
     """Every decision, newest first: an item's history is this list filtered by the item.
 
     Read-only: decisions are taken and changed on their meeting's page.
@@ -366,7 +366,7 @@ class DecisionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ContentBrief)
-class ContentBriefAdmin(SimpleHistoryAdmin):
+class ContentBriefAdmin(HistoryAdmin):
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 4, "cols": 80})}}
     list_display = ["__str__", "topic", "format", "stage", "audience", "status", "asked_for_by", "created_at"]
     list_editable = ["status"]
