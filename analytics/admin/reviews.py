@@ -289,7 +289,7 @@ class ReviewMeetingAdmin(admin.ModelAdmin):
         chosen = request.POST.get("_apply_decision", "")
         if "_apply_all" in request.POST:
             apply_decisions(self, request, obj.decisions.filter(applied_at=None))
-        elif chosen.isdigit():
+        elif chosen.isascii() and chosen.isdigit():  # "²" is a digit to Python, and no id
             apply_decisions(self, request, Decision.objects.filter(pk=chosen))
         else:
             return super().response_change(request, obj)
