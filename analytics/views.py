@@ -33,7 +33,7 @@ def curators_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return admin.site.admin_view(checked)
 
 
-# The largest id PostgreSQL's bigint holds: a longer number names no row and would overflow a query.
+# The largest id PostgreSQL's bigint holds: a larger number names no row.
 LARGEST_ID = 2**63 - 1
 
 
@@ -86,11 +86,22 @@ def read_request(query: QueryDict, week_text: str | None) -> tuple[date, selecto
 
 
 def _filter_query(query: QueryDict) -> str:
-    """The filters to carry over to CSV links and other weeks (the week itself travels in the path)."""
+    """The filters as typed, carried to the week's own address, where any bad one is named."""
     kept = QueryDict(mutable=True)
     for name in ("channel", "topic", "stage", "from", "to"):
         if query.get(name):
             kept[name] = query[name]
+    return kept.urlencode()
+
+
+def _accepted_query(filters: selectors.ReviewFilters) -> str:
+    """The filters the page applied, for its CSV links and other weeks: a left-out one is not passed on."""
+    kept = QueryDict(mutable=True)
+    applied = {"channel": filters.channel, "topic": filters.topic, "stage": filters.stage}
+    applied |= {"from": filters.start, "to": filters.end}
+    for name, value in applied.items():
+        if value:
+            kept[name] = str(value)
     return kept.urlencode()
 
 
@@ -120,7 +131,7 @@ def dashboard(request: HttpRequest, week: str | None = None) -> HttpResponse:
         "title": f"Weekly review: {review.label}",
         "review": review,
         "problems": problems,
-        "query": _filter_query(request.GET),
+        "query": _accepted_query(filters),
         "privacy_method": privacy.METHOD,
         "last_complete_week": selectors.iso_week_label(selectors.last_complete_week()),
     }

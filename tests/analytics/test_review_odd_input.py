@@ -63,6 +63,15 @@ def test_an_id_filter_that_is_no_id_is_named_and_left_out(curator, name, value):
     assert f"“{value}” is not a {name} of the review. It was left out." in response.content.decode()
 
 
+def test_links_to_other_weeks_and_csv_carry_only_the_filters_applied(curator):
+    page = curator.get(reverse("review:week", args=["2026-W47"]), {"channel": HUGE, "stage": "embedded"})
+
+    content = page.content.decode()
+    assert 'href="/admin/review/2026-W46/?stage=embedded" rel="prev"' in content
+    assert "/admin/review/csv/headlines/?week=2026-W47&amp;stage=embedded" in content
+    assert f"channel={HUGE}" not in content
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [("from", "0001-01-01"), ("to", "0001-01-01"), ("to", "9999-12-31"), ("from", "9999-12-31")],
