@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, field
@@ -52,6 +53,13 @@ from curation.models import ContentItem, Format, Lifecycle, Placement, Stage, To
 
 RECENT_WEEKS = 12  # sparklines, the default chart range, and the suggestions' look-back
 MAX_RANGE_DAYS = 731  # "a date range up to 2 years"
+# The review reaches two years back from a week or date (the charts' longest range) and a week
+# forward (the next week's link). Python's calendar ends at years 1 and 9999: these bounds keep
+# every week and date a curator can ask for clear of both ends.
+FIRST_REVIEW_DAY = date(1900, 1, 1)
+LAST_REVIEW_DAY = date(9998, 12, 31)
+LAST_REVIEW_WEEK = date(9998, 12, 21)  # Monday of 9998-W52, the last week to end by LAST_REVIEW_DAY
+ISO_WEEK = re.compile(r"(\d{4})-W(\d{2})", re.ASCII | re.IGNORECASE)
 ITEMS_SHOWN = 25  # rows of a per-item table on the page; the CSV has them all
 TOP_ITEMS = 10
 STEEPEST_VIDEOS = 5
@@ -96,9 +104,30 @@ def iso_week_label(week_start: date) -> str:
 
 
 def parse_iso_week(text: str) -> date:
-    """2026-W47 -> Monday 16 November 2026; ValueError for anything else."""
-    year, _, week = text.upper().partition("-W")
-    return date.fromisocalendar(int(year), int(week), 1)
+    """2026-W47 -> Monday 16 November 2026; ValueError, saying why, for anything else."""
+    found = ISO_WEEK.fullmatch(text)
+    try:
+        monday = date.fromisocalendar(int(found[1]), int(found[2]), 1) if found else None
+    except ValueError:
+        monday = None
+    if monday is None:
+        raise ValueError(f"“{text}” is not an ISO week such as 2026-W47")
+    if not FIRST_REVIEW_DAY <= monday <= LAST_REVIEW_WEEK:
+        raise ValueError(
+            f"“{text}” is outside the weeks the review covers, "
+            f"{iso_week_label(FIRST_REVIEW_DAY)} to {iso_week_label(LAST_REVIEW_WEEK)}"
+        )
+    return monday
+
+
+def check_review_day(day: date, text: str) -> date:
+    """A chart date the review can reach two years back from; ValueError nearer the calendar's ends."""
+    if not FIRST_REVIEW_DAY <= day <= LAST_REVIEW_DAY:
+        raise ValueError(
+            f"“{text}” is outside the dates the review covers, "
+            f"{FIRST_REVIEW_DAY:%-d %b %Y} to {LAST_REVIEW_DAY:%-d %b %Y}"
+        )
+    return day
 
 
 @dataclass(frozen=True)
@@ -490,13 +519,18 @@ class WeeklyReview:
         return iso_week_label(self.week_start)
 
     @property
-    def previous_week(self) -> str:
-        return iso_week_label(self.week_start - timedelta(weeks=1))
+    def previous_week(self) -> str | None:
+        """None for the first week the review covers."""
+        previous = self.week_start - timedelta(weeks=1)
+        return iso_week_label(previous) if previous >= FIRST_REVIEW_DAY else None
 
     @property
     def next_week(self) -> str | None:
-        """None while this week is in progress: the next has no figures yet."""
-        return None if self.in_progress else iso_week_label(self.week_start + timedelta(weeks=1))
+        """None while this week is in progress (the next has no figures yet), or for the last week covered."""
+        following = self.week_start + timedelta(weeks=1)
+        if self.in_progress or following > LAST_REVIEW_WEEK:
+            return None
+        return iso_week_label(following)
 
     @property
     def in_progress(self) -> bool:

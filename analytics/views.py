@@ -13,7 +13,7 @@ from datetime import date
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -33,17 +33,31 @@ def curators_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return admin.site.admin_view(checked)
 
 
-def _number(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() else None
+# The largest id PostgreSQL's bigint holds: a larger number names no row.
+LARGEST_ID = 2**63 - 1
+
+
+def _id(text: str | None, name: str, problems: list[str]) -> int | None:
+    if not text:
+        return None
+    if text.isascii() and text.isdigit() and 0 < int(text) <= LARGEST_ID:
+        return int(text)
+    problems.append(f"“{text}” is not a {name} of the review. It was left out.")
+    return None
 
 
 def _day(text: str | None, name: str, problems: list[str]) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         problems.append(f"“{text}” is not a date for “{name}”: use YYYY-MM-DD. It was left out.")
+        return None
+    try:
+        return selectors.check_review_day(day, text)
+    except ValueError as error:
+        problems.append(f"{error}. It was left out.")
         return None
 
 
@@ -55,17 +69,15 @@ def read_request(query: QueryDict, week_text: str | None) -> tuple[date, selecto
     if week_text:
         try:
             week = selectors.parse_iso_week(week_text)
-        except ValueError:
-            problems.append(
-                f"“{week_text}” is not an ISO week such as 2026-W47: showing the last complete week."
-            )
+        except ValueError as error:
+            problems.append(f"{error}: showing the last complete week.")
     stage = query.get("stage") or None
     if stage and stage not in Stage.values:
         problems.append(f"“{stage}” is not a learner power stage. It was left out.")
         stage = None
     filters = selectors.ReviewFilters(
-        channel=_number(query.get("channel")),
-        topic=_number(query.get("topic")),
+        channel=_id(query.get("channel"), "channel", problems),
+        topic=_id(query.get("topic"), "topic", problems),
         stage=stage,
         start=_day(query.get("from"), "from", problems),
         end=_day(query.get("to"), "to", problems),
@@ -74,11 +86,22 @@ def read_request(query: QueryDict, week_text: str | None) -> tuple[date, selecto
 
 
 def _filter_query(query: QueryDict) -> str:
-    """The filters to carry over to CSV links and other weeks (the week itself travels in the path)."""
+    """The filters as typed, carried to the week's own address, where any bad one is named."""
     kept = QueryDict(mutable=True)
     for name in ("channel", "topic", "stage", "from", "to"):
         if query.get(name):
             kept[name] = query[name]
+    return kept.urlencode()
+
+
+def _accepted_query(filters: selectors.ReviewFilters) -> str:
+    """The filters the page applied, for its CSV links and other weeks: a left-out one is not passed on."""
+    kept = QueryDict(mutable=True)
+    applied = {"channel": filters.channel, "topic": filters.topic, "stage": filters.stage}
+    applied |= {"from": filters.start, "to": filters.end}
+    for name, value in applied.items():
+        if value:
+            kept[name] = str(value)
     return kept.urlencode()
 
 
@@ -94,6 +117,13 @@ def dashboard(request: HttpRequest, week: str | None = None) -> HttpResponse:
             target = reverse("review:week", args=[request.GET["week"].upper()])
             query = _filter_query(request.GET)
             return redirect(f"{target}?{query}" if query else target)
+    if week is not None:
+        # A week in the address that names no week the review covers is no page.
+        try:
+            selectors.parse_iso_week(week)
+        except ValueError as error:
+            context = {**admin.site.each_context(request), "title": "No such week", "reason": str(error)}
+            return render(request, "admin/analytics/review/no_such_week.html", context, status=404)
     reviewed, filters, problems = read_request(request.GET, week)
     review = selectors.kept_review(week=reviewed, filters=filters)
     context = {
@@ -101,7 +131,7 @@ def dashboard(request: HttpRequest, week: str | None = None) -> HttpResponse:
         "title": f"Weekly review: {review.label}",
         "review": review,
         "problems": problems,
-        "query": _filter_query(request.GET),
+        "query": _accepted_query(filters),
         "privacy_method": privacy.METHOD,
         "last_complete_week": selectors.iso_week_label(selectors.last_complete_week()),
     }
@@ -110,7 +140,10 @@ def dashboard(request: HttpRequest, week: str | None = None) -> HttpResponse:
 
 @curators_only
 def download_csv(request: HttpRequest, table: str) -> HttpResponse:
-    reviewed, filters, _problems = read_request(request.GET, None)
+    reviewed, filters, problems = read_request(request.GET, None)
+    if problems:
+        # A download has no page to name a left-out filter on: a file of other figures would mislead.
+        return HttpResponseBadRequest("\n".join(problems), content_type="text/plain; charset=utf-8")
     review = selectors.kept_review(week=reviewed, filters=filters)
     try:
         chosen = selectors.review_table(review=review, name=table)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.db.models.constants import LOOKUP_SEP
@@ -29,7 +30,6 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import RowResult
-from simple_history.admin import SimpleHistoryAdmin
 
 from campaigns import compose, consent, invitations, reports, selectors, sending
 from campaigns.hashing import normalise_email
@@ -54,6 +54,7 @@ from campaigns.phones import normalise_phone
 from campaigns.preview import campaign_preview
 from campaigns.sms.segments import count_segments
 from campaigns.tracking import check_promotable
+from channels.admin_history import HistoryAdmin
 from curation.admin import apply_to_each
 from curation.admin_policy import PolicyAdmin
 from curation.models import Placement
@@ -137,7 +138,12 @@ class InvitedFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> QuerySet[Subscriber]:
         counts = {"never": 0, "once": 1, "twice": 2}
-        return queryset.filter(invitations_sent=counts[self.value()]) if self.value() else queryset
+        if not self.value():
+            return queryset
+        if self.value() not in counts:
+            # The changelist answers this with its "wrong query" notice instead of a 500.
+            raise IncorrectLookupParameters(f"“{self.value()}” is not a choice of the invited filter.")
+        return queryset.filter(invitations_sent=counts[self.value()])
 
 
 class ConsentEventInline(admin.TabularInline):
@@ -153,7 +159,7 @@ class ConsentEventInline(admin.TabularInline):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(PolicyAdmin, ImportExportMixin, SimpleHistoryAdmin):
+class SubscriberAdmin(PolicyAdmin, ImportExportMixin, HistoryAdmin):
     list_display = [
         "__str__",
         "department",
@@ -334,7 +340,7 @@ class SubscriberAdmin(PolicyAdmin, ImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Segment)
-class SegmentAdmin(PolicyAdmin, SimpleHistoryAdmin):
+class SegmentAdmin(PolicyAdmin, HistoryAdmin):
     form = SegmentForm
     list_display = ["name", "medium", "criteria", "members"]
     filter_horizontal = ["topics"]
@@ -432,7 +438,7 @@ CAMPAIGN_CONTROLS: dict[str, tuple[Callable[..., object], tuple[str, ...]]] = {
 
 
 @admin.register(Campaign)
-class CampaignAdmin(PolicyAdmin, SimpleHistoryAdmin):
+class CampaignAdmin(PolicyAdmin, HistoryAdmin):
     form = CampaignForm
     change_form_template = "admin/campaigns/campaign/change_form.html"
     list_display = ["name", "status", "media", "next_send_at", "progress"]

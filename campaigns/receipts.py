@@ -6,6 +6,8 @@ along than what we hold: a late "sent" never overwrites "delivered", and a repea
 
 from __future__ import annotations
 
+import re
+
 from django.db import transaction
 
 from campaigns import consent
@@ -36,6 +38,9 @@ RECEIPT_ERRORS = {
 }
 
 
+TWILIO_ERROR_CODE = re.compile(r"[0-9]{1,6}", re.ASCII)
+
+
 @transaction.atomic
 def record_receipt(*, message_sid: str, status: str, error_code: str = "") -> bool:
     """Apply a status callback; True if it moved a delivery forward."""
@@ -50,7 +55,8 @@ def record_receipt(*, message_sid: str, status: str, error_code: str = "") -> bo
     )
     if delivery is None or DELIVERY_PROGRESS[new] <= DELIVERY_PROGRESS[delivery.status]:
         return False
-    code = int(error_code) if error_code.isdigit() else None
+    # Twilio's codes are five digits; "²" (a digit to Python) or 23 digits (past the column) is no code.
+    code = int(error_code) if TWILIO_ERROR_CODE.fullmatch(error_code) else None
     delivery.status = new
     if code:
         delivery.error_code = code

@@ -128,8 +128,14 @@ _recent_targets: dict[str, tuple[float, str]] = {}
 RECENT_SECONDS = 60
 
 
+# What secrets.token_urlsafe makes, within the column's 32 characters: anything else is no link.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,32}", re.ASCII)
+
+
 def redirect_target(token: str) -> str | None:
     """Where /l/<token> goes, from the caches when it can: the redirect outlives a database blip."""
+    if not TOKEN_SHAPE.fullmatch(token):
+        return None  # a typed or hostile address, answered before it becomes a cache key or a query
     now = time.monotonic()
     recent = _recent_targets.get(token)
     if recent and now - recent[0] < RECENT_SECONDS:

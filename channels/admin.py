@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
+from channels.admin_history import HistoryAdmin
 from channels.models import Channel
 
 # Curators paste links from their phones' share sheets; a bare host means https, as in Django 6.
@@ -13,7 +13,7 @@ HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Channel)
-class ChannelAdmin(SimpleHistoryAdmin):
+class ChannelAdmin(HistoryAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["name", "platform", "ownership", "visibility", "cost", "measures", "live_items"]
     list_filter = ["platform", "ownership", "visibility", "metric_source", "cost"]

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
 from channels.admin import HTTPS_URL_FIELDS
+from channels.admin_history import HistoryAdmin
 from curation import linkcheck, services
 from curation.admin_policy import PolicyAdmin
 from curation.forms import RetireForm
@@ -91,7 +91,7 @@ class PlacementInline(admin.TabularInline):
 
 
 @admin.register(ContentItem)
-class ContentItemAdmin(PolicyAdmin, SimpleHistoryAdmin):
+class ContentItemAdmin(PolicyAdmin, HistoryAdmin):
     formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 3, "cols": 80})}}
     list_display = [
         "title",
@@ -217,7 +217,7 @@ CHECK_NOW_LIMIT = 20
 
 
 @admin.register(Placement)
-class PlacementAdmin(PolicyAdmin, SimpleHistoryAdmin):
+class PlacementAdmin(PolicyAdmin, HistoryAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["item", "channel", "url", "external_id", "published_on", "is_reachable", "last_checked"]
     list_filter = [

@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
-from simple_history.admin import SimpleHistoryAdmin
 
 from analytics import reviews
+from channels.admin_history import HistoryAdmin
 from curation.admin_policy import PolicyAdmin
 from curation.models import AgendaItem, ContentBrief, Decision, Placement, ReviewMeeting, day_in_words
 from curation.roles import permits
@@ -281,7 +281,7 @@ class ReviewMeetingAdmin(PolicyAdmin, admin.ModelAdmin):
         chosen = request.POST.get("_apply_decision", "")
         if "_apply_all" in request.POST:
             apply_decisions(self, request, obj.decisions.filter(applied_at=None))
-        elif chosen.isdigit():
+        elif chosen.isascii() and chosen.isdigit():  # "²" is a digit to Python, and no id
             apply_decisions(self, request, Decision.objects.filter(pk=chosen))
         else:
             return super().response_change(request, obj)
@@ -319,7 +319,7 @@ class AppliedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Decision)
-class DecisionAdmin(PolicyAdmin, SimpleHistoryAdmin):
+class DecisionAdmin(PolicyAdmin, HistoryAdmin):
     """Every decision, newest first: an item's history is this list filtered by the item.
 
     Read-only: decisions are taken and changed on their meeting's page.
@@ -349,7 +349,7 @@ class DecisionAdmin(PolicyAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(ContentBrief)
-class ContentBriefAdmin(PolicyAdmin, SimpleHistoryAdmin):
+class ContentBriefAdmin(PolicyAdmin, HistoryAdmin):
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 4, "cols": 80})}}
     list_display = ["__str__", "topic", "format", "stage", "audience", "status", "asked_for_by", "created_at"]
     list_editable = ["status"]

@@ -549,6 +549,22 @@ def test_a_refused_decision_is_explained_on_the_meeting_page(internal_client):
     assert item.lifecycle == Lifecycle.LIVE
 
 
+@pytest.mark.parametrize("chosen", ["²", "9" * 23, "-1", ""])
+def test_a_decision_button_naming_no_decision_applies_nothing_and_saves_the_meeting(internal_client, chosen):
+    item = live_item(title="Old video")
+    meeting = meeting_on(MONDAY)
+    reviews.decide(meeting=meeting, item=item, action=DecisionAction.RETIRE, reason="Old.")
+    url = reverse("admin:curation_reviewmeeting_change", args=[meeting.pk])
+    data = {**change_form_data(internal_client.get(url)), "_apply_decision": chosen}
+    internal_client.raise_request_exception = False
+
+    response = internal_client.post(url, data)
+
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.lifecycle == Lifecycle.LIVE
+
+
 def test_an_applied_decision_cannot_be_deleted_with_its_meeting(internal_client, internal_curator):
     meeting = meeting_on(MONDAY)
     decision = reviews.decide(meeting=meeting, item=live_item(), action=DecisionAction.KEEP)

@@ -68,6 +68,17 @@ def test_an_undelivered_text_records_the_reason(client, settings, delivery):
     assert delivery.error == "The phone was off or out of reach (30003)."
 
 
+@pytest.mark.parametrize("error_code", ["²", "9" * 23, "-5", "30003x"])
+def test_an_error_code_that_is_no_code_still_records_the_failure(client, settings, delivery, error_code):
+    client.raise_request_exception = False
+
+    response = report(client, settings, delivery, "failed", error_code=error_code)
+
+    assert response.status_code == 204
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.error_code) == (DeliveryStatus.FAILED, None)
+
+
 def test_a_21610_receipt_suppresses_the_number(client, settings, delivery):
     report(client, settings, delivery, "failed", error_code="21610")
     assert status_of(delivery) == DeliveryStatus.FAILED

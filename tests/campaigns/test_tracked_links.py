@@ -77,6 +77,15 @@ def test_an_unknown_token_is_not_found(client):
     assert client.get("/l/not-a-real-token").status_code == 404
 
 
+@pytest.mark.parametrize("token", ["9" * 300, "é" * 40, "a.b~c"])
+def test_an_address_no_token_could_have_is_not_found_without_a_lookup(
+    client, token, django_assert_num_queries
+):
+    # 300 digits made a cache key past memcached's 250 characters (a CacheKeyWarning, a 500 in tests).
+    with django_assert_num_queries(0):
+        assert client.get(f"/l/{token}").status_code == 404
+
+
 def test_sensitive_or_unfinished_items_cannot_be_promoted():
     campaign = Campaign.objects.create(name="C", slug="c")
     idea = PlacementFactory(item=ContentItemFactory(title="Not yet live"))

@@ -1,0 +1,29 @@
+"""Request checks that belong to no one view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+
+
+class RefuseNulCharactersMiddleware:
+    """A 400 for an address holding a NUL character (%00), before any view reads it.
+
+    No page takes one, and PostgreSQL refuses NUL in text: without this, an admin filter or
+    change page handed `?status=%00` would fail with a 500 instead of saying what is wrong.
+    Forms refuse NUL in what is posted already, beside the field.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or any(
+            "\x00" in name or any("\x00" in value for value in values) for name, values in request.GET.lists()
+        ):
+            return HttpResponseBadRequest(
+                "This address contains a NUL character (%00), which no page here accepts.",
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
