@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -43,11 +45,20 @@ def browser():
 @pytest.fixture
 def phone_page(browser, live_server):
     """A page in a phone-sized browser; `page.console_errors` collects what went wrong."""
-    context = browser.new_context(**PHONE, base_url=live_server.url)
+    with watched_page(browser.new_context(**PHONE, base_url=live_server.url)) as page:
+        yield page
+
+
+@contextmanager
+def watched_page(context) -> Iterator:
+    """A page of `context` that collects console errors in `page.console_errors`; any left at the
+    end fail the test. The context is closed either way."""
     page = context.new_page()
     page.console_errors = []
     page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
     page.on("pageerror", lambda error: page.console_errors.append(str(error)))
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
     assert page.console_errors == [], "the page logged errors"

@@ -145,9 +145,18 @@ def public_settings(settings):
     settings.SIGNUP_ALLOWED_REGIONS = ["GB", "IE"]
     settings.PHONE_DEFAULT_REGION = "GB"
     # The limits have tests of their own; here every example should reach the form.
-    settings.SIGNUP_RATE_PER_IP = settings.SIGNUP_RATE_PER_NUMBER = settings.SIGNUP_RATE_PER_PREFIX = (
-        "10000/h"
-    )
+    for limit in (
+        "SIGNUP_RATE_PER_IP",
+        "SIGNUP_RATE_PER_NUMBER",
+        "SIGNUP_RATE_PER_NUMBER_CEILING",
+        "SIGNUP_RATE_PER_PREFIX",
+        "SIGNUP_EMAIL_RATE_PER_IP",
+        "SIGNUP_EMAIL_RATE_PER_ADDRESS",
+        "SIGNUP_EMAIL_RATE_PER_ADDRESS_CEILING",
+        "SIGNUP_EMAIL_RATE_PER_DOMAIN",
+    ):
+        setattr(settings, limit, "10000/h")
+    settings.SIGNUP_SMS_DAILY_CAP = settings.SIGNUP_EMAIL_DAILY_CAP = 10_000
     return settings
 
 

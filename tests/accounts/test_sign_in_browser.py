@@ -16,6 +16,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 
 from accounts.models import SignInAttempt, SignInOutcome
 from curation.roles import INTERNAL_CURATOR, can_see_contact_data
+from tests.browser import watched_page
 from tests.helpers import enrol_totp, totp_code
 
 pytestmark = [pytest.mark.requires("chromium", "postgres", "redis"), pytest.mark.django_db(transaction=True)]
@@ -36,14 +37,8 @@ def priya(django_user_model):
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url)
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
-    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
-    yield page
-    context.close()
-    assert page.console_errors == [], "the page logged errors"
+    with watched_page(browser.new_context(base_url=live_server.url)) as page:
+        yield page
 
 
 def audit() -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from curation.demo import DEMO_USERS
+from tests.browser import watched_page
 
 pytestmark = [pytest.mark.requires("chromium"), pytest.mark.django_db(transaction=True)]
 
@@ -30,13 +31,8 @@ def curator_page(browser, live_server):
     context.add_cookies(
         [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": live_server.url}]
     )
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
-    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
-    yield page
-    context.close()
-    assert page.console_errors == [], "the page logged errors"
+    with watched_page(context) as page:
+        yield page
 
 
 def drawn_charts(page) -> list[str]:
