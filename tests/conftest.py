@@ -86,6 +86,16 @@ def sms_outbox(settings):
     sms.outbox.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Django's PBKDF2 costs ~0.4 s a password on purpose; a test makes hundreds of curators and
+    checks sign-in behaviour, not the hash's cost. Production settings keep the default hashers."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Rate-limit counters and other cached state never leak from one test into the next."""
