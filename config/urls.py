@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import sso
 from config.health import healthz
 
 admin.site.site_header = f"{settings.PROGRAMME_NAME} curation"
@@ -19,6 +20,8 @@ urlpatterns = [
     # The weekly review: curators' pages under the admin's login, before the admin's own catch-all.
     path("admin/review/", include("analytics.urls")),
     path("admin/", admin.site.urls),
+    # SSO's callback is allauth's, except that the ID token's signature is always checked.
+    path("accounts/oidc/<str:provider_id>/login/callback/", sso.callback),
     path("accounts/", include("allauth.urls")),
     path("", include("analytics.public_urls")),
 ]

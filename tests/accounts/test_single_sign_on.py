@@ -11,6 +11,7 @@ import time
 import pytest
 import requests
 from allauth.socialaccount.models import SocialAccount
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
@@ -125,12 +126,21 @@ def test_a_bad_id_token_is_refused_and_nothing_is_created(client, oidc_fake, cha
     assert SignInAttempt.objects.get().outcome == SignInOutcome.SSO_REFUSED
 
 
-def test_a_forged_callback_is_refused_and_nothing_is_created(client, oidc_fake):
-    """A made-up code, and a real code replayed into another browser: neither signs anyone in.
+def test_an_id_token_signed_with_another_key_is_refused(client, oidc_fake):
+    """allauth alone trusts a token it fetched from the token endpoint unsigned-checked; we do not."""
+    oidc_fake.sign_in_as(sub="u-7", email="eve@acme-learning.example", groups=["learning-curators"])
+    oidc_fake.signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
-    (allauth checks an ID token's signature only when it did not fetch it itself: one read from
-    the token endpoint, with our secret and PKCE over TLS, is trusted as OpenID Connect allows.)
-    """
+    response = sign_in_through_the_idp(client)
+
+    assert "Third-Party Login Failure" in response.content.decode()
+    assert not User.objects.exists() and not SocialAccount.objects.exists()
+    assert client.get("/admin/").status_code == 302
+    assert SignInAttempt.objects.get().outcome == SignInOutcome.SSO_REFUSED
+
+
+def test_a_forged_callback_is_refused_and_nothing_is_created(client, oidc_fake):
+    """A made-up code, and a real code replayed into another browser: neither signs anyone in."""
     oidc_fake.sign_in_as(sub="u-6", email="eve@acme-learning.example", groups=["learning-curators"])
     start = client.post(reverse("openid_connect_login", kwargs={"provider_id": "idp"}))
     back = requests.get(start["Location"], allow_redirects=False, timeout=5)
