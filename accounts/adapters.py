@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.shortcuts import redirect
 
 from accounts.models import SignInOutcome
-from accounts.services import apply_idp_roles, record_sign_in, roles_for_idp_groups
+from accounts.services import account_key, apply_idp_roles, record_sign_in, roles_for_idp_groups
 
 NOT_A_CURATOR = (
     "Your organisation's sign-in worked, but your account is in neither curator group, so it "
@@ -40,6 +40,11 @@ class CuratorAccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         """Curators are added by an internal curator (or arrive through the IdP), never by themselves."""
         return False
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """Failures count per account, however it was named: allauth keys them by the text typed,
+        so guesses alternating a curator's username and email would get twice the tries."""
+        return account_key(_typed_login(credentials))
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         try:

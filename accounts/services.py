@@ -8,7 +8,9 @@ from collections.abc import Iterable
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
+from django.db.models import Q
 from django.http import HttpRequest
 
 from accounts.models import SignInAttempt, SignInOutcome
@@ -21,6 +23,22 @@ def address_hash(address: str | None) -> str:
         return ""
     key = settings.SIGNIN_AUDIT_HASH_KEY.encode()
     return hmac.new(key, f"signin:{address}".encode(), hashlib.sha256).hexdigest()
+
+
+def account_key(login: str) -> str:
+    """The key sign-in failures are counted under: the account a username or email names, or the
+    text itself when it names none (so guessing at unknown names is limited the same way)."""
+    login = login.strip()
+    account = (
+        get_user_model()
+        .objects.filter(Q(username__iexact=login) | Q(email__iexact=login))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+        if login
+        else None
+    )
+    return f"account:{account}" if account else f"login:{login.lower()}"
 
 
 def record_sign_in(

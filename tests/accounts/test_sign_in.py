@@ -66,6 +66,17 @@ def test_five_wrong_passwords_lock_the_account_from_any_address_but_not_others(
     ]
 
 
+def test_guesses_at_the_username_and_the_email_count_against_the_same_account(client, agency_curator):
+    agency_curator.email = "tom@agency.example"
+    agency_curator.save()
+
+    for login in ("tom", "Tom@Agency.example", "TOM", "tom@agency.example", "Tom"):
+        sign_in(client, login, WRONG, address=f"198.51.100.{len(SignInAttempt.objects.all()) + 10}")
+    right_by_email = sign_in(client, "tom@agency.example", PASSWORD, address=ELSEWHERE)
+
+    assert right_by_email.status_code == 200 and THROTTLED in right_by_email.content.decode()
+
+
 def test_twenty_failures_from_one_address_lock_that_address_but_not_another(client, internal_curator):
     for n in range(20):
         sign_in(client, f"guess{n}", WRONG)
@@ -153,3 +164,13 @@ def test_a_curator_signs_in_with_their_email_as_well_as_their_username(client, a
     response = sign_in(client, "Tom@Agency.example", PASSWORD)
 
     assert response.status_code == 302 and response["Location"] == "/admin/"
+
+
+@pytest.mark.parametrize("login", ["pri\x00ya", "x" * 5000, "  ", "9" * 40, "priya' OR '1'='1"])
+def test_odd_logins_are_a_failed_sign_in_not_a_server_error(client, internal_curator, login):
+    client.raise_request_exception = False
+
+    response = sign_in(client, login, PASSWORD)
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
