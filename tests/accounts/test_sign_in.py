@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
@@ -174,3 +177,16 @@ def test_odd_logins_are_a_failed_sign_in_not_a_server_error(client, internal_cur
 
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+def test_a_curators_session_ends_after_a_working_day(client, internal_curator):
+    """A curator removed at the IdP, or a laptop left signed in, loses the admin within hours, not weeks."""
+    with time_machine.travel(datetime(2026, 11, 23, 8, 0, tzinfo=UTC), tick=False) as clock:
+        client.force_login(internal_curator)
+        clock.move_to(datetime(2026, 11, 23, 19, 30, tzinfo=UTC))
+        late_in_the_day = client.get("/admin/")
+        clock.move_to(datetime(2026, 11, 23, 20, 30, tzinfo=UTC))
+        next_morning = client.get("/admin/")
+
+    assert late_in_the_day.status_code == 200
+    assert next_morning.status_code == 302 and "login" in next_morning["Location"]
