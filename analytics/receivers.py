@@ -6,7 +6,9 @@ from django.db.models import Sum
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from analytics.models import CampaignSessions, DailyMetric
+from analytics.models import CampaignSessions, DailyMetric, SyncRun
+from analytics.signals import sync_queued
+from analytics.tasks import run_sync_task
 from campaigns.models import Campaign, Medium
 from campaigns.reports import campaign_sessions_wanted
 
@@ -31,3 +33,9 @@ def figures_edited(sender: type[DailyMetric], **kwargs: object) -> None:
     from analytics import selectors  # the dashboard's reads, loaded only when figures change
 
     selectors.note_figures_edited()
+
+
+@receiver(sync_queued, dispatch_uid="analytics.run_queued_sync")
+def run_queued_sync(sender: type[SyncRun], *, run_id: int, **kwargs: object) -> None:
+    """services.queue_sync committed a run: a worker pulls it."""
+    run_sync_task.delay(run_id)

@@ -44,7 +44,8 @@ from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from analytics import privacy, services
+from analytics import privacy
+from analytics.clock import STALE_AFTER, today
 from analytics.models import CampaignSessions, DailyMetric, RetentionPoint, Source, SyncRun, SyncStatus
 from analytics.suggestions import Suggestion, SuggestionKind
 from campaigns.models import HANDED_OVER, ConsentAction, ConsentEvent, ConsentState, Delivery, Subscriber
@@ -95,7 +96,7 @@ def week_start_of(day: date) -> date:
 
 
 def last_complete_week() -> date:
-    return week_start_of(services.today()) - timedelta(weeks=1)
+    return week_start_of(today()) - timedelta(weeks=1)
 
 
 def iso_week_label(week_start: date) -> str:
@@ -534,7 +535,7 @@ class WeeklyReview:
 
     @property
     def in_progress(self) -> bool:
-        return self.week_end >= services.today()
+        return self.week_end >= today()
 
     @cached_property
     def suppressed_cells(self) -> int:
@@ -1650,7 +1651,7 @@ def _freshness(catalogue: _Catalogue) -> list[Freshness]:
                 channel=channel.name if channel else "All channels",
                 last_synced=last,
                 figures_to=run.get("figures_to"),
-                stale=last is None or now - last > services.STALE_AFTER,
+                stale=last is None or now - last > STALE_AFTER,
                 failing=failed is not None and (last is None or failed > last),
             )
         )

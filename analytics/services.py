@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from analytics.clock import today
 from analytics.models import (
     ACTIVE_SYNC,
     FIGURES,
@@ -31,9 +32,9 @@ from analytics.models import (
     SyncRun,
     SyncStatus,
 )
+from analytics.signals import sync_queued
 from analytics.sources.base import MetricRow, Period, Pull, Retry, SourceError
 from campaigns.models import LinkClickDay
-from campaigns.quiet_hours import zone
 from channels.models import Channel, MetricSource
 from curation.models import Placement
 
@@ -42,7 +43,6 @@ logger = logging.getLogger(__name__)
 # Which channels each pulled source measures.
 PULLED_SOURCES = {Source.GA4: MetricSource.GA4, Source.YOUTUBE: MetricSource.YOUTUBE}
 UNMATCHED_EXAMPLES = 20
-STALE_AFTER = timedelta(days=2)  # syncs are daily: figures older than this are stale
 # Figures that add up when two source rows land on one placement and day.
 COUNTS = ("views", "sessions", "active_users", "engaged_sessions", "likes", "comments", "shares")
 COUNTS += ("saves", "new_followers", "clicks", "watch_minutes")
@@ -53,10 +53,6 @@ class SyncRetry(Exception):
 
 
 # Queueing.
-
-
-def today() -> date:
-    return timezone.now().astimezone(zone(settings.PROGRAMME_TIME_ZONE)).date()
 
 
 def recent_period() -> Period:
@@ -98,10 +94,8 @@ def start_sync(*, source: str, channel: Channel | None, period: Period, requeste
 
 def queue_sync(*, source: str, channel: Channel | None, period: Period, requested_by: str = "") -> SyncRun:
     """Start a run and hand it to a worker once the run row is committed."""
-    from analytics.tasks import run_sync_task  # tasks import this module
-
     run = start_sync(source=source, channel=channel, period=period, requested_by=requested_by)
-    transaction.on_commit(lambda: run_sync_task.delay(run.pk))
+    transaction.on_commit(lambda: sync_queued.send(sender=SyncRun, run_id=run.pk))
     return run
 
 
