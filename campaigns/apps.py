@@ -12,3 +12,4 @@ class CampaignsConfig(AppConfig):
         from curation.signals import item_retired
 
         item_retired.connect(on_item_retired, dispatch_uid="campaigns.on_item_retired")
+        from campaigns import receivers  # noqa: F401 - connects the signal receivers

@@ -76,6 +76,7 @@ from campaigns.models import (
 )
 from campaigns.quiet_hours import SendWindow, zone
 from campaigns.selectors import campaign_audience, reachable_on
+from campaigns.signals import deliveries_due
 from campaigns.sms import SmsError, SmsMessage, SmsOutcome, get_backend
 from campaigns.tokens import public_url
 from campaigns.tracking import check_promotable, tracked_link_for
@@ -270,10 +271,8 @@ def write_ledger(campaign: Campaign, *, now: datetime) -> int:
 
 
 def queue_sending(campaign_id: int, *, batches: int = 1) -> None:
-    from campaigns.tasks import send_deliveries  # tasks import this module
-
-    for _ in range(max(1, min(batches, settings.SEND_PARALLEL_TASKS))):
-        send_deliveries.delay(campaign_id)
+    batches = max(1, min(batches, settings.SEND_PARALLEL_TASKS))
+    deliveries_due.send(sender=Campaign, campaign_id=campaign_id, batches=batches)
 
 
 def release_due_campaigns(*, now: datetime | None = None) -> int:

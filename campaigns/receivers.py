@@ -1,0 +1,18 @@
+"""Campaigns' services announce due work; here it is handed to Celery, so sending.py never
+imports the tasks that import it."""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+
+from campaigns.models import Campaign
+from campaigns.signals import deliveries_due
+from campaigns.tasks import send_deliveries
+
+
+@receiver(deliveries_due, dispatch_uid="campaigns.queue_send_deliveries")
+def queue_send_deliveries(
+    sender: type[Campaign], *, campaign_id: int, batches: int, **kwargs: object
+) -> None:
+    for _ in range(batches):
+        send_deliveries.delay(campaign_id)
