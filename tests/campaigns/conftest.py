@@ -41,3 +41,14 @@ def own_redis():
 def campaign():
     placement = live_item(title="Giving feedback").placements.get()
     return ready_campaign(placements=[placement], media=MediaPreference.SMS)
+
+
+@pytest.fixture
+def open_signup(settings):
+    """The demo organisation's sign-up rules: its email domain, its invitation code, UK and Irish numbers."""
+    settings.PROGRAMME_NAME = "Learn Socially"
+    settings.SIGNUP_ALLOWED_EMAIL_DOMAINS = ["acme-learning.example"]
+    settings.SIGNUP_INVITATION_CODE = "LEARN-2026"
+    settings.SIGNUP_ALLOWED_REGIONS = ["GB", "IE"]
+    settings.PHONE_DEFAULT_REGION = "GB"
+    return settings

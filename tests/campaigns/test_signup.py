@@ -43,12 +43,8 @@ CODE_TEXT = re.compile(
 
 
 @pytest.fixture(autouse=True)
-def signup_settings(settings):
-    settings.PROGRAMME_NAME = "Learn Socially"
-    settings.SIGNUP_ALLOWED_EMAIL_DOMAINS = ["acme-learning.example"]
-    settings.SIGNUP_INVITATION_CODE = "LEARN-2026"
-    settings.SIGNUP_ALLOWED_REGIONS = ["GB", "IE"]
-    settings.PHONE_DEFAULT_REGION = "GB"
+def signup_settings(open_signup):
+    settings = open_signup
     settings.PUBLIC_BASE_URL = "https://learn.acme-learning.example"
     # Generous: these tests are about sign-up, test_signup_rate_limits.py about the limits.
     settings.SIGNUP_RATE_PER_IP = settings.SIGNUP_RATE_PER_NUMBER = settings.SIGNUP_RATE_PER_PREFIX = "100/h"

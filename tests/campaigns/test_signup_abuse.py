@@ -32,12 +32,8 @@ TOO_MANY = "Too many attempts from here. Try again in an hour."
 
 
 @pytest.fixture(autouse=True)
-def signup_settings(settings):
-    settings.PROGRAMME_NAME = "Learn Socially"
-    settings.SIGNUP_ALLOWED_EMAIL_DOMAINS = ["acme-learning.example"]
-    settings.SIGNUP_INVITATION_CODE = "LEARN-2026"
-    settings.SIGNUP_ALLOWED_REGIONS = ["GB", "IE"]
-    settings.PHONE_DEFAULT_REGION = "GB"
+def signup_settings(open_signup):
+    settings = open_signup
     settings.SIGNUP_RATE_PER_IP = settings.SIGNUP_RATE_PER_PREFIX = "100/h"
     settings.SIGNUP_RATE_PER_NUMBER = "3/h"
     settings.SIGNUP_RATE_PER_NUMBER_CEILING = "6/h"

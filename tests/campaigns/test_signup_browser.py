@@ -17,11 +17,8 @@ pytestmark = [pytest.mark.requires("chromium"), pytest.mark.django_db(transactio
 
 
 @pytest.fixture(autouse=True)
-def signup_settings(settings):
-    settings.SIGNUP_ALLOWED_EMAIL_DOMAINS = ["acme-learning.example"]
-    settings.SIGNUP_INVITATION_CODE = "LEARN-2026"
-    settings.SIGNUP_ALLOWED_REGIONS = ["GB", "IE"]
-    return settings
+def signup_settings(open_signup):
+    return open_signup
 
 
 def assert_fits_a_phone(page: Page) -> None:

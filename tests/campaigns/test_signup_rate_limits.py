@@ -17,10 +17,8 @@ TOO_MANY = "Too many attempts from here. Try again in an hour."
 
 
 @pytest.fixture(autouse=True)
-def signup_settings(settings):
-    settings.SIGNUP_ALLOWED_EMAIL_DOMAINS = ["acme-learning.example"]
-    settings.SIGNUP_INVITATION_CODE = "LEARN-2026"
-    settings.SIGNUP_ALLOWED_REGIONS = ["GB", "IE"]
+def signup_settings(open_signup):
+    settings = open_signup
     settings.SIGNUP_RATE_PER_IP = settings.SIGNUP_RATE_PER_NUMBER = settings.SIGNUP_RATE_PER_PREFIX = "100/h"
     settings.SIGNUP_RATE_PER_NUMBER_CEILING = "100/h"
     settings.SIGNUP_SMS_DAILY_CAP = 100
