@@ -114,16 +114,23 @@ class SubscriberFactory(factory.Factory):
         **kwargs: object,
     ) -> Subscriber:
         subscriber = create_subscriber(**kwargs)
-        for medium, state in ((Medium.SMS, sms), (Medium.EMAIL, email_consent)):
-            for action in CONSENT_PATH[state]:
-                consent.record_consent(
-                    subscriber=subscriber,
-                    medium=medium,
-                    action=action,
-                    source=ConsentSource.SIGNUP_PAGE,
-                    evidence="test fixture",
-                )
+        give_consent_history(subscriber, sms=sms, email_consent=email_consent)
         return subscriber
+
+
+def give_consent_history(
+    subscriber: Subscriber, *, sms: str = ConsentState.NONE, email_consent: str = ConsentState.NONE
+) -> None:
+    """The ledger events that lead each medium to the given state, as the sign-up page records them."""
+    for medium, state in ((Medium.SMS, sms), (Medium.EMAIL, email_consent)):
+        for action in CONSENT_PATH[state]:
+            consent.record_consent(
+                subscriber=subscriber,
+                medium=medium,
+                action=action,
+                source=ConsentSource.SIGNUP_PAGE,
+                evidence="test fixture",
+            )
 
 
 # The ledger rows that lead to each state, as an employee would produce them.

@@ -14,11 +14,10 @@ import pytest
 import time_machine
 from django.core import signing
 
-from campaigns import consent
 from campaigns.links import account_url, email_confirmation_url, invitation_url, unsubscribe_url
-from campaigns.models import ConsentSource, ConsentState, Medium, Subscriber
+from campaigns.models import ConsentState, Medium, Subscriber
 from campaigns.tokens import ACCOUNT_MAX_AGE, Purpose
-from tests.factories import CONSENT_PATH, SubscriberFactory
+from tests.factories import SubscriberFactory, give_consent_history
 from tests.helpers import TUESDAY_MORNING, path_of
 
 pytestmark = pytest.mark.django_db
@@ -35,15 +34,7 @@ def employee():
     )
     Subscriber.objects.filter(pk=person.pk).update(id=DISTINCTIVE_ID)  # nothing refers to it yet
     person = Subscriber.objects.get(pk=DISTINCTIVE_ID)
-    for medium, state in ((Medium.SMS, ConsentState.SUBSCRIBED), (Medium.EMAIL, ConsentState.PENDING)):
-        for action in CONSENT_PATH[state]:
-            consent.record_consent(
-                subscriber=person,
-                medium=medium,
-                action=action,
-                source=ConsentSource.SIGNUP_PAGE,
-                evidence="test",
-            )
+    give_consent_history(person, sms=ConsentState.SUBSCRIBED, email_consent=ConsentState.PENDING)
     person.refresh_from_db()
     return person
 
