@@ -265,6 +265,8 @@ class AgendaKind(models.TextChoices):
     TOPIC_GAP = "topic_gap", "Topic gap"
     UNREACHABLE = "unreachable", "Link unreachable"
     CARRIED_OVER = "carried_over", "Not done since last meeting"
+    LOOK_AGAIN = "look_again", "Looking again"
+    OUTCOME = "outcome", "Did it work?"
     OTHER = "other", "Other"
 
 
@@ -292,6 +294,15 @@ class AgendaItem(models.Model):
         editable=False,
         help_text="Last meeting's decision that was not applied yet.",
     )
+    follows_up = models.ForeignKey(
+        "Decision",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outcome_cards",
+        editable=False,
+        help_text='The earlier decision whose effect this card measures ("did it work?").',
+    )
 
     class Meta:
         ordering = ["meeting", "position", "pk"]
@@ -308,6 +319,27 @@ class DecisionAction(models.TextChoices):
     RETIRE = "retire", "Retire"
     IMPROVE = "improve", "Improve"
     BRIEF = "brief", "Commission new content (brief)"
+    LOOK_AGAIN = "look_again", "Look again next week"
+
+
+class IntendedEffect(models.TextChoices):
+    """What a decision was meant to change: measured on the same privacy rule some weeks later."""
+
+    MORE_CLICKS = "more_clicks", "More human clicks"
+    FEWER_DROPOUTS = "fewer_dropouts", "Fewer drop-outs in its topic"
+    FILL_TOPIC_GAP = "fill_topic_gap", "Fill the topic gap"
+    HOLD_STEADY = "hold_steady", "Hold its engagement steady"
+    NONE = "", "Nothing to measure"
+
+
+class OutcomeVerdict(models.TextChoices):
+    WORKED = "worked", "It worked"
+    DID_NOT = "did_not", "It did not work"
+    TOO_SMALL = "too_small", "Too few people to tell"
+    NO_DATA = "no_data", "No figures to compare"
+
+
+OUTCOME_AFTER_WEEKS = 4  # a decision's effect is measured this many weeks after it was applied
 
 
 # What the team must write down for each action: the next meeting and the brief's author read it.
@@ -359,6 +391,34 @@ class Decision(models.Model):
         editable=False,
         help_text="The figures the decision was taken on, as they were that day.",
     )
+    intended_effect = models.CharField(
+        "meant to",
+        max_length=20,
+        choices=IntendedEffect.choices,
+        blank=True,
+        help_text="What the decision should change: measured four weeks after it is applied.",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="review_actions",
+        limit_choices_to=CURATORS,
+        help_text="Who sees it through.",
+    )
+    due_on = models.DateField("due", null=True, blank=True)
+    outcome_verdict = models.CharField(
+        "did it work?", max_length=20, choices=OutcomeVerdict.choices, blank=True, editable=False
+    )
+    outcome_figures = models.JSONField(
+        default=dict,
+        blank=True,
+        encoder=DjangoJSONEncoder,
+        editable=False,
+        help_text="Before and after, on the dashboard's privacy rule.",
+    )
+    outcome_measured_on = models.DateField(null=True, blank=True, editable=False)
     applied_at = models.DateTimeField(null=True, blank=True, editable=False)
     applied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

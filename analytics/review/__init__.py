@@ -1,0 +1,1 @@
+"""The weekly review: its figures, the privacy rule they keep, charts, suggestions and decisions' outcomes."""
