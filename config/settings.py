@@ -270,6 +270,9 @@ CELERY_BEAT_SCHEDULE["clear-expired-sessions"] = {
     "task": "campaigns.tasks.clear_expired_sessions",
     "schedule": 600.0,
 }
+# The embedded default has no beat: the process serving the app runs this schedule in a thread
+# of its own (config/embedded_schedule.py), so texts waiting for working hours go out then.
+EMBEDDED_SCHEDULE = env.bool("EMBEDDED_SCHEDULE", default=CELERY_TASK_ALWAYS_EAGER and not REDIS_URL)
 
 # Analytics sources. GA4: a service account with Viewer on the property (its JSON key file).
 GA4_CREDENTIALS_FILE = env.str("GA4_CREDENTIALS_FILE", default="")
