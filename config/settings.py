@@ -7,11 +7,14 @@ A deployment sets SECRET_KEY (which turns DEBUG off), DATABASE_URL, REDIS_URL an
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+
+from config.public_address import public_base_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -151,8 +154,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 SMS_BACKEND = env.str("SMS_BACKEND", default="campaigns.sms.console.ConsoleBackend")
 
 # Where employees reach us: links in texts and emails, and the URL Twilio signs its webhooks
-# against (never derived from Host or X-Forwarded-* headers, which a caller controls).
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# against (never derived from Host or X-Forwarded-* headers, which a caller controls). Unset,
+# the demo's own address: http://HOST:PORT as `make demo` serves it (127.0.0.1:8000 by default).
+PUBLIC_BASE_URL = public_base_url(os.environ)
 
 # Who may sign up: an address on an allowed email domain, or the invitation code. With neither
 # configured, sign-up is closed. The embedded default opens it for the demo organisation.
