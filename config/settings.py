@@ -415,3 +415,6 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+if EMBEDDED_SCHEDULE:
+    # "Task succeeded" three times a minute would bury the texts and emails the demo prints.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}

@@ -143,10 +143,14 @@ def test_only_the_embedded_defaults_web_process_starts_it_and_only_once(tmp_path
     embedded = {"DATABASE_URL": f"sqlite:///{tmp_path}/demo.db"}
     production = {**embedded, "REDIS_URL": "redis://127.0.0.1:1/0"}
     command = "import django; django.setup(); import threading; print(threading.active_count())"
+    quiet = "import django, logging; django.setup(); print(logging.getLogger('celery.app.trace').level)"
 
     assert run_python(serve, embedded).stdout.split() == ["1"]
     assert run_python(serve, production).stdout.split() == ["0"]
     assert run_python(command, embedded).stdout.split() == ["1"]  # manage.py and the like: no thread
+    # The schedule's runs do not bury the texts and emails the demo prints; a worker's log keeps them.
+    assert run_python(quiet, embedded).stdout.split() == [str(logging.WARNING)]
+    assert run_python(quiet, production).stdout.split() == [str(logging.NOTSET)]
 
 
 def test_runserver_with_its_autoreloader_runs_the_schedule_in_one_process(tmp_path):
