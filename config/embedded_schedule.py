@@ -45,6 +45,7 @@ class ScheduleRunner:
 
     @classmethod
     def from_settings(cls) -> ScheduleRunner:
+        app.loader.import_default_modules()  # the tasks' modules, as a worker imports them
         # Counted from now, as beat counts a new entry: an interval's first run is one interval on.
         return cls(
             [
@@ -62,7 +63,6 @@ class ScheduleRunner:
 
     def run_due(self) -> tuple[list[str], float]:
         """Run every entry that is due, once; return their names and the seconds until the next."""
-        app.loader.import_default_modules()  # the tasks' modules, as a worker imports them
         ran, waits = [], [LONGEST_WAIT_SECONDS]
         for index, entry in enumerate(self.entries):
             due, next_check = entry.is_due()
