@@ -17,10 +17,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 ## Start the app with demo data on the embedded default (SQLite, eager Celery, console SMS/email).
+## Its links (texts, emails, the printed login URL) point at http://HOST:PORT unless PUBLIC_BASE_URL
+## is set; the web process runs the beat schedule itself (config/embedded_schedule.py).
 demo: venv
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py load_demo
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Run the whole test suite (against DATABASE_URL / REDIS_URL when they are set).
 ## CLOCK="2027-01-01 00:30:00" runs it with every process's clock starting then (Debian's faketime).

@@ -61,3 +61,60 @@ def gunicorn(env: dict[str, str], *, workers: int) -> Iterator[str]:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def _hammer(host: str, port: int, request: bytes, seconds: float, threads: int) -> tuple[int, int]:
+    """One process's share of load(): `threads` loops of connect, GET, read to the close."""
+    import threading
+
+    counts = [0, 0]  # answered 2xx/3xx, other
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def loop() -> None:
+        good = bad = 0
+        while time.monotonic() < deadline:
+            with socket.create_connection((host, port)) as connection:
+                connection.sendall(request)
+                answer = b""
+                while chunk := connection.recv(65536):
+                    answer += chunk
+            if answer[9:10] in (b"2", b"3"):
+                good += 1
+            else:
+                bad += 1
+        with lock:
+            counts[0] += good
+            counts[1] += bad
+
+    workers = [threading.Thread(target=loop) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return counts[0], counts[1]
+
+
+def load(url: str, *, seconds: float, connections: int, user_agent: str) -> tuple[float, int]:
+    """wrk's job when wrk is not installed: `connections` clients in two processes, each a new
+    connection per request (gunicorn's sync workers close it anyway). Returns requests/s and
+    requests made. The client shares the machine, so compare its figures only with each other."""
+    from concurrent.futures import ProcessPoolExecutor
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    request = (
+        f"GET {parts.path} HTTP/1.1\r\nHost: {parts.hostname}\r\nUser-Agent: {user_agent}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
+    processes = 2
+    with ProcessPoolExecutor(processes) as pool:
+        shares = [
+            pool.submit(_hammer, parts.hostname, parts.port, request, seconds, connections // processes)
+            for _ in range(processes)
+        ]
+        results = [share.result() for share in shares]
+    good, bad = sum(r[0] for r in results), sum(r[1] for r in results)
+    if bad:
+        raise SystemExit(f"{bad} requests to {url} were answered with an error")
+    return good / seconds, good

@@ -1,12 +1,18 @@
 """Throughput of /l/<token> with click counting on, beside a bare 302 view on the same gunicorn.
 
 Runs against PostgreSQL and Redis (BENCH_DATABASE_URL / BENCH_REDIS_URL, defaulting to the local
-services CI uses), drives both URLs with wrk on loopback in alternating rounds, then flushes the
-click buffer and compares the hits recorded with the requests wrk made.
+services CI uses). Two gunicorns (two workers each) count clicks two ways: the app's ClickBuffer
+(clicks gathered in-process, a thread sends them every 0.2 s) and the simpler design beside it
+(benchmarks/pipelined_clicks.py: one pipelined Redis write per click, no thread). Each round
+drives the bare 302 and both tracked links in turn on loopback, with wrk when installed (else a
+Python client, benchmarks.common.load), then the clicks are flushed and the hits recorded
+compared with the requests made.
 
-    .venv/bin/python benchmarks/redirect.py        # needs wrk: apt-get install wrk
+    .venv/bin/python benchmarks/redirect.py        # wrk if installed: apt-get install wrk
 
-Prints `ratio: <tracked / bare>` (goal >= 0.9) and `clicks lost: <n>` (goal 0).
+Prints `ratio: <tracked / bare>` per counter (goal >= 0.9), the thread's lead in points of the
+bare redirect's throughput (the thread is kept only while that exceeds 2), and `clicks lost: <n>`
+per counter (goal 0).
 """
 
 from __future__ import annotations
@@ -60,9 +66,10 @@ if placement is None:
     item = services.create_item(title="Bench video", format="video", stage="embedded")
     placement = services.place_item(item=item, channel=channel, url="https://www.youtube.com/watch?v=dQw4w9WgXcQ")
     services.mark_live(item=item)
-campaign, _ = Campaign.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
 LinkClickDay.objects.all().delete()
-print(tracked_link_for(campaign=campaign, medium=Medium.SMS, placement=placement).token)
+for slug in ("bench-threaded", "bench-pipelined"):
+    campaign, _ = Campaign.objects.get_or_create(slug=slug, defaults={"name": slug})
+    print(tracked_link_for(campaign=campaign, medium=Medium.SMS, placement=placement).token)
 """
 
 FLUSH = """
@@ -72,11 +79,15 @@ from django.db.models import Sum
 from campaigns.models import LinkClickDay
 from campaigns.tracking import flush_clicks
 flush_clicks()
-print(LinkClickDay.objects.aggregate(total=Sum("raw_hits"))["total"] or 0)
+for slug in ("bench-threaded", "bench-pipelined"):
+    rows = LinkClickDay.objects.filter(link__campaign__slug=slug)
+    print(rows.aggregate(total=Sum("raw_hits"))["total"] or 0)
 """
 
 
-def wrk(url: str) -> tuple[float, int]:
+def drive(url: str) -> tuple[float, int]:
+    if not shutil.which("wrk"):
+        return common.load(url, seconds=SECONDS, connections=CONNECTIONS, user_agent=PHONE_BROWSER)
     output = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "-H", f"User-Agent: {PHONE_BROWSER}", url],
         capture_output=True,
@@ -90,32 +101,45 @@ def wrk(url: str) -> tuple[float, int]:
     return per_second, requests
 
 
+COUNTERS = ("threaded", "pipelined")
+
+
 def main() -> None:
-    if not shutil.which("wrk"):
-        raise SystemExit("benchmarks/redirect.py needs wrk (apt-get install wrk)")
+    print(f"load: {'wrk' if shutil.which('wrk') else 'Python client (wrk not installed)'}")
     common.ensure_database(ENV["DATABASE_URL"], ENV)
-    token = subprocess.run(
+    setup = subprocess.run(
         [PYTHON, "-c", SETUP], env=ENV, cwd=ROOT, capture_output=True, text=True, check=True
     )
-    token = token.stdout.strip().splitlines()[-1]
-    bare, tracked, tracked_requests = [], [], 0
-    with common.gunicorn(ENV, workers=2) as base:
-        for _ in range(ROUNDS):  # alternating, so drift on the machine hits both alike
-            bare.append(wrk(f"{base}/bare-302")[0])
-            per_second, requests = wrk(f"{base}/l/{token}")
-            tracked.append(per_second)
-            tracked_requests += requests
-    recorded = int(
-        subprocess.run([PYTHON, "-c", FLUSH], env=ENV, cwd=ROOT, capture_output=True, text=True, check=True)
-        .stdout.strip()
-        .splitlines()[-1]
+    tokens = dict(zip(COUNTERS, setup.stdout.strip().splitlines()[-2:], strict=True))
+    bare: list[float] = []
+    tracked: dict[str, list[float]] = {name: [] for name in COUNTERS}
+    requested = dict.fromkeys(COUNTERS, 0)
+    pipelined_env = {**ENV, "BENCH_CLICK_COUNTER": "pipelined"}
+    with common.gunicorn(ENV, workers=2) as threaded, common.gunicorn(pipelined_env, workers=2) as pipelined:
+        servers = {"pipelined": pipelined, "threaded": threaded}
+        for round_ in range(ROUNDS):  # alternating, so drift on the machine hits all alike
+            bare.append(drive(f"{threaded}/bare-302")[0])
+            for name in COUNTERS if round_ % 2 == 0 else reversed(COUNTERS):
+                per_second, requests = drive(f"{servers[name]}/l/{tokens[name]}")
+                tracked[name].append(per_second)
+                requested[name] += requests
+    flushed = subprocess.run(
+        [PYTHON, "-c", FLUSH], env=ENV, cwd=ROOT, capture_output=True, text=True, check=True
     )
-    ratio = statistics.median(tracked) / statistics.median(bare)
-    print(f"bare 302 view: {statistics.median(bare):.0f} requests/s (median of {ROUNDS} x {SECONDS} s)")
-    print(f"tracked link with counting: {statistics.median(tracked):.0f} requests/s")
-    print(f"ratio: {ratio:.2f}")
-    print(f"clicks requested: {tracked_requests}, recorded: {recorded}")
-    print(f"clicks lost: {max(0, tracked_requests - recorded)}")
+    recorded = dict(zip(COUNTERS, map(int, flushed.stdout.strip().splitlines()[-2:]), strict=True))
+    baseline = statistics.median(bare)
+    print(f"bare 302 view: {baseline:.0f} requests/s (median of {ROUNDS} x {SECONDS} s)")
+    ratios = {}
+    for name in COUNTERS:
+        ratios[name] = statistics.median(tracked[name]) / baseline
+        print(f"tracked link, {name} counter: {statistics.median(tracked[name]):.0f} requests/s")
+        print(f"ratio: {ratios[name]:.3f} ({name})")
+    print(
+        f"threaded lead: {100 * (ratios['threaded'] - ratios['pipelined']):+.1f} points of the bare redirect"
+    )
+    for name in COUNTERS:
+        print(f"clicks requested ({name}): {requested[name]}, recorded: {recorded[name]}")
+        print(f"clicks lost ({name}): {max(0, requested[name] - recorded[name])}")
 
 
 if __name__ == "__main__":

@@ -556,7 +556,7 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
             "title": f"Report: {campaign}",
             "rows": reports.campaign_report(campaign),
             "progress": reports.progress(campaign),
-            "refresh": campaign.status == CampaignStatus.SENDING,
+            "refresh": reports.refresh(campaign),
             "ga4_note": reports.GA4_NOTE,
         }
         return TemplateResponse(request, "admin/campaigns/campaign/report.html", context)

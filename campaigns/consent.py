@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns import signup_sessions
+from campaigns.delivery_errors import DeliveryError, DeliveryOutcome
 from campaigns.hashing import address_hash
 from campaigns.models import (
     STATE_AFTER,
@@ -28,7 +29,6 @@ from campaigns.models import (
     Suppression,
     SuppressionReason,
 )
-from campaigns.sms.base import SmsError, SmsOutcome
 
 # Sources that are the employee acting for themselves, on an address they proved they hold.
 SELF_SOURCES = frozenset(
@@ -52,11 +52,11 @@ def suppress(*, medium: str, address: str, reason: str) -> None:
         )
 
 
-def note_provider_refusal(*, medium: str, address: str, error: SmsError) -> None:
+def note_provider_refusal(*, medium: str, address: str, error: DeliveryError) -> None:
     """Suppress an address the provider says is opted out there, or cannot receive messages."""
     reason = {
-        SmsOutcome.SUPPRESS: SuppressionReason.PROVIDER_OPTED_OUT,
-        SmsOutcome.INVALID_NUMBER: SuppressionReason.UNREACHABLE,
+        DeliveryOutcome.SUPPRESS: SuppressionReason.PROVIDER_OPTED_OUT,
+        DeliveryOutcome.INVALID_NUMBER: SuppressionReason.UNREACHABLE,
     }.get(error.outcome)
     if reason:
         suppress(medium=medium, address=address, reason=reason)

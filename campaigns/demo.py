@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import OutputWrapper
 from django.db import transaction
 from django.test.utils import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import consent, sending
@@ -63,6 +64,18 @@ def _consent_path(index: int) -> list[tuple[str, str]]:
 def load(*, stdout: OutputWrapper) -> None:
     load_employees(stdout=stdout)
     load_campaigns(stdout=stdout)
+    stdout.write(signup_invitation())
+
+
+def signup_invitation() -> str:
+    """How a person trying the demo signs up as an employee, from the settings sign-up obeys."""
+    join = f"{settings.PUBLIC_BASE_URL}{reverse('campaigns:join')}"
+    code = settings.SIGNUP_INVITATION_CODE
+    ways = [f"the invitation code {code}"] if code else []
+    ways += [f"an @{domain} address" for domain in settings.SIGNUP_ALLOWED_EMAIL_DOMAINS]
+    if not ways:
+        return f"Employees' sign-up at {join} is closed: no invitation code or email domain is set."
+    return f"Employees sign up at {join} with {' or '.join(ways)}."
 
 
 @transaction.atomic

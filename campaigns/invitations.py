@@ -15,10 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns import consent
+from campaigns.delivery_errors import DeliveryError
 from campaigns.emails import build_email, send_emails
 from campaigns.links import invitation_url
 from campaigns.models import ConsentState, MediaPreference, Medium, Subscriber
-from campaigns.sms import SmsError, send_sms
+from campaigns.sms import send_sms
 
 MAX_INVITATIONS = 2
 
@@ -50,7 +51,7 @@ def invite(*, subscriber: Subscriber, by: AbstractBaseUser) -> Invited:
     """
     try:
         return _invite(subscriber, by)
-    except SmsError as refused:
+    except DeliveryError as refused:
         # Outside the rolled-back transaction: the provider's verdict on the number must stick.
         consent.note_provider_refusal(medium=Medium.SMS, address=subscriber.phone, error=refused)
         raise ValidationError(f"{subscriber}: the invitation was not sent. {refused.message}") from refused

@@ -8,18 +8,27 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.utils import timezone
 
 from campaigns import throttle
-from campaigns.models import HANDED_OVER, Campaign, Delivery, DeliveryStatus, Medium, TrackedLink
+from campaigns.models import (
+    HANDED_OVER,
+    Campaign,
+    CampaignStatus,
+    Delivery,
+    DeliveryStatus,
+    Medium,
+    TrackedLink,
+)
 from campaigns.sending import STILL_TO_GO
 from curation.models import Placement
 
@@ -137,6 +146,45 @@ def progress(campaign: Campaign, *, now: datetime | None = None) -> Progress:
         due={medium: counts[f"progress_due_{medium}"] for medium in Medium},
         waiting=counts["progress_waiting"],
     )
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """When the report page reloads itself, and the sentence that tells the curator so."""
+
+    seconds: int
+    note: str
+
+
+# While messages are being handed over: often enough to watch them go, rarely enough for a server.
+REFRESH_SECONDS = 15
+SENDING = Refresh(
+    REFRESH_SECONDS, f"This page refreshes every {REFRESH_SECONDS} seconds while messages are sent."
+)
+# After working hours open, the schedule releases waiting messages within a minute.
+RELEASE_MARGIN = timedelta(minutes=1)
+
+
+def refresh(campaign: Campaign, *, now: datetime | None = None) -> Refresh | None:
+    """Reload while this send has something left: every 15 s while messages are being sent, once
+    when working hours open while they only wait for them, and never once nothing is left (a send
+    with nothing left may not have been marked sent yet; the page need not wait for that)."""
+    if campaign.status != CampaignStatus.SENDING:
+        return None
+    now = now or timezone.now()
+    current = progress(campaign, now=now)
+    if any(current.due.values()):
+        return SENDING
+    if not current.waiting:
+        return None
+    opens = Delivery.objects.filter(
+        campaign=campaign, occurrence=campaign.occurrence, status=DeliveryStatus.PENDING, not_before__gt=now
+    ).aggregate(opens=Min("not_before"))["opens"]
+    if opens is None:  # released between the two reads
+        return SENDING
+    seconds = max(REFRESH_SECONDS, math.ceil((opens + RELEASE_MARGIN - now).total_seconds()))
+    local = timezone.localtime(opens + RELEASE_MARGIN)
+    return Refresh(seconds, f"This page refreshes when working hours open ({local:%a %d %b %H:%M %Z}).")
 
 
 # The report.

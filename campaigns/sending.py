@@ -62,6 +62,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import compose, consent, throttle
+from campaigns.delivery_errors import DeliveryError, DeliveryOutcome
 from campaigns.emails import build_email
 from campaigns.models import (
     HANDED_OVER,
@@ -77,7 +78,7 @@ from campaigns.models import (
 from campaigns.quiet_hours import SendWindow, zone
 from campaigns.selectors import campaign_audience, reachable_on
 from campaigns.signals import deliveries_due
-from campaigns.sms import SmsError, SmsMessage, SmsOutcome, get_backend
+from campaigns.sms import SmsMessage, get_backend
 from campaigns.tokens import public_url
 from campaigns.tracking import check_promotable, tracked_link_for
 
@@ -546,7 +547,7 @@ def links_for(campaign: Campaign, medium: str) -> list[TrackedLink]:
     )
 
 
-def retry_outcome(row: Delivery, error: SmsError, now: datetime) -> Outcome:
+def retry_outcome(row: Delivery, error: DeliveryError, now: datetime) -> Outcome:
     if row.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
         return Outcome(
             DeliveryStatus.FAILED,
@@ -560,10 +561,10 @@ def retry_outcome(row: Delivery, error: SmsError, now: datetime) -> Outcome:
     return Outcome(DeliveryStatus.PENDING, error_code=error.code, error=error.message, not_before=now + wait)
 
 
-def outcome_of(row: Delivery, error: SmsError, now: datetime) -> Outcome:
-    if error.outcome is SmsOutcome.RETRY:
+def outcome_of(row: Delivery, error: DeliveryError, now: datetime) -> Outcome:
+    if error.outcome is DeliveryOutcome.RETRY:
         return retry_outcome(row, error, now)
-    if error.outcome is SmsOutcome.UNKNOWN:
+    if error.outcome is DeliveryOutcome.UNKNOWN:
         return Outcome(DeliveryStatus.UNKNOWN, error_code=error.code, error=error.message)
     return Outcome(DeliveryStatus.FAILED, error_code=error.code, error=error.message)
 
@@ -588,10 +589,10 @@ def send_texts(
         )
         try:
             sent = backend.send(message)
-        except SmsError as error:
+        except DeliveryError as error:
             outcomes[row.pk] = outcome_of(row, error, now)
             consent.note_provider_refusal(medium=Medium.SMS, address=subscriber.phone, error=error)
-            if error.outcome is SmsOutcome.RETRY:
+            if error.outcome is DeliveryOutcome.RETRY:
                 return False  # the provider is busy or down: the rest of the batch waits too
         else:
             outcomes[row.pk] = Outcome(
@@ -600,23 +601,25 @@ def send_texts(
     return True
 
 
-def email_error(error: Exception) -> SmsError:
-    """What a failed SMTP send means for this message, in the SMS backends' terms."""
+def email_error(error: Exception) -> DeliveryError:
+    """What a failed SMTP send means for this message, in the same terms as a text's."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return SmsError("The mail server refused the address.", outcome=SmsOutcome.FAILED)
+        return DeliveryError("The mail server refused the address.", outcome=DeliveryOutcome.FAILED)
     if isinstance(error, smtplib.SMTPResponseException) and 400 <= error.smtp_code < 500:
-        return SmsError(
-            f"The mail server asked us to try later ({error.smtp_code}).", outcome=SmsOutcome.RETRY
+        return DeliveryError(
+            f"The mail server asked us to try later ({error.smtp_code}).", outcome=DeliveryOutcome.RETRY
         )
     if isinstance(error, smtplib.SMTPResponseException):
-        return SmsError(f"The mail server refused the email ({error.smtp_code}).", outcome=SmsOutcome.FAILED)
-    if isinstance(error, ConnectionRefusedError | smtplib.SMTPConnectError):
-        return SmsError(
-            "The mail server could not be reached; it will be tried again.", outcome=SmsOutcome.RETRY
+        return DeliveryError(
+            f"The mail server refused the email ({error.smtp_code}).", outcome=DeliveryOutcome.FAILED
         )
-    return SmsError(
+    if isinstance(error, ConnectionRefusedError | smtplib.SMTPConnectError):
+        return DeliveryError(
+            "The mail server could not be reached; it will be tried again.", outcome=DeliveryOutcome.RETRY
+        )
+    return DeliveryError(
         "The mail server stopped answering mid-send; the email may have gone, so it is not re-sent.",
-        outcome=SmsOutcome.UNKNOWN,
+        outcome=DeliveryOutcome.UNKNOWN,
     )
 
 
@@ -631,13 +634,13 @@ def send_emails(
         connection.open()
     except (OSError, smtplib.SMTPException) as error:
         failure = email_error(error)
-        if failure.outcome is SmsOutcome.UNKNOWN:  # nothing was handed over before it opened
-            failure = SmsError(
-                "The mail server did not answer; it will be tried again.", outcome=SmsOutcome.RETRY
+        if failure.outcome is DeliveryOutcome.UNKNOWN:  # nothing was handed over before it opened
+            failure = DeliveryError(
+                "The mail server did not answer; it will be tried again.", outcome=DeliveryOutcome.RETRY
             )
         for row, _, _ in ready:
             outcomes[row.pk] = outcome_of(row, failure, timezone.now())
-        return failure.outcome is not SmsOutcome.RETRY  # down or busy: the rest of the batch waits too
+        return failure.outcome is not DeliveryOutcome.RETRY  # down or busy: the rest of the batch waits too
     try:
         for index, (row, subscriber, _) in enumerate(ready):
             if index and time.monotonic() > until:
@@ -831,7 +834,7 @@ def settle_claim(row: Delivery, backend, result: Reconciled) -> None:
     body = compose.sms_body(row.campaign, name=compose.first_name(row.subscriber), links=links)
     try:
         logged = backend.sent_to(to=row.subscriber.phone, since=row.claimed_at - timedelta(minutes=1))
-    except SmsError as error:
+    except DeliveryError as error:
         logger.warning("Could not read the provider's log for delivery %s: %s", row.pk, error.message)
         result.left_unknown += 1
         return

@@ -32,6 +32,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from campaigns import consent, signup_sessions
+from campaigns.delivery_errors import DeliveryError
 from campaigns.emails import build_email, send_emails
 from campaigns.hashing import address_hash
 from campaigns.links import email_confirmation_url
@@ -45,7 +46,7 @@ from campaigns.models import (
     Subscriber,
 )
 from campaigns.services import create_subscriber, find_subscriber
-from campaigns.sms import SmsError, send_sms
+from campaigns.sms import send_sms
 from campaigns.tokens import Purpose, email_fingerprint, subscriber_from_token
 from curation.models import Topic
 
@@ -316,7 +317,7 @@ def _text_code(subscriber: Subscriber, code: str) -> None:
     )
     try:
         send_sms(subscriber.phone, body)
-    except SmsError as error:
+    except DeliveryError as error:
         consent.note_provider_refusal(medium=Medium.SMS, address=subscriber.phone, error=error)
         # The page must look the same for a number the provider refuses (one that texted STOP to
         # our sender, say); the person just gets no text, and the confirm page says what to try.

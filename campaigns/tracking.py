@@ -176,6 +176,10 @@ class ClickBuffer:
     A click is only appended to a list in this process; a background thread sends what gathered
     to Redis every SEND_INTERVAL in one pipeline, so the redirect never waits on a round trip.
     A worker's exit sends the rest; a worker killed outright loses at most that interval's clicks.
+    Worth its thread: beside one pipelined Redis write per click (benchmarks/pipelined_clicks.py),
+    benchmarks/redirect.py measured the tracked redirect at 0.98 of a bare 302's throughput
+    against 0.68 (December 2026, two gunicorn workers on a loaded 2-core machine); the design
+    keeps the thread only while its lead is over 2 points.
     """
 
     SEND_INTERVAL = 0.2

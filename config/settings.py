@@ -7,11 +7,14 @@ A deployment sets SECRET_KEY (which turns DEBUG off), DATABASE_URL, REDIS_URL an
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+
+from config.public_address import public_base_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -151,8 +154,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 SMS_BACKEND = env.str("SMS_BACKEND", default="campaigns.sms.console.ConsoleBackend")
 
 # Where employees reach us: links in texts and emails, and the URL Twilio signs its webhooks
-# against (never derived from Host or X-Forwarded-* headers, which a caller controls).
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# against (never derived from Host or X-Forwarded-* headers, which a caller controls). Unset,
+# the demo's own address: http://HOST:PORT as `make demo` serves it (127.0.0.1:8000 by default).
+PUBLIC_BASE_URL = public_base_url(os.environ)
 
 # Who may sign up: an address on an allowed email domain, or the invitation code. With neither
 # configured, sign-up is closed. The embedded default opens it for the demo organisation.
@@ -270,6 +274,9 @@ CELERY_BEAT_SCHEDULE["clear-expired-sessions"] = {
     "task": "campaigns.tasks.clear_expired_sessions",
     "schedule": 600.0,
 }
+# The embedded default has no beat: the process serving the app runs this schedule in a thread
+# of its own (config/embedded_schedule.py), so texts waiting for working hours go out then.
+EMBEDDED_SCHEDULE = env.bool("EMBEDDED_SCHEDULE", default=CELERY_TASK_ALWAYS_EAGER and not REDIS_URL)
 
 # Analytics sources. GA4: a service account with Viewer on the property (its JSON key file).
 GA4_CREDENTIALS_FILE = env.str("GA4_CREDENTIALS_FILE", default="")
@@ -408,3 +415,6 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+if EMBEDDED_SCHEDULE:
+    # "Task succeeded" three times a minute would bury the texts and emails the demo prints.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import OutputWrapper
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -133,7 +135,7 @@ def _ensure_users(stdout: OutputWrapper) -> dict[str, object]:
 
 @transaction.atomic
 def load(*, stdout: OutputWrapper) -> None:
-    stdout.write("Curator logins (http://127.0.0.1:8000/admin/):")
+    stdout.write(f"Curator logins ({settings.PUBLIC_BASE_URL}{reverse('admin:index')}):")
     users = _ensure_users(stdout)
     stdout.write(
         "  Each curator is asked to set up a second factor (authenticator app or passkey) on first "

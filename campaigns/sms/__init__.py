@@ -5,14 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from campaigns.sms.base import BaseSmsBackend, SentSms, SmsError, SmsMessage, SmsOutcome
+from campaigns.sms.base import BaseSmsBackend, SentSms, SmsMessage
 
 __all__ = [
     "BaseSmsBackend",
     "SentSms",
-    "SmsError",
     "SmsMessage",
-    "SmsOutcome",
     "get_backend",
     "outbox",
     "send_sms",

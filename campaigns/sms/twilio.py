@@ -18,7 +18,8 @@ from twilio.http.response import Response
 from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
-from campaigns.sms.base import BaseSmsBackend, SentSms, SmsError, SmsMessage, SmsOutcome
+from campaigns.delivery_errors import DeliveryError, DeliveryOutcome
+from campaigns.sms.base import BaseSmsBackend, SentSms, SmsMessage
 
 SUPPRESS_CODES = {21610: "The number has opted out of texts from us at Twilio (21610)."}
 INVALID_NUMBER_CODES = {
@@ -55,35 +56,39 @@ class RebasedHttpClient(TwilioHttpClient):
         )
 
 
-def classify(error: Exception) -> SmsError:
+def classify(error: Exception) -> DeliveryError:
     """What a failed call to Twilio means for this message."""
     if isinstance(error, TwilioRestException | TwilioServiceException):
         return _classify_answer(status=error.status, code=error.code, reason=_reason(error))
     if _never_connected(error):
-        return SmsError("Twilio could not be reached; it will be tried again.", outcome=SmsOutcome.RETRY)
-    return SmsError(
+        return DeliveryError(
+            "Twilio could not be reached; it will be tried again.", outcome=DeliveryOutcome.RETRY
+        )
+    return DeliveryError(
         "Twilio did not answer in time; the text may have been sent. Check Twilio's log before resending.",
-        outcome=SmsOutcome.UNKNOWN,
+        outcome=DeliveryOutcome.UNKNOWN,
     )
 
 
-def _classify_answer(*, status: int, code: int, reason: str) -> SmsError:
+def _classify_answer(*, status: int, code: int, reason: str) -> DeliveryError:
     if code in SUPPRESS_CODES:
-        return SmsError(SUPPRESS_CODES[code], outcome=SmsOutcome.SUPPRESS, code=code)
+        return DeliveryError(SUPPRESS_CODES[code], outcome=DeliveryOutcome.SUPPRESS, code=code)
     if code in INVALID_NUMBER_CODES:
-        return SmsError(INVALID_NUMBER_CODES[code], outcome=SmsOutcome.INVALID_NUMBER, code=code)
+        return DeliveryError(INVALID_NUMBER_CODES[code], outcome=DeliveryOutcome.INVALID_NUMBER, code=code)
     if code in RETRY_CODES:
-        return SmsError(RETRY_CODES[code], outcome=SmsOutcome.RETRY, code=code)
+        return DeliveryError(RETRY_CODES[code], outcome=DeliveryOutcome.RETRY, code=code)
     if code in FAILED_CODES:
-        return SmsError(FAILED_CODES[code], outcome=SmsOutcome.FAILED, code=code)
+        return DeliveryError(FAILED_CODES[code], outcome=DeliveryOutcome.FAILED, code=code)
     if status >= 500:
-        return SmsError(
+        return DeliveryError(
             f"Twilio had a server error (HTTP {status}); it will be tried again.",
-            outcome=SmsOutcome.RETRY,
+            outcome=DeliveryOutcome.RETRY,
             code=code,
         )
     reason = PHONE_NUMBER.sub("[number]", reason).rstrip(".")
-    return SmsError(f"Twilio refused the text: {reason} ({code}).", outcome=SmsOutcome.FAILED, code=code)
+    return DeliveryError(
+        f"Twilio refused the text: {reason} ({code}).", outcome=DeliveryOutcome.FAILED, code=code
+    )
 
 
 def _reason(error: TwilioRestException | TwilioServiceException) -> str:

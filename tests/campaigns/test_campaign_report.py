@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
 
 from campaigns import sending
 from campaigns.models import (
+    Campaign,
     CampaignStatus,
     Delivery,
     DeliveryStatus,
@@ -201,9 +203,40 @@ def test_progress_while_sending_counts_those_waiting_for_their_working_hours(
     page = internal_client.get(
         reverse("admin:campaigns_campaign_report", args=[campaign.pk])
     ).content.decode()
-    assert '<meta http-equiv="refresh" content="15">' in page
+    # Nothing is being sent: the page reloads once Sydney's working hours open (08:00 there, 21:00
+    # UTC) and the schedule has released the text, not every 15 s all night.
+    reload_in = int(re.search(r'<meta http-equiv="refresh" content="(\d+)">', page).group(1))
+    assert 11 * 3600 < reload_in <= 11 * 3600 + 60  # the clock ticks from 10:00 UTC
+    assert "This page refreshes when working hours open (Tue 24 Nov 21:01 UTC)." in page
     listed = internal_client.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
     assert "2 of 3 sent · 0 failed · 1 waiting for working hours" in listed
+
+
+def report_page(client, campaign) -> str:
+    return client.get(reverse("admin:campaigns_campaign_report", args=[campaign.pk])).content.decode()
+
+
+def test_the_report_refreshes_every_15_seconds_while_messages_are_being_sent(
+    internal_client, placements, internal_curator
+):
+    subscribed_employees(3)
+    campaign = ready_campaign(placements=placements, media=MediaPreference.SMS)
+    sending.launch(campaign=campaign, by=internal_curator)  # ledger written; no batch has run yet
+
+    page = report_page(internal_client, campaign)
+
+    assert '<meta http-equiv="refresh" content="15">' in page
+    assert "This page refreshes every 15 seconds while messages are sent." in page
+
+
+def test_the_report_stops_refreshing_once_nothing_is_left_to_send(internal_client, sent_campaign):
+    # Every message handed over, the send not yet marked done (its last task closes it): nothing to wait for.
+    Campaign.objects.filter(pk=sent_campaign.pk).update(status=CampaignStatus.SENDING)
+
+    page = report_page(internal_client, sent_campaign)
+
+    assert "Sending" in page
+    assert 'http-equiv="refresh"' not in page and "This page refreshes" not in page
 
 
 def test_progress_gives_the_time_left_at_the_providers_rate(placements, internal_curator, settings):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import smtplib
 from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
 
+from campaigns.delivery_errors import DeliveryError, DeliveryOutcome
 from campaigns.emails import build_email, send_emails
 from campaigns.models import ConsentState
+from campaigns.sending import email_error
 from tests.factories import SubscriberFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +50,19 @@ def test_the_header_link_unsubscribes_with_one_post(smtp_server):
     assert response.status_code == 200
     person.refresh_from_db()
     assert person.email_state == ConsentState.OPTED_OUT
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [
+        (smtplib.SMTPRecipientsRefused({"a@acme-learning.example": (550, b"No such user")}), "FAILED"),
+        (smtplib.SMTPResponseException(451, b"Try later"), "RETRY"),
+        (smtplib.SMTPServerDisconnected("gone"), "UNKNOWN"),
+    ],
+)
+def test_an_email_failure_is_reported_as_a_delivery_error_not_an_sms_one(error, outcome):
+    reported = email_error(error)
+
+    assert type(reported) is DeliveryError
+    assert reported.outcome is DeliveryOutcome[outcome]
+    assert "sms" not in type(reported).__name__.lower() + type(reported.outcome).__name__.lower()

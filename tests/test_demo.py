@@ -1,0 +1,108 @@
+"""The README's first two commands stay true: `make demo` serves the embedded default where it
+says, prints the logins and invitation code the README gives, and every link follows its port."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+from django.core.management import call_command
+
+from campaigns.links import account_url, email_confirmation_url, unsubscribe_url
+from campaigns.models import ConsentState
+from config.public_address import public_base_url
+from curation.demo import DEMO_PASSWORD, DEMO_USERS
+from tests.analytics.test_quiz import all_answers, form_data
+from tests.factories import SubscriberFactory
+from tests.processes import PROJECT_ROOT, run_python
+
+README = (PROJECT_ROOT / "README.md").read_text()
+
+READ_ADDRESS = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps([settings.PUBLIC_BASE_URL, settings.SIGNUP_INVITATION_CODE, settings.EMBEDDED_SCHEDULE]))
+"""
+
+
+def embedded_settings(**env: str) -> list:
+    """The embedded default's settings in a fresh process, with only `env` set of the demo's own."""
+    result = run_python(READ_ADDRESS, {"PUBLIC_BASE_URL": "", "HOST": "", "PORT": "", **env})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_readmes_first_two_commands_are_make_demo_and_make_test():
+    first_block = re.search(r"```sh\n(.*?)```", README, re.DOTALL).group(1)
+    commands = [line.split("#")[0].strip() for line in first_block.splitlines()]
+
+    assert commands == ["make demo", "make test"]
+    assert "http://127.0.0.1:8000" in first_block.splitlines()[0]
+
+
+@pytest.mark.skipif(not shutil.which("make"), reason="needs make")
+def test_make_demo_serves_where_its_links_point(tmp_path):
+    """`make -n` prints the recipe without running it."""
+
+    def recipe(*args: str) -> str:
+        return subprocess.run(
+            [shutil.which("make"), "-n", "-C", str(PROJECT_ROOT), "demo", *args],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    assert "HOST=127.0.0.1 PORT=8000 .venv/bin/python manage.py runserver 127.0.0.1:8000" in recipe()
+    moved = recipe("PORT=18801")
+    assert "HOST=127.0.0.1 PORT=18801 .venv/bin/python manage.py load_demo" in moved
+    assert "HOST=127.0.0.1 PORT=18801 .venv/bin/python manage.py runserver 127.0.0.1:18801" in moved
+
+
+def test_the_public_address_follows_host_and_port_unless_set():
+    assert embedded_settings() == ["http://127.0.0.1:8000", "LEARN-2026", True]
+    assert embedded_settings(PORT="18801")[0] == "http://127.0.0.1:18801"
+    assert embedded_settings(HOST="0.0.0.0", PORT="18801")[0] == "http://127.0.0.1:18801"  # noqa: S104
+    assert embedded_settings(HOST="::1", PORT="18801")[0] == "http://[::1]:18801"
+    set_explicitly = embedded_settings(PUBLIC_BASE_URL="https://learn.acme.example/", PORT="18801")
+    assert set_explicitly[0] == "https://learn.acme.example"
+
+
+@pytest.mark.django_db
+def test_links_in_pages_and_messages_point_at_the_demos_port(client, settings):
+    settings.PUBLIC_BASE_URL = public_base_url({"HOST": "127.0.0.1", "PORT": "18801"})
+    employee = SubscriberFactory(
+        email="sam@acme-learning.example", email_consent=ConsentState.SUBSCRIBED, sms=ConsentState.SUBSCRIBED
+    )
+
+    quiz_result = client.post("/quiz/", form_data(all_answers("d"))).content.decode()
+
+    for link in (account_url(employee), unsubscribe_url(employee), email_confirmation_url(employee)):
+        assert link.startswith("http://127.0.0.1:18801/"), link
+    assert 'href="http://127.0.0.1:18801/quiz/result/' in quiz_result
+    assert "127.0.0.1:8000" not in quiz_result
+
+
+@pytest.mark.django_db
+def test_load_demo_prints_the_readmes_logins_and_invitation_code_at_the_demos_address(settings):
+    settings.DEBUG = True
+    settings.SIGNUP_INVITATION_CODE = "LEARN-2026"  # the embedded default's, as shown above
+    settings.SIGNUP_ALLOWED_EMAIL_DOMAINS = ["acme-learning.example"]
+    settings.PUBLIC_BASE_URL = public_base_url({"PORT": "18801"})
+    output = io.StringIO()
+
+    call_command("load_demo", stdout=output)
+
+    printed = output.getvalue()
+    assert "Curator logins (http://127.0.0.1:18801/admin/):" in printed
+    assert "Employees sign up at http://127.0.0.1:18801/join/ with the invitation code LEARN-2026" in printed
+    assert "127.0.0.1:8000" not in printed
+    for username, *_ in DEMO_USERS:
+        assert f"username {username!r}, password {DEMO_PASSWORD!r}" in printed
+        # The README gives the same login.
+        assert f"username `{username}`, password `{DEMO_PASSWORD}`" in README
+    assert "invitation code `LEARN-2026`" in README
