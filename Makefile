@@ -21,8 +21,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 ## is set; the web process runs the beat schedule itself (config/embedded_schedule.py).
 demo: venv
 	$(BIN)/python manage.py migrate --noinput
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py load_demo
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEMO_HOST=$(HOST) DEMO_PORT=$(PORT) $(BIN)/python manage.py load_demo
+	DEMO_HOST=$(HOST) DEMO_PORT=$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Run the whole test suite (against DATABASE_URL / REDIS_URL when they are set).
 ## CLOCK="2027-01-01 00:30:00" runs it with every process's clock starting then (Debian's faketime).

@@ -32,7 +32,7 @@ print(json.dumps([settings.PUBLIC_BASE_URL, settings.SIGNUP_INVITATION_CODE, set
 
 def embedded_settings(**env: str) -> list:
     """The embedded default's settings in a fresh process, with only `env` set of the demo's own."""
-    result = run_python(READ_ADDRESS, {"PUBLIC_BASE_URL": "", "HOST": "", "PORT": "", **env})
+    result = run_python(READ_ADDRESS, {"PUBLIC_BASE_URL": "", "DEMO_HOST": "", "DEMO_PORT": "", **env})
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -57,24 +57,27 @@ def test_make_demo_serves_where_its_links_point(tmp_path):
             check=True,
         ).stdout
 
-    assert "HOST=127.0.0.1 PORT=8000 .venv/bin/python manage.py runserver 127.0.0.1:8000" in recipe()
+    served = "DEMO_HOST=127.0.0.1 DEMO_PORT=8000 .venv/bin/python manage.py runserver 127.0.0.1:8000"
+    assert served in recipe()
     moved = recipe("PORT=18801")
-    assert "HOST=127.0.0.1 PORT=18801 .venv/bin/python manage.py load_demo" in moved
-    assert "HOST=127.0.0.1 PORT=18801 .venv/bin/python manage.py runserver 127.0.0.1:18801" in moved
+    assert "DEMO_HOST=127.0.0.1 DEMO_PORT=18801 .venv/bin/python manage.py load_demo" in moved
+    assert "DEMO_HOST=127.0.0.1 DEMO_PORT=18801 .venv/bin/python manage.py runserver 127.0.0.1:18801" in moved
 
 
 def test_the_public_address_follows_host_and_port_unless_set():
     assert embedded_settings() == ["http://127.0.0.1:8000", "LEARN-2026", True]
-    assert embedded_settings(PORT="18801")[0] == "http://127.0.0.1:18801"
-    assert embedded_settings(HOST="0.0.0.0", PORT="18801")[0] == "http://127.0.0.1:18801"  # noqa: S104
-    assert embedded_settings(HOST="::1", PORT="18801")[0] == "http://[::1]:18801"
-    set_explicitly = embedded_settings(PUBLIC_BASE_URL="https://learn.acme.example/", PORT="18801")
+    assert embedded_settings(DEMO_PORT="18801")[0] == "http://127.0.0.1:18801"
+    assert embedded_settings(DEMO_HOST="0.0.0.0", DEMO_PORT="18801")[0] == "http://127.0.0.1:18801"  # noqa: S104
+    assert embedded_settings(DEMO_HOST="::1", DEMO_PORT="18801")[0] == "http://[::1]:18801"
+    set_explicitly = embedded_settings(PUBLIC_BASE_URL="https://learn.acme.example/", DEMO_PORT="18801")
     assert set_explicitly[0] == "https://learn.acme.example"
+    # A shell's or platform's own HOST and PORT are not the demo's address.
+    assert embedded_settings(HOST="build-7", PORT="5000")[0] == "http://127.0.0.1:8000"
 
 
 @pytest.mark.django_db
 def test_links_in_pages_and_messages_point_at_the_demos_port(client, settings):
-    settings.PUBLIC_BASE_URL = public_base_url({"HOST": "127.0.0.1", "PORT": "18801"})
+    settings.PUBLIC_BASE_URL = public_base_url({"DEMO_HOST": "127.0.0.1", "DEMO_PORT": "18801"})
     employee = SubscriberFactory(
         email="sam@acme-learning.example", email_consent=ConsentState.SUBSCRIBED, sms=ConsentState.SUBSCRIBED
     )
@@ -92,7 +95,7 @@ def test_load_demo_prints_the_readmes_logins_and_invitation_code_at_the_demos_ad
     settings.DEBUG = True
     settings.SIGNUP_INVITATION_CODE = "LEARN-2026"  # the embedded default's, as shown above
     settings.SIGNUP_ALLOWED_EMAIL_DOMAINS = ["acme-learning.example"]
-    settings.PUBLIC_BASE_URL = public_base_url({"PORT": "18801"})
+    settings.PUBLIC_BASE_URL = public_base_url({"DEMO_PORT": "18801"})
     output = io.StringIO()
 
     call_command("load_demo", stdout=output)
