@@ -435,7 +435,11 @@ class Card:
 
     @property
     def why(self) -> str:
-        """Why it is on the agenda, in one sentence: the suggestion's first."""
+        """Why it is on the agenda, in one sentence: the suggestion's first, or for last meeting's
+        open action what was decided then."""
+        if self.row.carried_from_id is not None:
+            first, _, _rest = self.row.reason.partition(" — ")
+            return f"{first.split(':')[0]}."
         first, _, _rest = self.row.reason.partition(". ")
         return first if first.endswith((".", "?", "!")) else f"{first}."
 
@@ -499,7 +503,7 @@ class Minutes:
 
     @property
     def pending(self) -> int:
-        return sum(1 for row in self.rows if row.decision and not row.decision.is_applied)
+        return len({row.decision.pk for row in self.rows if row.decision and not row.decision.is_applied})
 
     def csv_rows(self) -> list[list[str]]:
         header = ["Card", "About", "Decision", "Note", "Meant to", "Owner", "Due", "Applied"]

@@ -45,6 +45,11 @@ def minutes_url(meeting: ReviewMeeting) -> str:
     return reverse("review:minutes", args=[meeting.pk])
 
 
+class CuratorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: object) -> str:
+        return obj.get_full_name() or obj.get_username()  # curators are shown by their names
+
+
 class DecisionForm(forms.Form):
     """One card's decision: the action is the button pressed; the rest is prefilled."""
 
@@ -60,8 +65,10 @@ class DecisionForm(forms.Form):
     intended_effect = forms.ChoiceField(
         choices=[(USUAL, "The action's usual aim"), *IntendedEffect.choices], label="Meant to"
     )
-    owner = forms.ModelChoiceField(room.curators(), required=False, label="Owner")
-    due_on = forms.DateField(required=False, label="Due", widget=forms.DateInput(attrs={"type": "date"}))
+    owner = CuratorChoiceField(room.curators(), required=False, label="Owner")
+    due_on = forms.DateField(
+        required=False, label="Due", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def __init__(self, *args: object, card: room.Card, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -109,7 +116,7 @@ def _initial(card: room.Card, meeting: ReviewMeeting, user: object) -> dict:
             note=shown.reason,
             successor=shown.successor_id,
             owner=shown.owner_id or user.pk,
-            intended_effect=shown.intended_effect,
+            intended_effect=shown.intended_effect or USUAL,
         )
         if decision is not None and decision.due_on:
             initial["due_on"] = decision.due_on
@@ -240,8 +247,13 @@ def apply_all(request: HttpRequest, meeting_id: int) -> HttpResponse:
     if not permits(request.user, "apply", Decision):
         raise PermissionDenied("You may not apply decisions: ask the other curator.")
     outcomes = reviews.apply_meeting(meeting=meeting, by=request.user)
+    done = sum(1 for outcome in outcomes if outcome.done)
     if not outcomes:
         messages.info(request, "Nothing left to apply: every decision is applied.")
+    elif done:  # what each did is in the minutes' last column
+        plural = "s" if done != 1 else ""
+        messages.success(request, f"Applied {done} decision{plural}: the minutes say what each did.")
     for outcome in outcomes:
-        messages.add_message(request, messages.SUCCESS if outcome.done else messages.ERROR, outcome.message)
+        if not outcome.done:
+            messages.error(request, outcome.message)
     return redirect(minutes_url(meeting))

@@ -56,7 +56,9 @@
     } else if (key === "m") {
       go(room.dataset.minutes);
     } else if (key === "n" && form) {
-      form.querySelector("textarea").focus();
+      const note = form.querySelector("textarea");
+      note.focus();
+      note.setSelectionRange(note.value.length, note.value.length); // add to what is there
     } else if (form) {
       const button = form.querySelector('button[data-key="' + key.toLowerCase() + '"]');
       if (!button || key.length !== 1) return;
