@@ -633,3 +633,18 @@ def test_the_minutes_cost_the_same_queries_however_many_decisions(
         response = internal_client.get(large)
 
     assert response.status_code == 200
+
+
+def test_the_decisions_list_applies_through_the_meeting_runner(internal_client):
+    meeting = meeting_on(MONDAY, retire_suggestion(live_item(title="Old video")))
+    decision = reviews.decide_card(card=meeting.agenda.get(), action=DecisionAction.RETIRE)
+
+    response = internal_client.post(
+        reverse("admin:curation_decision_changelist"),
+        {"action": "apply", "_selected_action": [decision.pk]},
+        follow=True,
+    )
+
+    assert "Retired “Old video”." in response.content.decode()
+    decision.refresh_from_db()
+    assert decision.is_applied

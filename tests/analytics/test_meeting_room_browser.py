@@ -22,6 +22,7 @@ from tests.browser import watched_page
 pytestmark = [pytest.mark.requires("chromium"), pytest.mark.django_db(transaction=True)]
 
 LAPTOP = {"viewport": {"width": 1366, "height": 768}}
+PROJECTOR = {"width": 1920, "height": 1080}
 TUESDAY = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 # Set MEETING_SCREENSHOTS to a folder to keep the pages as pictures (for the lead's notes).
 SCREENSHOTS = os.environ.get("MEETING_SCREENSHOTS", "")
@@ -54,6 +55,7 @@ def snap(page, name: str) -> None:
 def test_the_team_runs_the_weekly_meeting_from_the_dashboard_by_keyboard(room_page, tmp_path):
     page = room_page
     page.goto("/admin/review/")
+    snap(page, "0-dashboard")
     page.get_by_role("button", name="Start this week's meeting").click()
 
     meeting = ReviewMeeting.objects.get(held_on=TUESDAY.date())
@@ -78,8 +80,12 @@ def test_the_team_runs_the_weekly_meeting_from_the_dashboard_by_keyboard(room_pa
     for number in range(1, cards + 1):
         assert page.url.endswith(f"/{number}/")
         assert not scrolls_sideways(page), f"card {number} scrolls sideways"
-        if number == 3:
+        if number == 3:  # a projector's width too: larger type, still nothing sideways
             snap(page, "3-item-card")
+            page.set_viewport_size(PROJECTOR)
+            assert not scrolls_sideways(page)
+            snap(page, "3-item-card-projector")
+            page.set_viewport_size(LAPTOP["viewport"])
         keys = page.locator(".room-action").evaluate_all("buttons => buttons.map(b => b.dataset.key)")
         key = "b" if keys == ["b"] else "lrk"[number % 3]
         decided.append(key)
@@ -105,6 +111,7 @@ def test_the_team_runs_the_weekly_meeting_from_the_dashboard_by_keyboard(room_pa
     assert page.locator("#header").is_hidden()
     assert page.locator(".room-bar").is_hidden()
     assert page.locator(".room-minutes-table").is_visible()
+    snap(page, "5-minutes-printed")
     page.pdf(path=str(tmp_path / "minutes.pdf"))
     assert (tmp_path / "minutes.pdf").read_bytes().startswith(b"%PDF")
     page.emulate_media(media="screen")
