@@ -1,5 +1,5 @@
-"""Reads for the meeting room: the agenda as cards, each card's evidence as a person reads it, the
-choices its decision offers, and the minutes.
+"""Reads for the meeting room: the agenda as cards, each card's evidence as a person reads it, and
+the choices its decision offers (the minutes are analytics.minutes).
 
 A card's evidence is a handful of GROUP BY queries over one item's figures, whatever the size of the
 agenda or the catalogue; every count about people, sessions or views is published through the
@@ -32,12 +32,10 @@ from curation.models import (
     Decision,
     DecisionAction,
     Format,
-    IntendedEffect,
     Lifecycle,
     ReviewMeeting,
     Stage,
     Topic,
-    day_in_words,
 )
 
 RECENT_WEEKS = selectors.RECENT_WEEKS
@@ -443,6 +441,12 @@ class Card:
         first, _, _rest = self.row.reason.partition(". ")
         return first if first.endswith((".", "?", "!")) else f"{first}."
 
+    @property
+    def details(self) -> str:
+        """The rest of the reason, said under its first sentence."""
+        separator = " — " if self.row.carried_from_id is not None else ". "
+        return self.row.reason.partition(separator)[2]
+
 
 def cards_of(meeting: ReviewMeeting, decisions: list[Decision] | None = None) -> list[Card]:
     decisions = decisions_of(meeting) if decisions is None else decisions
@@ -455,84 +459,6 @@ def cards_of(meeting: ReviewMeeting, decisions: list[Decision] | None = None) ->
 def first_open_card(cards: list[Card]) -> int:
     """Where the room opens: the first card not decided yet, else the first."""
     return next((card.number for card in cards if card.decision is None), 1)
-
-
-# The minutes.
-
-
-@dataclass(frozen=True)
-class MinuteRow:
-    number: int | None  # the card, or None for a decision taken on no card
-    subject: str
-    decision: Decision | None
-
-    @property
-    def decided(self) -> str:
-        if self.decision is None:
-            return "No decision"
-        successor = f" → {self.decision.successor}" if self.decision.successor_id else ""
-        return f"{self.decision.get_action_display()}{successor}"
-
-    @property
-    def owner(self) -> str:
-        owner = self.decision.owner if self.decision else None
-        return (owner.get_full_name() or owner.get_username()) if owner else ""
-
-    @property
-    def due(self) -> str:
-        return day_in_words(self.decision.due_on) if self.decision and self.decision.due_on else ""
-
-    @property
-    def meant_to(self) -> str:
-        if self.decision is None or self.decision.intended_effect == IntendedEffect.NONE:
-            return ""
-        return self.decision.get_intended_effect_display()
-
-    @property
-    def applied(self) -> str:
-        if self.decision is None:
-            return ""
-        return self.decision.result if self.decision.is_applied else "Not applied yet"
-
-
-@dataclass(frozen=True)
-class Minutes:
-    meeting: ReviewMeeting
-    week_start: date
-    rows: list[MinuteRow]
-
-    @property
-    def pending(self) -> int:
-        return len({row.decision.pk for row in self.rows if row.decision and not row.decision.is_applied})
-
-    def csv_rows(self) -> list[list[str]]:
-        header = ["Card", "About", "Decision", "Note", "Meant to", "Owner", "Due", "Applied"]
-        return [header] + [
-            [
-                str(row.number or ""),
-                row.subject,
-                row.decided,
-                row.decision.reason if row.decision else "",
-                row.meant_to,
-                row.owner,
-                row.decision.due_on.isoformat() if row.decision and row.decision.due_on else "",
-                row.applied,
-            ]
-            for row in self.rows
-        ]
-
-
-def minutes_of(meeting: ReviewMeeting) -> Minutes:
-    decisions = decisions_of(meeting)
-    cards = cards_of(meeting, decisions)
-    on_cards = {card.decision.pk for card in cards if card.decision}
-    rows = [MinuteRow(card.number, card.subject, card.decision) for card in cards]
-    rows += [
-        MinuteRow(None, str(decision.item or decision.topic or "new content"), decision)
-        for decision in decisions
-        if decision.pk not in on_cards
-    ]
-    return Minutes(meeting=meeting, week_start=reviews.week_reviewed(meeting.held_on), rows=rows)
 
 
 def is_open_action(row: AgendaItem) -> bool:

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from analytics import meeting as room
+from analytics import minutes as record
 from analytics import reviews
 from analytics.clock import today
 from analytics.views import curators_only
@@ -158,8 +159,8 @@ def start_meeting(request: HttpRequest) -> HttpResponse:
     existing = room.meeting_this_week(held_on)
     if existing is None and not permits(request.user, "add", ReviewMeeting):
         raise PermissionDenied("Only the curation team may start a review meeting.")
-    if existing is not None and not permits(request.user, "view", existing):
-        raise PermissionDenied("Only the curation team may open the review meeting.")
+    if existing is not None and not permits(request.user, "change", existing):  # it joins the attendees
+        raise PermissionDenied("Only the curation team may join the review meeting.")
     meeting = reviews.open_meeting(held_on=held_on, by=request.user)
     return redirect(room_url(meeting))
 
@@ -224,7 +225,7 @@ def card(request: HttpRequest, meeting_id: int, number: int) -> HttpResponse:
 @curators_only
 def minutes(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _meeting(request, meeting_id)
-    context = {**_context(request, meeting, f"Minutes: {meeting}"), "minutes": room.minutes_of(meeting)}
+    context = {**_context(request, meeting, f"Minutes: {meeting}"), "minutes": record.minutes_of(meeting)}
     return render(request, "admin/analytics/meeting/minutes.html", context)
 
 
@@ -235,7 +236,7 @@ def minutes_csv(request: HttpRequest, meeting_id: int) -> HttpResponse:
     name = f"minutes-{meeting.held_on:%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     writer = csv.writer(response)
-    for row in room.minutes_of(meeting).csv_rows():
+    for row in record.minutes_of(meeting).csv_rows():
         writer.writerow(row)
     return response
 

@@ -145,13 +145,6 @@ def start_meeting(
     return meeting
 
 
-def put_at_end(*, meeting: ReviewMeeting, rows: Iterable[AgendaItem]) -> None:
-    """Number rows added by hand after the meeting's agenda; the caller saves them."""
-    last = max(meeting.agenda.values_list("position", flat=True), default=0)
-    for position, row in enumerate(rows, start=last + 1):
-        row.position = position
-
-
 def figures_for(*, meeting: ReviewMeeting, item: ContentItem | None, topic: Topic | None = None) -> dict:
     """The figures the agenda showed for this item (or topic): what the decision was taken on."""
     rows = meeting.agenda.exclude(figures={})

@@ -18,5 +18,5 @@ def meeting_entry(context: template.Context, review: WeeklyReview) -> meeting.Me
     """The meeting that reviewed the week, and whether this person may start or open it here."""
     entry = meeting.meeting_entry(week_start=review.week_start, today=today())
     user = context["request"].user
-    allowed = permits(user, "view", entry.meeting) if entry.meeting else permits(user, "add", ReviewMeeting)
+    allowed = permits(user, "change", entry.meeting) if entry.meeting else permits(user, "add", ReviewMeeting)
     return meeting.MeetingEntry(meeting=entry.meeting, can_start=entry.can_start and allowed)
