@@ -107,7 +107,10 @@ class ReviewMeetingAdmin(PolicyAdmin, admin.ModelAdmin):
     def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs: object):
         if db_field.name == "attendees":  # Two curators: tick boxes, not a search.
             kwargs["widget"] = forms.CheckboxSelectMultiple
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "attendees":
+            field.label_from_instance = person_name  # curators are shown by their names
+        return field
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
         return {

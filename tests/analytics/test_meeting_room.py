@@ -648,3 +648,15 @@ def test_the_decisions_list_applies_through_the_meeting_runner(internal_client):
     assert "Retired “Old video”." in response.content.decode()
     decision.refresh_from_db()
     assert decision.is_applied
+
+
+def test_a_meetings_record_names_its_attendees(internal_client, internal_curator):
+    internal_curator.first_name, internal_curator.last_name = "Priya", "Shah"
+    internal_curator.save()
+    meeting = meeting_on(MONDAY)
+
+    page = internal_client.get(
+        reverse("admin:curation_reviewmeeting_change", args=[meeting.pk])
+    ).content.decode()
+
+    assert "Priya Shah" in page
