@@ -8,4 +8,20 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Analytics"
 
     def ready(self) -> None:
-        from analytics import receivers  # noqa: F401 - connects the signal receivers
+        from analytics import (
+            meeting_views,
+            receivers,  # noqa: F401 - connects the signal receivers
+            reviews,
+        )
+        from curation import review_hooks
+
+        # Curation's admin of review meetings makes agendas and applies decisions through us.
+        review_hooks.install(
+            review_hooks.MeetingRunner(
+                generate_agenda=reviews.generate_agenda,
+                apply_decision=reviews.apply_decision,
+                week_reviewed=reviews.week_reviewed,
+                room_url=meeting_views.room_url,
+                minutes_url=meeting_views.minutes_url,
+            )
+        )

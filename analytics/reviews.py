@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from analytics import selectors
@@ -22,13 +22,16 @@ from analytics.suggestions import Suggestion
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.tracking import check_promotable
 from curation import services
+from curation.meeting_records import decisions_of, previous_meeting
 from curation.models import (
+    NEEDS_REASON,
     AgendaItem,
     AgendaKind,
     ContentItem,
     Decision,
     DecisionAction,
     Format,
+    IntendedEffect,
     ReviewMeeting,
     Stage,
     Topic,
@@ -56,18 +59,6 @@ def dashboard_suggestions(*, held_on: date) -> list[Suggestion]:
     return selectors.suggestions(week_start=week_reviewed(held_on))
 
 
-def previous_meeting(meeting: ReviewMeeting) -> ReviewMeeting | None:
-    return ReviewMeeting.objects.filter(held_on__lt=meeting.held_on).order_by("-held_on").first()
-
-
-def decisions_of(meeting: ReviewMeeting | None) -> list[Decision]:
-    """What a meeting decided, applied or not, in the order it was decided."""
-    if meeting is None:
-        return []
-    related = ("meeting", "item", "successor", "topic", "applied_by")
-    return list(meeting.decisions.select_related(*related).order_by("pk"))
-
-
 def last_meeting_actions(before: ReviewMeeting) -> list[Decision]:
     """Everything the previous meeting decided, applied or not: read out at the top of this one."""
     return decisions_of(previous_meeting(before))
@@ -85,15 +76,31 @@ def item_history(item: ContentItem) -> list[Decision]:
 def _carried_reason(decision: Decision) -> str:
     said = f": {decision.reason}" if decision.reason else ""
     held_on = day_in_words(decision.meeting.held_on)
+    if decision.action == DecisionAction.LOOK_AGAIN:
+        return f"The review of {held_on} chose to look at it again this week{said}"
     return f"Decided at the review of {held_on} and not applied yet — {decision}{said}"
+
+
+def _carried(decision: Decision) -> AgendaItem:
+    """Last meeting's open action as a card: looked at again, or still to be done."""
+    looking_again = decision.action == DecisionAction.LOOK_AGAIN
+    return AgendaItem(
+        kind=AgendaKind.LOOK_AGAIN if looking_again else AgendaKind.CARRIED_OVER,
+        reason=_carried_reason(decision),
+        item=decision.item,
+        topic=decision.topic,
+        figures=decision.figures,
+        carried_from=decision,
+    )
 
 
 @transaction.atomic
 def generate_agenda(
     *, meeting: ReviewMeeting, suggestions: Iterable[Suggestion] | None = None
 ) -> list[AgendaItem]:
-    """Last meeting's decisions not yet applied first, then the suggestions (by default the
-    dashboard's for the week reviewed) in their order."""
+    """Last meeting's open actions first (decisions not yet applied, and what it chose to look at
+    again, applied or not), then the suggestions (by default the dashboard's for the week
+    reviewed) in their order."""
     if meeting.agenda.exists():
         raise ValidationError(
             f"The review of {day_in_words(meeting.held_on)} already has an agenda: add to it by hand."
@@ -101,16 +108,9 @@ def generate_agenda(
     if suggestions is None:
         suggestions = dashboard_suggestions(held_on=meeting.held_on)
     rows = [
-        AgendaItem(
-            kind=AgendaKind.CARRIED_OVER,
-            reason=_carried_reason(decision),
-            item=decision.item,
-            topic=decision.topic,
-            figures=decision.figures,
-            carried_from=decision,
-        )
+        _carried(decision)
         for decision in last_meeting_actions(meeting)
-        if not decision.is_applied
+        if decision.action == DecisionAction.LOOK_AGAIN or not decision.is_applied
     ]
     for suggestion in suggestions:
         # Every SuggestionKind is an AgendaKind: tests/analytics/test_reviews.py keeps it so.
@@ -145,13 +145,6 @@ def start_meeting(
     return meeting
 
 
-def put_at_end(*, meeting: ReviewMeeting, rows: Iterable[AgendaItem]) -> None:
-    """Number rows added by hand after the meeting's agenda; the caller saves them."""
-    last = max(meeting.agenda.values_list("position", flat=True), default=0)
-    for position, row in enumerate(rows, start=last + 1):
-        row.position = position
-
-
 def figures_for(*, meeting: ReviewMeeting, item: ContentItem | None, topic: Topic | None = None) -> dict:
     """The figures the agenda showed for this item (or topic): what the decision was taken on."""
     rows = meeting.agenda.exclude(figures={})
@@ -165,6 +158,17 @@ def figures_for(*, meeting: ReviewMeeting, item: ContentItem | None, topic: Topi
     return dict(row.figures) if row else {}
 
 
+# What each action is meant to change unless the team says otherwise: measured weeks later.
+MEANT_TO: dict[str, IntendedEffect] = {
+    DecisionAction.KEEP: IntendedEffect.HOLD_STEADY,
+    DecisionAction.PROMOTE: IntendedEffect.MORE_CLICKS,
+    DecisionAction.RETIRE: IntendedEffect.FEWER_DROPOUTS,
+    DecisionAction.IMPROVE: IntendedEffect.FEWER_DROPOUTS,
+    DecisionAction.BRIEF: IntendedEffect.FILL_TOPIC_GAP,
+    DecisionAction.LOOK_AGAIN: IntendedEffect.NONE,
+}
+
+
 @transaction.atomic
 def decide(
     *,
@@ -175,10 +179,14 @@ def decide(
     successor: ContentItem | None = None,
     figures: dict | None = None,
     brief: BriefDetails | None = None,
+    intended_effect: IntendedEffect | str | None = None,
+    owner: AbstractBaseUser | None = None,
+    due_on: date | None = None,
 ) -> Decision:
     """Record a decision; nothing happens to the item until it is applied.
 
-    The decision's own rules (Decision.clean and its constraints) say what each action needs.
+    The decision's own rules (Decision.clean and its constraints) say what each action needs;
+    what it is meant to change defaults to the action's usual aim (MEANT_TO).
     """
     decision = Decision(
         meeting=meeting,
@@ -190,6 +198,11 @@ def decide(
         brief_format=brief.format if brief else "",
         brief_stage=brief.stage if brief else "",
         brief_audience=brief.audience.strip() if brief else "",
+        intended_effect=MEANT_TO.get(action, IntendedEffect.NONE)
+        if intended_effect is None
+        else intended_effect,
+        owner=owner,
+        due_on=due_on,
     )
     if figures is None:
         figures = figures_for(meeting=meeting, item=item, topic=decision.topic)
@@ -278,6 +291,8 @@ def _brief(decision: Decision) -> str:
 def _record(decision: Decision) -> str:
     if decision.action == DecisionAction.KEEP:
         return f"Kept “{decision.item}” as it is."
+    if decision.action == DecisionAction.LOOK_AGAIN:
+        return f"“{decision.item}” is on the next meeting's agenda to look at again."
     return f"Recorded: improve “{decision.item}” — {decision.reason}"
 
 
@@ -288,6 +303,7 @@ APPLY: dict[str, tuple[Callable[[Decision], str], tuple[str, ...]]] = {
     DecisionAction.BRIEF: (_brief, ("curation.add_contentbrief",)),
     DecisionAction.KEEP: (_record, ()),
     DecisionAction.IMPROVE: (_record, ()),
+    DecisionAction.LOOK_AGAIN: (_record, ()),
 }
 
 
@@ -311,3 +327,93 @@ def apply_decision(*, decision: Decision, by: AbstractBaseUser) -> Decision:
         decision.applied_at, decision.applied_by, decision.result = timezone.now(), by, result
         decision.save(update_fields=["applied_at", "applied_by", "result"])
     return decision
+
+
+# The meeting room.
+
+
+def open_meeting(*, held_on: date, by: AbstractBaseUser) -> ReviewMeeting:
+    """This week's meeting, started with its agenda if there is none yet; whoever opens it attends.
+
+    Two curators pressing "Start" at once get the one meeting: the day is unique, and the second
+    finds the first's.
+    """
+    monday = selectors.week_start_of(held_on)
+    week = (monday, monday + timedelta(days=6))
+    meeting = ReviewMeeting.objects.filter(held_on__range=week).order_by("-held_on").first()
+    if meeting is None:
+        try:
+            with transaction.atomic():
+                meeting = start_meeting(
+                    held_on=held_on, attendees=[by], suggestions=dashboard_suggestions(held_on=held_on)
+                )
+        except (ValidationError, IntegrityError):
+            meeting = ReviewMeeting.objects.get(held_on=held_on)
+    meeting.attendees.add(by)
+    return meeting
+
+
+def card_decision(card: AgendaItem) -> Decision | None:
+    """The meeting's decision on a card's item (or, on a topic card, its topic), if taken."""
+    decisions = Decision.objects.select_for_update().filter(meeting=card.meeting_id).order_by("-pk")
+    if card.item_id is not None:
+        return decisions.filter(item=card.item_id).first()
+    return decisions.filter(item=None, topic=card.topic_id).first()
+
+
+@transaction.atomic
+def decide_card(
+    *,
+    card: AgendaItem,
+    action: DecisionAction | str,
+    note: str = "",
+    successor: ContentItem | None = None,
+    brief: BriefDetails | None = None,
+    intended_effect: IntendedEffect | str | None = None,
+    owner: AbstractBaseUser | None = None,
+    due_on: date | None = None,
+) -> Decision:
+    """The meeting's decision on one card, in one click: a second answer replaces the first until
+    it is applied. Without a note, an action that must say why says what put the card on the
+    agenda."""
+    earlier = card_decision(card)
+    if earlier is not None and earlier.is_applied:
+        raise ValidationError(f"“{earlier}” is already applied: it stays as it was decided.")
+    if earlier is not None:
+        earlier.delete()
+    reason = note.strip() or (card.reason if action in NEEDS_REASON else "")
+    return decide(
+        meeting=card.meeting,
+        item=card.item,
+        action=action,
+        reason=reason,
+        successor=successor if action == DecisionAction.RETIRE else None,
+        figures=dict(card.figures) or None,
+        brief=brief if action == DecisionAction.BRIEF else None,
+        intended_effect=intended_effect,
+        owner=owner,
+        due_on=due_on,
+    )
+
+
+@dataclass(frozen=True)
+class Applied:
+    decision: Decision
+    message: str
+    done: bool
+
+
+def apply_meeting(*, meeting: ReviewMeeting, by: AbstractBaseUser) -> list[Applied]:
+    """Apply every decision of the meeting not applied yet, each once: a second press (a
+    double-click, another tab) finds them applied and does nothing again."""
+    outcomes = []
+    for decision in meeting.decisions.filter(applied_at=None).select_related("item", "topic").order_by("pk"):
+        try:
+            applied = apply_decision(decision=decision, by=by)
+        except (ValidationError, PermissionDenied) as refused:
+            said = " ".join(refused.messages) if isinstance(refused, ValidationError) else str(refused)
+            outcomes.append(Applied(decision, f"Not applied — {decision}: {said}", done=False))
+        else:
+            if applied.applied_by_id == by.pk and applied.result:
+                outcomes.append(Applied(applied, applied.result, done=True))
+    return outcomes

@@ -17,7 +17,7 @@ from django.utils.html import format_html
 
 from channels.admin import HTTPS_URL_FIELDS
 from channels.admin_history import HistoryAdmin
-from curation import linkcheck, services
+from curation import admin_reviews, linkcheck, services  # noqa: F401 - admin_reviews registers its admins
 from curation.admin_policy import PolicyAdmin
 from curation.forms import RetireForm
 from curation.models import ContentItem, Lifecycle, Placement, Topic

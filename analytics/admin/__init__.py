@@ -1,3 +1,7 @@
-"""The analytics admin: figures and their imports, the sync log, review meetings, quiz results."""
+"""The analytics admin: figures and their imports, the sync log, quiz results.
 
-from analytics.admin import metrics, quiz, reviews, syncs  # noqa: F401 - each module registers its models
+Review meetings are curation's models and administered there (curation/admin_reviews.py); the
+meeting room that runs them is analytics' page (analytics/meeting_views.py).
+"""
+
+from analytics.admin import metrics, quiz, syncs  # noqa: F401 - each module registers its models

@@ -9,6 +9,9 @@ Probes (what a person would see):
   change: the object's page: "edit" (a Save button), "read" (shown, no Save) or 403;
   bulk-delete and action:<name>: "yes" if offered in the list's action menu, else "no";
   post:<control>: a campaign's Launch/Cancel button pressed: 302 (done, back to the page) or 403.
+  room:<page>: a page of the meeting's room (analytics' review:<page>): its status;
+  room-post:<page>: a decision taken on its first card ("keep"), "Apply all", or "Start this
+      week's meeting" pressed: 302 (done), 400 (refused: already applied) or 403.
 "history" is the object's history list, "past" the page of its first recorded version.
 """
 
@@ -50,7 +53,16 @@ from campaigns.models import (
 )
 from channels.models import MetricSource
 from curation.admin_policy import PolicyAdmin
-from curation.models import ContentBrief, Decision, DecisionAction, Format, ReviewMeeting, Stage
+from curation.models import (
+    AgendaItem,
+    AgendaKind,
+    ContentBrief,
+    Decision,
+    DecisionAction,
+    Format,
+    ReviewMeeting,
+    Stage,
+)
 from curation.roles import AGENCY_CURATOR, INTERNAL_CURATOR
 from tests.factories import (
     ChannelFactory,
@@ -130,7 +142,16 @@ curation.reviewmeeting         change                edit      edit    403    lo
 curation.reviewmeeting         delete                200       200     403    login
 curation.reviewmeeting         bulk-delete           no        no      no     no
 curation.reviewmeeting         action:apply_all      yes       yes     no     no
+curation.reviewmeeting         room:meeting          302       302     403    login
+curation.reviewmeeting         room:card             200       200     403    login
+curation.reviewmeeting         room:minutes          200       200     403    login
+curation.reviewmeeting         room:minutes_csv      200       200     403    login
+curation.reviewmeeting         room-post:card        302       302     403    login
+curation.reviewmeeting         room-post:apply_all   302       302     403    login
+curation.reviewmeeting         room-post:start_meeting 302     302     403    login
 curation.reviewmeeting[applied] delete               403       403     403    login
+curation.reviewmeeting[applied] room:card            200       200     403    login
+curation.reviewmeeting[applied] room-post:card       400       400     403    login
 curation.decision              list                  200       200     403    login
 curation.decision              add                   403       403     403    login
 curation.decision              change                read      read    403    login
@@ -273,10 +294,14 @@ def launched_campaign() -> Campaign:
 
 def meeting(applied: bool = False, weeks_ago: int = 0) -> ReviewMeeting:
     held = ReviewMeeting.objects.create(held_on=date(2026, 11, 23) - timedelta(weeks=weeks_ago))
+    item = ContentItemFactory()
+    AgendaItem.objects.create(
+        meeting=held, position=1, kind=AgendaKind.RETIRE, reason="Unwatched.", item=item
+    )
     Decision.objects.create(
         meeting=held,
         action=DecisionAction.values[0],
-        item=ContentItemFactory(),
+        item=item,
         applied_at=timezone.now() if applied else None,
     )
     return held
@@ -402,6 +427,22 @@ def offered(client: Client, obj) -> set[str]:
     return {value for value, _ in form.fields["action"].choices if value} if form else set()
 
 
+# The meeting room's pages, the address each is asked at, and what its buttons post.
+ROOM_PAGES = {
+    "meeting": lambda meeting: [meeting.pk],
+    "card": lambda meeting: [meeting.pk, 1],
+    "minutes": lambda meeting: [meeting.pk],
+    "minutes_csv": lambda meeting: [meeting.pk],
+    "apply_all": lambda meeting: [meeting.pk],
+    "start_meeting": lambda meeting: [],
+}
+ROOM_POSTS = {"card": {"action": "keep", "intended_effect": "usual"}, "apply_all": {}, "start_meeting": {}}
+
+
+def room_url(meeting: ReviewMeeting, page: str) -> str:
+    return reverse(f"review:{page}", args=ROOM_PAGES[page](meeting))
+
+
 def ask(client: Client, obj, probe: str) -> str:
     if probe == "list":
         return status_in_words(client.get(url(obj, "changelist")))
@@ -427,6 +468,11 @@ def ask(client: Client, obj, probe: str) -> str:
         return "yes" if probe.removeprefix("action:") in offered(client, obj) else "no"
     if probe.startswith("post:"):
         return status_in_words(client.post(url(obj, probe.removeprefix("post:"), obj.pk)))
+    if probe.startswith("room:"):
+        return status_in_words(client.get(room_url(obj, probe.removeprefix("room:"))))
+    if probe.startswith("room-post:"):
+        page = probe.removeprefix("room-post:")
+        return status_in_words(client.post(room_url(obj, page), ROOM_POSTS[page]))
     raise AssertionError(f"No such probe in the table: {probe}")
 
 
@@ -447,6 +493,20 @@ def test_the_table_covers_every_registered_model():
     registered = {model._meta.label_lower for model in admin.site._registry}
     covered = {subject.split("[")[0] for subject in MATRIX}
     assert registered == covered
+
+
+def test_the_table_asks_every_page_of_the_meeting_room():
+    from analytics import meeting_views, urls
+
+    pages = {
+        pattern.name for pattern in urls.urlpatterns if pattern.callback.__module__ == meeting_views.__name__
+    }
+    asked = {
+        probe.split(":", 1)[1]
+        for probe, _ in MATRIX["curation.reviewmeeting"]
+        if probe.startswith(("room:", "room-post:"))
+    }
+    assert pages == asked == set(ROOM_PAGES)
 
 
 # --- Found by hostile testers: each failed before the policy went into curation.roles. ---

@@ -1,7 +1,9 @@
-"""Review meetings in the admin: the agenda, the decisions, applying them, and the briefs they open.
+"""Review meetings, their decisions and the briefs they open: curation's record of the weekly review.
 
-The models are curation's; their admin is registered here because applying a decision drafts
-campaigns and the agenda comes from the dashboard, and curation imports neither.
+The meeting itself is run in the meeting room (a page of the app that runs meetings); a meeting's
+admin page is its record, with the way into the room. Making the agenda and applying decisions
+need the dashboard and campaigns, which curation does not import: they are asked of
+curation.review_hooks.runner(), which that app installs.
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Q, QuerySet
-from django.forms import BaseInlineFormSet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -21,13 +22,12 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from analytics import reviews
 from channels.admin_history import HistoryAdmin
 from curation.admin_policy import PolicyAdmin
-from curation.models import AgendaItem, ContentBrief, Decision, Placement, ReviewMeeting, day_in_words
+from curation.meeting_records import decisions_of, previous_meeting
+from curation.models import ContentBrief, Decision, ReviewMeeting, day_in_words
+from curation.review_hooks import runner
 from curation.roles import permits
-
-SHORT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
 
 def figures_in_words(figures: dict) -> str:
@@ -40,8 +40,12 @@ def figures_in_words(figures: dict) -> str:
 
 
 def applied_in_words(decision: Decision) -> str:
-    who = f" by {decision.applied_by}" if decision.applied_by else ""
+    who = f" by {person_name(decision.applied_by)}" if decision.applied_by else ""
     return f"✓ {day_in_words(timezone.localdate(decision.applied_at))}{who}: {decision.result}"
+
+
+def person_name(user: object) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 def apply_decisions(
@@ -53,7 +57,7 @@ def apply_decisions(
         modeladmin.message_user(request, "Nothing to apply: those decisions are already applied.")
     for decision in pending:
         try:
-            applied = reviews.apply_decision(decision=decision, by=request.user)
+            applied = runner().apply_decision(decision=decision, by=request.user)
         except ValidationError as refused:
             modeladmin.message_user(
                 request, f"Not applied — {decision}: {' '.join(refused.messages)}", messages.ERROR
@@ -64,89 +68,16 @@ def apply_decisions(
             modeladmin.message_user(request, applied.result, messages.SUCCESS)
 
 
-class AgendaItemInline(admin.TabularInline):
-    model = AgendaItem
-    formfield_overrides = SHORT_TEXT
-    fields = ["kind", "reason", "item", "topic", "placement", "figures_shown"]
-    readonly_fields = ["figures_shown"]
-    autocomplete_fields = ["item", "topic", "placement"]
-    extra = 0
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[AgendaItem]:
-        # "meeting": each row is titled with its __str__, which names the meeting.
-        related = ("meeting", "item", "topic", "placement__channel")
-        return super().get_queryset(request).select_related(*related)
-
-    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: object):
-        if db_field.name == "placement":  # Its name reads its item and channel: one query, not three.
-            kwargs["queryset"] = Placement.objects.select_related("item", "channel")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    @admin.display(description="Figures")
-    def figures_shown(self, row: AgendaItem) -> str:
-        return figures_in_words(row.figures)
-
-
-class DecisionForm(forms.ModelForm):
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.is_applied:  # Done is done: the record shows what was applied.
-            for field in self.fields.values():
-                field.disabled = True
-
-
-class DecisionFormSet(BaseInlineFormSet):
-    def clean(self) -> None:
-        super().clean()
-        for form in self.forms:
-            if form.instance.is_applied and self._should_delete_form(form):
-                raise ValidationError(f"“{form.instance}” is applied: it stays in the record.")
-
-
-class DecisionInline(admin.TabularInline):
-    model = Decision
-    form = DecisionForm
-    formset = DecisionFormSet
-    formfield_overrides = SHORT_TEXT
-    fields = [
-        "item",
-        "action",
-        "reason",
-        "successor",
-        "topic",
-        "brief_format",
-        "brief_stage",
-        "brief_audience",
-        "figures_shown",
-        "applied",
-    ]
-    readonly_fields = ["figures_shown", "applied"]
-    autocomplete_fields = ["item", "successor", "topic"]
-    extra = 1
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Decision]:
-        return super().get_queryset(request).select_related("item", "successor", "topic", "applied_by")
-
-    @admin.display(description="Figures")
-    def figures_shown(self, decision: Decision) -> str:
-        return figures_in_words(decision.figures)
-
-    @admin.display(description="Applied")
-    def applied(self, decision: Decision) -> str:
-        if decision.is_applied:
-            return applied_in_words(decision)
-        if decision.pk is None:
-            return "—"
-        # A button of the meeting's own form: the page is saved first, then the decision applied.
-        return format_html(
-            '<button type="submit" name="_apply_decision" value="{}" class="button">Save and apply</button>',
-            decision.pk,
-        )
-
-
 @admin.register(ReviewMeeting)
 class ReviewMeetingAdmin(PolicyAdmin, admin.ModelAdmin):
-    list_display = ["__str__", "attendee_names", "agenda_length", "decisions_taken", "not_applied"]
+    list_display = [
+        "__str__",
+        "attendee_names",
+        "agenda_length",
+        "decisions_taken",
+        "not_applied",
+        "minutes",
+    ]
     date_hierarchy = "held_on"
     search_fields = ["notes", "agenda__reason", "decisions__reason"]
     fields = ["held_on", "attendees", "notes"]
@@ -164,14 +95,11 @@ class ReviewMeetingAdmin(PolicyAdmin, admin.ModelAdmin):
             )
         )
 
-    def get_inlines(self, request: HttpRequest, obj: ReviewMeeting | None) -> list:
-        return [AgendaItemInline, DecisionInline] if obj else []  # The agenda is made on saving.
-
     def get_form(self, request: HttpRequest, obj: ReviewMeeting | None = None, **kwargs: object):
         form = super().get_form(request, obj, **kwargs)
         if obj is None:
             form.base_fields["held_on"].help_text = (
-                "Saving makes the agenda: last meeting's decisions not applied yet, then the dashboard's "
+                "Saving makes the agenda: last meeting's open actions, then the dashboard's "
                 "suggestions for the last complete week before this day."
             )
         return form
@@ -179,7 +107,10 @@ class ReviewMeetingAdmin(PolicyAdmin, admin.ModelAdmin):
     def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs: object):
         if db_field.name == "attendees":  # Two curators: tick boxes, not a search.
             kwargs["widget"] = forms.CheckboxSelectMultiple
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "attendees":
+            field.label_from_instance = person_name  # curators are shown by their names
+        return field
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
         return {
@@ -190,9 +121,7 @@ class ReviewMeetingAdmin(PolicyAdmin, admin.ModelAdmin):
 
     @admin.display(description="Attendees")
     def attendee_names(self, meeting: ReviewMeeting) -> str:
-        return ", ".join(
-            person.get_full_name() or person.get_username() for person in meeting.attendees.all()
-        )
+        return ", ".join(person_name(person) for person in meeting.attendees.all())
 
     @admin.display(description="Agenda", ordering="agenda_count")
     def agenda_length(self, meeting: ReviewMeeting) -> int:
@@ -206,30 +135,13 @@ class ReviewMeetingAdmin(PolicyAdmin, admin.ModelAdmin):
     def not_applied(self, meeting: ReviewMeeting) -> int:
         return meeting.open_count
 
+    @admin.display(description="Minutes")
+    def minutes(self, meeting: ReviewMeeting) -> str:
+        return format_html('<a href="{}">Minutes</a>', runner().minutes_url(meeting))
+
     @admin.action(description="Apply the selected meetings' decisions", permissions=["change"])
     def apply_all(self, request: HttpRequest, queryset: QuerySet[ReviewMeeting]) -> None:
         apply_decisions(self, request, Decision.objects.filter(meeting__in=queryset, applied_at=None))
-
-    # Saving.
-
-    def save_formset(
-        self, request: HttpRequest, form: forms.ModelForm, formset: BaseInlineFormSet, change: bool
-    ) -> None:
-        meeting = form.instance
-        rows = formset.save(commit=False)
-        for row in formset.deleted_objects:
-            row.delete()
-        new = [row for row in rows if row.pk is None]
-        if formset.model is AgendaItem:
-            reviews.put_at_end(meeting=meeting, rows=new)
-        else:
-            for decision in new:
-                decision.figures = reviews.figures_for(
-                    meeting=meeting, item=decision.item, topic=decision.topic
-                )
-        for row in rows:
-            row.save()
-        formset.save_m2m()
 
     def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -238,17 +150,22 @@ class ReviewMeetingAdmin(PolicyAdmin, admin.ModelAdmin):
 
     def generate(self, request: HttpRequest, meeting: ReviewMeeting) -> None:
         try:
-            rows = reviews.generate_agenda(meeting=meeting)
+            rows = runner().generate_agenda(meeting=meeting)
         except ValidationError as refused:
             self.message_user(request, " ".join(refused.messages), messages.ERROR)
         else:
-            week = reviews.week_reviewed(meeting.held_on)
+            week = runner().week_reviewed(meeting.held_on)
             self.message_user(
                 request,
                 f"The agenda has {len(rows)} item{'s' if len(rows) != 1 else ''} (week of {week:%d %b}).",
             )
 
-    # The change page: last meeting's actions on top, "Generate agenda", "Save and apply".
+    def response_add(self, request: HttpRequest, obj: ReviewMeeting, post_url_continue: str | None = None):
+        if "_continue" in request.POST or "_addanother" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        return redirect(runner().room_url(obj))  # A meeting is added to be held: into its room.
+
+    # The change page is the meeting's record: last meeting's actions, the agenda, the decisions.
 
     def render_change_form(
         self,
@@ -259,7 +176,7 @@ class ReviewMeetingAdmin(PolicyAdmin, admin.ModelAdmin):
         form_url: str = "",
         obj: ReviewMeeting | None = None,
     ) -> HttpResponse:
-        previous = reviews.previous_meeting(obj or ReviewMeeting(held_on=timezone.localdate()))
+        previous = previous_meeting(obj or ReviewMeeting(held_on=timezone.localdate()))
         may_change = obj is not None and self.has_change_permission(request, obj)
         context.update(
             previous_meeting=previous,
@@ -270,22 +187,18 @@ class ReviewMeetingAdmin(PolicyAdmin, admin.ModelAdmin):
                     figures_in_words(decision.figures),
                     applied_in_words(decision) if decision.is_applied else "",
                 )
-                for decision in reviews.decisions_of(previous)
+                for decision in decisions_of(previous)
             ],
-            can_apply=may_change,
+            agenda=list(obj.agenda.select_related("item", "topic")) if obj else [],
+            decisions=[
+                (decision, applied_in_words(decision) if decision.is_applied else "")
+                for decision in decisions_of(obj)
+            ],
+            room_url=runner().room_url(obj) if obj else "",
+            minutes_url=runner().minutes_url(obj) if obj else "",
             can_generate_agenda=may_change and not obj.agenda.exists(),
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
-
-    def response_change(self, request: HttpRequest, obj: ReviewMeeting) -> HttpResponse:
-        chosen = request.POST.get("_apply_decision", "")
-        if "_apply_all" in request.POST:
-            apply_decisions(self, request, obj.decisions.filter(applied_at=None))
-        elif chosen.isascii() and chosen.isdigit():  # "²" is a digit to Python, and no id
-            apply_decisions(self, request, Decision.objects.filter(pk=chosen))
-        else:
-            return super().response_change(request, obj)
-        return HttpResponseRedirect(request.path)
 
     def get_urls(self) -> list:
         name = f"{self.opts.app_label}_{self.opts.model_name}_generate_agenda"
@@ -322,15 +235,16 @@ class AppliedFilter(admin.SimpleListFilter):
 class DecisionAdmin(PolicyAdmin, HistoryAdmin):
     """Every decision, newest first: an item's history is this list filtered by the item.
 
-    Read-only: decisions are taken and changed on their meeting's page.
+    Read-only: decisions are taken in the meeting room.
     """
 
-    list_display = ["meeting", "item", "action", "reason", "successor", "figures_shown", "applied"]
+    list_display = ["meeting", "item", "action", "reason", "owner", "due_on", "applied"]
     list_filter = ["action", AppliedFilter, ("item", admin.RelatedOnlyFieldListFilter), "meeting"]
-    list_select_related = ["meeting", "item", "successor", "topic", "applied_by"]
+    list_select_related = ["meeting", "item", "successor", "topic", "applied_by", "owner"]
     search_fields = ["item__title", "topic__name", "reason"]
     ordering = ["-meeting__held_on", "-pk"]
     actions = ["apply"]
+    readonly_fields = ["figures_shown"]
 
     def has_apply_permission(self, request: HttpRequest) -> bool:
         return permits(request.user, "apply", self.model)
@@ -350,8 +264,8 @@ class DecisionAdmin(PolicyAdmin, HistoryAdmin):
 
 @admin.register(ContentBrief)
 class ContentBriefAdmin(PolicyAdmin, HistoryAdmin):
-    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 4, "cols": 80})}}
-    list_display = ["__str__", "topic", "format", "stage", "audience", "status", "asked_for_by", "created_at"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 4, "cols": 60})}}
+    list_display = ["__str__", "topic", "stage", "audience", "status", "asked_for_by", "created_at"]
     list_editable = ["status"]
     list_filter = ["status", "format", "stage", "topic"]
     list_select_related = ["topic", "decision__meeting"]
