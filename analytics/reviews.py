@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from analytics import selectors
+from analytics.review import outcomes
 from analytics.suggestions import Suggestion
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.tracking import check_promotable
@@ -92,8 +93,8 @@ def _carried_reason(decision: Decision) -> str:
 def generate_agenda(
     *, meeting: ReviewMeeting, suggestions: Iterable[Suggestion] | None = None
 ) -> list[AgendaItem]:
-    """Last meeting's decisions not yet applied first, then the suggestions (by default the
-    dashboard's for the week reviewed) in their order."""
+    """Last meeting's decisions not yet applied first, then "did it work?" for earlier decisions
+    measured since, then the suggestions (by default the dashboard's for the week reviewed)."""
     if meeting.agenda.exists():
         raise ValidationError(
             f"The review of {day_in_words(meeting.held_on)} already has an agenda: add to it by hand."
@@ -112,6 +113,7 @@ def generate_agenda(
         for decision in last_meeting_actions(meeting)
         if not decision.is_applied
     ]
+    rows.extend(outcomes.outcome_cards(meeting))
     for suggestion in suggestions:
         # Every SuggestionKind is an AgendaKind: tests/analytics/test_reviews.py keeps it so.
         rows.append(
