@@ -449,7 +449,7 @@ def outcome_cards(meeting: ReviewMeeting) -> list[AgendaItem]:
     """ "Did it work?" cards (unsaved) for decisions measured by the week the meeting reviews and
     not yet brought to a meeting; measures those not measured yet."""
     measure_due_outcomes(today=meeting.held_on)
-    due = due_for_measuring(meeting.held_on).filter(outcome_cards=None)
+    due = due_for_measuring(meeting.held_on).filter(outcome_cards=None, meeting__held_on__lt=meeting.held_on)
     return [
         AgendaItem(
             kind=AgendaKind.OUTCOME,

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.template.loader import render_to_string
 
-from analytics import reviews
+from analytics import reviews, tasks
 from analytics.models import DailyMetric, Source
 from analytics.review import outcomes
 from analytics.review.outcomes import Line, verdict
@@ -423,3 +423,33 @@ def test_a_card_with_too_few_people_shows_no_bars_only_the_withheld_figure(inter
     assert "Too few people to tell" in html
     assert "fewer than 5" in html
     assert "<meter" not in html
+
+
+# Measured without a meeting too: the daily task.
+
+
+def test_the_daily_task_measures_decisions_whose_after_window_has_ended(internal_curator, settings):
+    decision = promoted(internal_curator, before=120, after=310)
+    with at_noon(LAST_WEEK_NOT_MEASURED):
+        assert tasks.measure_due_outcomes.delay().get() == 0
+    with at_noon(FIRST_MEETING_MEASURED - timedelta(days=1)):  # Monday: W52 has ended
+        assert tasks.measure_due_outcomes.delay().get() == 1
+        assert tasks.measure_due_outcomes.delay().get() == 0  # once
+
+    decision.refresh_from_db()
+    assert decision.outcome_verdict == OutcomeVerdict.WORKED
+    assert decision.outcome_measured_on == FIRST_MEETING_MEASURED - timedelta(days=1)
+    assert not decision.outcome_cards.exists()  # the card comes with the next meeting's agenda
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["measure-decision-outcomes"]["task"] == tasks.measure_due_outcomes.name
+    )
+
+
+def test_a_decision_measured_before_the_meeting_still_gets_its_card(internal_curator):
+    decision = promoted(internal_curator, before=120, after=310)
+    with at_noon(FIRST_MEETING_MEASURED - timedelta(days=1)):
+        tasks.measure_due_outcomes.delay()
+
+    meeting = meeting_on(FIRST_MEETING_MEASURED)
+
+    assert meeting.agenda.get(kind=AgendaKind.OUTCOME).follows_up == decision

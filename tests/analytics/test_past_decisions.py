@@ -230,3 +230,9 @@ def test_the_page_and_the_csv_cost_the_same_queries_however_many_decisions(
         assert internal_client.get(reverse("review:decisions")).status_code == 200
     with django_assert_max_num_queries(6):
         assert internal_client.get(reverse("review:decisions_csv")).status_code == 200
+
+
+def test_the_dashboard_leads_to_past_decisions(internal_client):
+    page = internal_client.get(reverse("review:week", args=["2026-W47"])).content.decode()
+
+    assert f'href="{reverse("review:decisions")}"' in page
