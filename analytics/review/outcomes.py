@@ -129,11 +129,13 @@ class Line:
 
     @property
     def change(self) -> Cell:
+        """From the published figures; none beside a withheld one (a change is not a count)."""
         if self.before.kind == "percent":  # a share or an average: the change is in points
             if self.before.value is None or self.after.value is None:
-                return Cell(None, suppressed=self.before.suppressed or self.after.suppressed, kind="points")
+                return Cell(None, kind="points")
             return Cell(self.after.value - self.before.value, kind="points")
-        return change(self.after, self.before)
+        moved = change(self.after, self.before)
+        return Cell(moved.value, kind=moved.kind)
 
     @property
     def largest(self) -> float:
@@ -285,8 +287,8 @@ def _gap_lines(topics: list[Topic], before: Window, after: Window) -> list[Line]
         topic_clicks, all_clicks = published(counted["topic"]), published(counted["all"])
         click_share = privacy.share(topic_clicks.value, all_clicks.value)
         known = [share for share in (people_share, click_share) if share is not None]
-        withheld = chose.suppressed and topic_clicks.suppressed
-        wanted = Cell(max(known) if known else None, suppressed=withheld and not known, kind="percent")
+        withheld = not known and (chose.suppressed or topic_clicks.suppressed)
+        wanted = Cell(max(known) if known else None, suppressed=withheld, kind="percent")
         live = ContentItem.objects.filter(_live_at(window.end)).aggregate(
             topic=Count("pk", distinct=True, filter=Q(pk__in=items)), all=Count("pk", distinct=True)
         )

@@ -127,7 +127,7 @@ def read_outcomes(attacker: Attacker, client) -> int:
         for line in lines:
             assert str(line.before) in html and str(line.after) in html
             # The difference is worked out from the two published figures: it tells nothing more.
-            assert str(line.change) == str(change(line.after, line.before))
+            assert line.change.value == change(line.after, line.before).value
     return len(published)
 
 

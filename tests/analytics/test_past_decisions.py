@@ -176,7 +176,7 @@ def test_the_csv_has_every_figure_of_the_filtered_decisions(internal_client, his
             "Human clicks (four weeks)",
             "fewer than 5",
             "fewer than 5",
-            "fewer than 5",
+            "",
             "2026-10-26",
             "2026-11-22",
             "2026-11-30",
