@@ -10,9 +10,11 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
+from hypothesis import given
 
 from analytics import reviews
 from analytics.models import DailyMetric, Source
+from analytics.review.past_decisions import VERDICTS
 from curation.models import DecisionAction, IntendedEffect
 from tests.analytics.test_outcomes import (
     AFTER,
@@ -24,6 +26,7 @@ from tests.analytics.test_outcomes import (
     meeting_on,
     placed_live,
 )
+from tests.test_odd_input_property import get, parameters, quick
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +239,18 @@ def test_the_dashboard_leads_to_past_decisions(internal_client):
     page = internal_client.get(reverse("review:week", args=["2026-W47"])).content.decode()
 
     assert f'href="{reverse("review:decisions")}"' in page
+
+
+DECISION_FIELDS = {
+    "action": list(DecisionAction.values),
+    "verdict": [value for value, _label in VERDICTS],
+    "page": ["1", "2"],
+}
+
+
+@quick
+@given(query=parameters(DECISION_FIELDS))
+def test_the_page_and_its_csv_answer_any_filters(internal_client, query):
+    internal_client.raise_request_exception = False
+    get(internal_client, reverse("review:decisions"), query)
+    get(internal_client, reverse("review:decisions_csv"), query)
