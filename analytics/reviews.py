@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from analytics import selectors
+from analytics.review import outcomes
 from analytics.suggestions import Suggestion
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.tracking import check_promotable
@@ -99,8 +100,8 @@ def generate_agenda(
     *, meeting: ReviewMeeting, suggestions: Iterable[Suggestion] | None = None
 ) -> list[AgendaItem]:
     """Last meeting's open actions first (decisions not yet applied, and what it chose to look at
-    again, applied or not), then the suggestions (by default the dashboard's for the week
-    reviewed) in their order."""
+    again, applied or not), then "did it work?" for earlier decisions whose effect has been
+    measured since, then the suggestions (by default the dashboard's for the week reviewed)."""
     if meeting.agenda.exists():
         raise ValidationError(
             f"The review of {day_in_words(meeting.held_on)} already has an agenda: add to it by hand."
@@ -112,6 +113,7 @@ def generate_agenda(
         for decision in last_meeting_actions(meeting)
         if decision.action == DecisionAction.LOOK_AGAIN or not decision.is_applied
     ]
+    rows.extend(outcomes.outcome_cards(meeting))
     for suggestion in suggestions:
         # Every SuggestionKind is an AgendaKind: tests/analytics/test_reviews.py keeps it so.
         rows.append(

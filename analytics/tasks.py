@@ -6,6 +6,8 @@ from celery import shared_task
 from django.conf import settings
 
 from analytics import services
+from analytics.clock import today
+from analytics.review import outcomes
 
 
 @shared_task(
@@ -38,3 +40,10 @@ def prepare_weekly_review() -> None:
 def queue_daily_syncs() -> int:
     """Daily (beat): the recent days from every measured channel, and the link clicks."""
     return len(services.queue_daily_syncs())
+
+
+@shared_task(ignore_result=True, expires=3600)
+def measure_due_outcomes() -> int:
+    """Daily (beat): decisions whose four weeks after have ended get their "did it work?" figures,
+    so the page of past decisions has them before the next meeting's agenda asks."""
+    return len(outcomes.measure_due_outcomes(today=today()))

@@ -269,6 +269,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=4, minute=30),
     },
 }
+# Early each morning, after the syncs: decisions whose four weeks after have ended are measured.
+CELERY_BEAT_SCHEDULE["measure-decision-outcomes"] = {
+    "task": "analytics.tasks.measure_due_outcomes",
+    "schedule": crontab(hour=6, minute=15),
+}
 # Sign-up (issue 13): expired sign-up sessions still hold what was typed until they are deleted.
 CELERY_BEAT_SCHEDULE["clear-expired-sessions"] = {
     "task": "campaigns.tasks.clear_expired_sessions",

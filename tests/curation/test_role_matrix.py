@@ -12,6 +12,7 @@ Probes (what a person would see):
   room:<page>: a page of the meeting's room (analytics' review:<page>): its status;
   room-post:<page>: a decision taken on its first card ("keep"), "Apply all", or "Start this
       week's meeting" pressed: 302 (done), 400 (refused: already applied) or 403.
+  page: a page of ours outside a model's admin, named by its URL ("review:decisions").
 "history" is the object's history list, "past" the page of its first recorded version.
 """
 
@@ -252,6 +253,9 @@ analytics.syncrun              add                   403       403     403    lo
 analytics.syncrun              change                read      read    403    login
 analytics.syncrun              delete                200       403     403    login
 analytics.syncrun              bulk-delete           yes       no      no     no
+
+review:decisions               page                  200       200     403    login
+review:decisions_csv           page                  200       200     403    login
 """
 
 
@@ -402,6 +406,8 @@ def make(subject: str):
             source=Source.YOUTUBE, period_start=date(2026, 11, 1), period_end=date(2026, 11, 7)
         ),
     }
+    if ":" in subject:  # a page named by its URL: nothing to make
+        return subject
     return builders[subject]()
 
 
@@ -444,6 +450,8 @@ def room_url(meeting: ReviewMeeting, page: str) -> str:
 
 
 def ask(client: Client, obj, probe: str) -> str:
+    if probe == "page":
+        return status_in_words(client.get(reverse(obj)))
     if probe == "list":
         return status_in_words(client.get(url(obj, "changelist")))
     if probe == "add":
@@ -491,7 +499,7 @@ def test_each_role_gets_what_the_table_says(django_user_model, subject, persona)
 
 def test_the_table_covers_every_registered_model():
     registered = {model._meta.label_lower for model in admin.site._registry}
-    covered = {subject.split("[")[0] for subject in MATRIX}
+    covered = {subject.split("[")[0] for subject in MATRIX if ":" not in subject}
     assert registered == covered
 
 
