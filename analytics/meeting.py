@@ -96,8 +96,15 @@ SHARES = {"bottom_quantile", "growth", "share_of_interest", "share_of_live_conte
 def agenda_of(meeting: ReviewMeeting) -> list[AgendaItem]:
     """The meeting's cards in the order they are walked: last meeting's open actions first (the
     agenda is made that way), then the suggestions."""
-    related = ("item", "topic", "placement__channel", "carried_from__meeting", "follows_up__meeting",
-               "follows_up__item", "follows_up__topic")
+    related = (
+        "item",
+        "topic",
+        "placement__channel",
+        "carried_from__meeting",
+        "follows_up__meeting",
+        "follows_up__item",
+        "follows_up__topic",
+    )
     return list(meeting.agenda.select_related(*related).order_by("position", "pk"))
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from analytics import reviews, tasks
 from analytics.models import DailyMetric, Source
@@ -186,7 +187,9 @@ def test_a_decision_is_measured_once_and_brought_to_one_meeting(internal_curator
 def test_decisions_without_an_effect_or_not_applied_get_no_card(internal_curator):
     placement = placed_live("Giving feedback")
     meeting = meeting_on(DECIDED_ON)
-    kept = reviews.decide(meeting=meeting, item=placement.item, action=DecisionAction.KEEP)
+    kept = reviews.decide(
+        meeting=meeting, item=placement.item, action=DecisionAction.KEEP, intended_effect=IntendedEffect.NONE
+    )
     with time_machine.travel(APPLIED_AT, tick=False):
         reviews.apply_decision(decision=kept, by=internal_curator)
     not_applied = reviews.decide(meeting=meeting, item=placement.item, action=DecisionAction.KEEP)
@@ -453,3 +456,16 @@ def test_a_decision_measured_before_the_meeting_still_gets_its_card(internal_cur
     meeting = meeting_on(FIRST_MEETING_MEASURED)
 
     assert meeting.agenda.get(kind=AgendaKind.OUTCOME).follows_up == decision
+
+
+def test_the_meeting_room_shows_the_card_with_its_verdict(internal_client, internal_curator):
+    promoted(internal_curator, before=120, after=310)
+    meeting = meeting_on(FIRST_MEETING_MEASURED)
+    rows = list(meeting.agenda.order_by("position", "pk"))
+    number = next(n for n, row in enumerate(rows, start=1) if row.kind == AgendaKind.OUTCOME)
+
+    page = internal_client.get(reverse("review:card", args=[meeting.pk, number]))
+
+    assert page.status_code == 200
+    shown = page.content.decode()
+    assert "It worked" in shown and "▲ +158%" in shown and "30 Nov 2026 to 27 Dec 2026" in shown
