@@ -9,3 +9,8 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from analytics import receivers  # noqa: F401 - connects the signal receivers
+        from analytics.admin.syncs import CHANNEL_SYNC_STATE
+        from channels.admin import extend_channel_list
+
+        # The channel list shows when figures came in and offers "Sync now": added, not replaced.
+        extend_channel_list(CHANNEL_SYNC_STATE)
