@@ -168,17 +168,9 @@ class ConsentEventInline(admin.TabularInline):
 
 @admin.register(Subscriber)
 class SubscriberAdmin(PolicyAdmin, ImportExportMixin, HistoryAdmin):
-    list_display = [
-        "__str__",
-        "department",
-        "location",
-        "topic_names",
-        "preferred_media",
-        "sms_state",
-        "email_state",
-        "invitations_sent",
-        "created_at",
-    ]
+    # Few columns, so the list fits a laptop with contact data shown; media and invitations are
+    # filters, and each employee's page has the rest.
+    list_display = ["__str__", "where", "topic_names", "consent"]
     list_filter = [
         "sms_state",
         "email_state",
@@ -218,7 +210,7 @@ class SubscriberAdmin(PolicyAdmin, ImportExportMixin, HistoryAdmin):
 
     def get_list_display(self, request: HttpRequest) -> list[str]:
         if can_see_contact_data(request.user):
-            return ["__str__", "phone", "email", "display_name", *self.list_display[1:]]
+            return ["__str__", "display_name", "phone", "email", *self.list_display[1:]]
         return self.list_display
 
     def get_search_fields(self, request: HttpRequest) -> list[str]:
@@ -243,6 +235,14 @@ class SubscriberAdmin(PolicyAdmin, ImportExportMixin, HistoryAdmin):
         if obj is not None:  # States, invitations and the invitation text exist once someone is saved.
             fields += self.readonly_fields
         return [*CONTACT_COLUMNS, *fields] if can_see_contact_data(request.user) else fields
+
+    @admin.display(description="Department, location", ordering="department")
+    def where(self, subscriber: Subscriber) -> str:
+        return ", ".join(part for part in (subscriber.department, subscriber.location) if part) or "—"
+
+    @admin.display(description="Texts / emails")
+    def consent(self, subscriber: Subscriber) -> str:
+        return f"{subscriber.get_sms_state_display()} / {subscriber.get_email_state_display()}"
 
     @admin.display(description="Topics")
     def topic_names(self, subscriber: Subscriber) -> str:
