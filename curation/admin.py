@@ -279,6 +279,11 @@ class PlacementAdmin(PolicyAdmin, HistoryAdmin):
     readonly_fields = ["reachability_checked_at", "created_at"]
     actions = ["check_links_now"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Placement]:
+        # Each placement is named by its item and channel: in pickers (a campaign's, a figure's)
+        # as well as in the list, one query for them all.
+        return super().get_queryset(request).select_related("item", "channel")
+
     @admin.display(description="Reachable", ordering="is_reachable", boolean=True)
     def reachability(self, placement: Placement) -> bool | None:
         """Unknown (never checked) is not the same as reachable."""
