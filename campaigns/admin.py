@@ -622,7 +622,9 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
         campaign = self.viewable(request, object_id)
         if not self.has_change_permission(request, campaign):
             raise PermissionDenied
-        form = self.get_form(request, campaign, change=True)(request.POST, instance=campaign)
+        # The form edits a copy: the page's title and breadcrumbs name the campaign as saved.
+        edited = self.get_object(request, object_id)
+        form = self.get_form(request, campaign, change=True)(request.POST, instance=edited)
         preview = None
         if form.is_valid():
             with transaction.atomic():
