@@ -13,6 +13,8 @@ class AnalyticsConfig(AppConfig):
             receivers,  # noqa: F401 - connects the signal receivers
             reviews,
         )
+        from analytics.admin.syncs import CHANNEL_SYNC_STATE
+        from channels.admin import extend_channel_list
         from curation import review_hooks
 
         # Curation's admin of review meetings makes agendas and applies decisions through us.
@@ -25,3 +27,5 @@ class AnalyticsConfig(AppConfig):
                 minutes_url=meeting_views.minutes_url,
             )
         )
+        # The channel list shows when figures came in and offers "Sync now": added, not replaced.
+        extend_channel_list(CHANNEL_SYNC_STATE)

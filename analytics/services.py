@@ -99,23 +99,24 @@ def queue_sync(*, source: str, channel: Channel | None, period: Period, requeste
     return run
 
 
-def sync_now(*, channels: Iterable[Channel], requested_by: str) -> tuple[Period, list[str], list[str]]:
+def sync_now(*, channels: Iterable[Channel], requested_by: str) -> tuple[Period, list[SyncRun], list[str]]:
     """A curator's "Sync now": the recent days of each chosen channel that is pulled from a source.
-    Returns the period, the channels queued, and why each of the others was not, in words."""
+    Returns the period, the runs queued, and why each other channel was not, in words.
+
+    Where tasks run eagerly (the embedded default) each run has already finished by the time this
+    returns, outside a transaction: the caller re-reads them to say what happened."""
     period = recent_period()
-    queued, refused = [], []
+    runs, refused = [], []
     for channel in channels:
         source = source_of(channel)
         if source is None:
             refused.append(f"{channel.name} is measured by {channel.get_metric_source_display().lower()}.")
             continue
         try:
-            queue_sync(source=source, channel=channel, period=period, requested_by=requested_by)
+            runs.append(queue_sync(source=source, channel=channel, period=period, requested_by=requested_by))
         except ValidationError as error:
             refused.append(" ".join(error.messages))
-        else:
-            queued.append(channel.name)
-    return period, queued, refused
+    return period, runs, refused
 
 
 def source_of(channel: Channel) -> str | None:

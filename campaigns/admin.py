@@ -13,18 +13,24 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.constants import LOOKUP_SEP
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
@@ -46,18 +52,20 @@ from campaigns.models import (
     ConsentEvent,
     ContactAccessAction,
     ContactAccessLog,
+    Medium,
     Segment,
     Subscriber,
     Suppression,
 )
 from campaigns.phones import normalise_phone
-from campaigns.preview import campaign_preview
+from campaigns.preview import CampaignPreview, campaign_preview, send_moment
 from campaigns.sms.segments import count_segments
 from campaigns.tracking import check_promotable
 from channels.admin_history import HistoryAdmin
 from curation.admin import apply_to_each
 from curation.admin_policy import PolicyAdmin
 from curation.models import Placement
+from curation.people import PersonListFilter, person_name
 from curation.roles import can_see_contact_data, permits
 
 CONSENT_EVIDENCE_FIELD = forms.CharField(
@@ -160,17 +168,9 @@ class ConsentEventInline(admin.TabularInline):
 
 @admin.register(Subscriber)
 class SubscriberAdmin(PolicyAdmin, ImportExportMixin, HistoryAdmin):
-    list_display = [
-        "__str__",
-        "department",
-        "location",
-        "topic_names",
-        "preferred_media",
-        "sms_state",
-        "email_state",
-        "invitations_sent",
-        "created_at",
-    ]
+    # Few columns, so the list fits a laptop with contact data shown; media and invitations are
+    # filters, and each employee's page has the rest.
+    list_display = ["__str__", "where", "topic_names", "consent"]
     list_filter = [
         "sms_state",
         "email_state",
@@ -210,7 +210,7 @@ class SubscriberAdmin(PolicyAdmin, ImportExportMixin, HistoryAdmin):
 
     def get_list_display(self, request: HttpRequest) -> list[str]:
         if can_see_contact_data(request.user):
-            return ["__str__", "phone", "email", "display_name", *self.list_display[1:]]
+            return ["__str__", "display_name", "phone", "email", *self.list_display[1:]]
         return self.list_display
 
     def get_search_fields(self, request: HttpRequest) -> list[str]:
@@ -235,6 +235,14 @@ class SubscriberAdmin(PolicyAdmin, ImportExportMixin, HistoryAdmin):
         if obj is not None:  # States, invitations and the invitation text exist once someone is saved.
             fields += self.readonly_fields
         return [*CONTACT_COLUMNS, *fields] if can_see_contact_data(request.user) else fields
+
+    @admin.display(description="Department, location", ordering="department")
+    def where(self, subscriber: Subscriber) -> str:
+        return ", ".join(part for part in (subscriber.department, subscriber.location) if part) or "—"
+
+    @admin.display(description="Texts / emails")
+    def consent(self, subscriber: Subscriber) -> str:
+        return f"{subscriber.get_sms_state_display()} / {subscriber.get_email_state_display()}"
 
     @admin.display(description="Topics")
     def topic_names(self, subscriber: Subscriber) -> str:
@@ -382,10 +390,14 @@ class SuppressionAdmin(PolicyAdmin, admin.ModelAdmin):
 
 @admin.register(ContactAccessLog)
 class ContactAccessLogAdmin(PolicyAdmin, admin.ModelAdmin):
-    list_display = ["occurred_at", "user", "action", "subscriber_count", "detail"]
-    list_filter = ["action", "user"]
+    list_display = ["occurred_at", "user_name", "action", "subscriber_count", "detail"]
+    list_filter = ["action", ("user", PersonListFilter)]
     list_select_related = ["user"]
     show_full_result_count = False
+
+    @admin.display(description="User", ordering="user__first_name")
+    def user_name(self, entry: ContactAccessLog) -> str:
+        return person_name(entry.user)
 
 
 CAMPAIGN_FIELDSETS = [
@@ -401,7 +413,7 @@ CAMPAIGN_STATUS = [
     "progress",
     "next_send_at",
     "occurrence",
-    "launched_by",
+    "launched_by_name",
     "launched_at",
 ]
 
@@ -426,6 +438,40 @@ class CampaignForm(forms.ModelForm):
             except ValidationError as error:
                 self.add_error("placements", error)
         return cleaned
+
+
+@dataclass(frozen=True)
+class LaunchSummary:
+    """What the launch confirmation says: who gets what, when, and what the texts cost."""
+
+    media: str  # "text and email"
+    reach: list[str]  # per medium: "3 people by text"
+    messages: int  # a person sent a text and an email counts in each
+    waiting: int  # messages outside the person's working hours when it goes: sent when their day starts
+    cost: Decimal | None
+    currency: str
+    sends_at: datetime | None  # None: now
+
+
+MEDIUM_WORDS = {Medium.SMS: "text", Medium.EMAIL: "email"}
+
+
+def people(count: int) -> str:
+    return f"{count} {'person' if count == 1 else 'people'}"
+
+
+def launch_summary(campaign: Campaign, preview: CampaignPreview) -> LaunchSummary:
+    costs = [medium.estimated_cost for medium in preview.media if medium.estimated_cost is not None]
+    planned = send_moment(campaign, timezone.now())
+    return LaunchSummary(
+        media=" and ".join(MEDIUM_WORDS[medium.medium] for medium in preview.media),
+        reach=[f"{people(medium.to_send)} by {MEDIUM_WORDS[medium.medium]}" for medium in preview.media],
+        messages=sum(medium.to_send for medium in preview.media),
+        waiting=sum(medium.outside_hours for medium in preview.media),
+        cost=sum(costs, Decimal(0)) if costs else None,
+        currency=settings.SMS_PRICE_CURRENCY,
+        sends_at=planned if planned > timezone.now() else None,
+    )
 
 
 # Each button: the service it calls and the statuses it applies to.
@@ -456,7 +502,13 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
         return [
             *CAMPAIGN_FIELDSETS,
             ("Status", {"fields": CAMPAIGN_STATUS}),
-            ("Preview", {"fields": ["preview"], "description": "As saved: save to see your changes."}),
+            (
+                "Preview",
+                {
+                    "fields": ["preview"],
+                    "description": "As saved. To see your changes before saving, press “Preview changes”.",
+                },
+            ),
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None) -> list[str]:
@@ -477,6 +529,16 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
         if db_field.name == "placements":  # check_promotable reads each one's item and channel
             kwargs["queryset"] = Placement.objects.select_related("item", "channel")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def offer_for_picker(self, field_name: str, queryset: QuerySet) -> QuerySet:
+        """The placement picker offers only what the form and the launch accept."""
+        if field_name == "placements":
+            return queryset.filter(pk__in=selectors.promotable_placements().values("pk"))
+        return queryset
+
+    @admin.display(description="Launched by")
+    def launched_by_name(self, campaign: Campaign) -> str:
+        return person_name(campaign.launched_by) or "—"
 
     @admin.display(description="Progress")
     def progress(self, campaign: Campaign) -> str:
@@ -500,8 +562,11 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
                 name=f"{prefix}_{action}",
             )
             for action in CAMPAIGN_CONTROLS
+            if action != "launch"
         ]
         return [
+            path("<path:object_id>/launch/", view(self.launch_view), name=f"{prefix}_launch"),
+            path("<path:object_id>/preview/", view(self.preview_view), name=f"{prefix}_preview"),
             *controls,
             path("<path:object_id>/report/", view(self.report_view), name=f"{prefix}_report"),
             path("<path:object_id>/report.csv", view(self.report_csv_view), name=f"{prefix}_report_csv"),
@@ -528,6 +593,60 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
                 if permits(request.user, action, campaign) and campaign.status in statuses
             ]
         return super().change_view(request, object_id, form_url, context)
+
+    def launch_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """GET: what launching will do, to confirm; POST (the confirmation's button): launch."""
+        if request.method == "POST":
+            return self.control_view(request, object_id, action="launch")
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET", "POST"])
+        campaign = self.viewable(request, object_id)
+        if not permits(request.user, "launch", campaign):
+            raise PermissionDenied
+        preview = campaign_preview(campaign)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": campaign,
+            "title": f"Launch “{campaign}”?",
+            "is_draft": campaign.status == CampaignStatus.DRAFT,
+            "preview": preview,
+            "launch": launch_summary(campaign, preview),
+        }
+        return TemplateResponse(request, "admin/campaigns/campaign/launch_confirm.html", context)
+
+    @method_decorator(require_POST)
+    def preview_view(self, request: HttpRequest, object_id: str) -> TemplateResponse:
+        """The preview of the form as it is on the curator's screen, saved nowhere: the edits are
+        saved inside a transaction that is rolled back once the preview is worked out."""
+        campaign = self.viewable(request, object_id)
+        if not self.has_change_permission(request, campaign):
+            raise PermissionDenied
+        # The form edits a copy: the page's title and breadcrumbs name the campaign as saved.
+        edited = self.get_object(request, object_id)
+        form = self.get_form(request, campaign, change=True)(request.POST, instance=edited)
+        preview = None
+        if form.is_valid():
+            with transaction.atomic():
+                preview = campaign_preview(form.save())
+                transaction.set_rollback(True)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": campaign,
+            "title": f"Preview of your changes to “{campaign}”",
+            "form": form,
+            "preview": preview,
+            "is_draft": campaign.status == CampaignStatus.DRAFT,
+            # The fields as typed, so "Save these changes" saves exactly what was previewed.
+            "posted": [
+                (name, value)
+                for name, values in request.POST.lists()
+                for value in values
+                if name != "csrfmiddlewaretoken" and not name.startswith("_")
+            ],
+        }
+        return TemplateResponse(request, "admin/campaigns/campaign/preview_changes.html", context)
 
     @method_decorator(require_POST)
     def control_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:

@@ -25,6 +25,8 @@ from django.db.models.lookups import In
 from django.db.models.sql.compiler import SQLCompiler
 
 from campaigns.models import Campaign, ConsentState, MediaPreference, Medium, Segment, Subscriber, Suppression
+from curation.compliance import RESTRICTED_SENSITIVITIES
+from curation.models import Lifecycle, Placement
 
 # Only compiled column references are put in; values travel as query parameters.
 SQLITE_SQL = (
@@ -137,3 +139,15 @@ def member_count() -> Subquery:
         ~Q(has_topics) | Q(Exists(wants)),
     ).order_by()
     return Subquery(members.values(n=Func("pk", function="COUNT")), output_field=IntegerField())
+
+
+def promotable_placements() -> QuerySet[Placement]:
+    """The placements a campaign may promote, as a query: what its placement picker offers.
+
+    The same rule as campaigns.tracking.check_promotable, which the form and the launch still ask
+    of each placement chosen: live and reachable, of an item neither business-sensitive nor
+    compliance (so the compliance guard's public-channel rule can refuse none of them).
+    """
+    return Placement.objects.filter(item__lifecycle=Lifecycle.LIVE, is_reachable=True).exclude(
+        item__sensitivity__in=RESTRICTED_SENSITIVITIES
+    )

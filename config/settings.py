@@ -253,7 +253,7 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 10, "socket_connect_timeout": 5}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# The default schedule; beat copies it into django-celery-beat, where curators can see and pause it.
+# The default schedule; beat copies it into django-celery-beat, where operators (superusers) see and pause it.
 CELERY_BEAT_SCHEDULE = {
     # Tracked-link clicks wait in Redis so the redirect never waits for PostgreSQL.
     "flush-link-clicks": {"task": "campaigns.tasks.flush_link_clicks", "schedule": 60.0},

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q, QuerySet
@@ -19,8 +21,10 @@ from channels.admin import HTTPS_URL_FIELDS
 from channels.admin_history import HistoryAdmin
 from curation import admin_reviews, linkcheck, services  # noqa: F401 - admin_reviews registers its admins
 from curation.admin_policy import PolicyAdmin
+from curation.compliance import channels_open_to
 from curation.forms import RetireForm
 from curation.models import ContentItem, Lifecycle, Placement, Topic
+from curation.people import PersonListFilter, person_name
 
 
 def apply_to_each(
@@ -72,6 +76,23 @@ class TopicAdmin(PolicyAdmin, admin.ModelAdmin):
         return topic.item_count
 
 
+def offer_channels_open_to(form: forms.BaseForm, item: ContentItem | None) -> None:
+    """A restricted item's channel picker lists only the channels the compliance guard allows.
+
+    A plain list, not the autocomplete, which answers the same for every item. Only what is
+    offered narrows: a public channel posted anyway still gets the guard's own explanation.
+    """
+    field = form.fields.get("channel")
+    if field is None or item is None or not item.is_restricted:
+        return
+    offered = forms.ModelChoiceField(queryset=channels_open_to(item.sensitivity).order_by("name"))
+    picker = forms.Select(choices=offered.choices)
+    if isinstance(field.widget, RelatedFieldWidgetWrapper):  # keeps the admin's add / change links
+        field.widget.widget, field.widget.choices = picker, picker.choices
+    else:
+        field.widget = picker
+
+
 class PlacementFormSet(BaseInlineFormSet):
     def _construct_form(self, i: int, **kwargs: object):
         form = super()._construct_form(i, **kwargs)
@@ -79,6 +100,26 @@ class PlacementFormSet(BaseInlineFormSet):
         # must see a sensitivity chosen in the same save.
         form.instance.item = self.instance
         return form
+
+    def add_fields(self, form: forms.BaseForm, index: int | None) -> None:
+        super().add_fields(form, index)  # every row, and the blank row "Add another" copies
+        offer_channels_open_to(form, self.instance if self.instance.pk else None)
+
+
+class PlacementForm(forms.ModelForm):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        offer_channels_open_to(self, self.item_chosen())
+
+    def item_chosen(self) -> ContentItem | None:
+        """The placement's item; on the add page, the one posted or given as ?item=<id>."""
+        if self.instance.item_id:
+            return self.instance.item
+        chosen = self.data.get("item") if self.is_bound else self.initial.get("item")
+        try:
+            return ContentItem.objects.filter(pk=chosen).first() if chosen else None
+        except (ValueError, TypeError, ValidationError):
+            return None  # Not an id: the form's own validation says so.
 
 
 class PlacementInline(admin.TabularInline):
@@ -100,7 +141,7 @@ class ContentItemAdmin(PolicyAdmin, HistoryAdmin):
         "sensitivity",
         "lifecycle",
         "channel_names",
-        "owner",
+        "owner_name",
         "updated_at",
     ]
     list_filter = [
@@ -110,7 +151,7 @@ class ContentItemAdmin(PolicyAdmin, HistoryAdmin):
         "format",
         ("placements__channel__platform", admin.ChoicesFieldListFilter),
         "topics",
-        "owner",
+        ("owner", PersonListFilter),
     ]
     list_select_related = ["owner"]
     search_fields = ["title", "summary", "topics__name"]
@@ -157,6 +198,10 @@ class ContentItemAdmin(PolicyAdmin, HistoryAdmin):
             return "—"
         url = reverse("admin:curation_decision_changelist") + f"?item__id__exact={item.pk}"
         return format_html('<a href="{}">What review meetings decided about it</a>', url)
+
+    @admin.display(description="Owner", ordering="owner__first_name")
+    def owner_name(self, item: ContentItem) -> str:
+        return person_name(item.owner) or "—"
 
     @admin.display(description="Channels")
     def channel_names(self, item: ContentItem) -> str:
@@ -218,8 +263,10 @@ CHECK_NOW_LIMIT = 20
 
 @admin.register(Placement)
 class PlacementAdmin(PolicyAdmin, HistoryAdmin):
+    form = PlacementForm
     formfield_overrides = HTTPS_URL_FIELDS
-    list_display = ["item", "channel", "url", "external_id", "published_on", "is_reachable", "last_checked"]
+    # The address and id are on the placement's page: the list keeps room for reachability.
+    list_display = ["item", "channel", "published_on", "reachability", "last_checked"]
     list_filter = [
         ("channel__platform", admin.ChoicesFieldListFilter),
         ReachabilityFilter,
@@ -231,6 +278,16 @@ class PlacementAdmin(PolicyAdmin, HistoryAdmin):
     autocomplete_fields = ["item", "channel"]
     readonly_fields = ["reachability_checked_at", "created_at"]
     actions = ["check_links_now"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Placement]:
+        # Each placement is named by its item and channel: in pickers (a campaign's, a figure's)
+        # as well as in the list, one query for them all.
+        return super().get_queryset(request).select_related("item", "channel")
+
+    @admin.display(description="Reachable", ordering="is_reachable", boolean=True)
+    def reachability(self, placement: Placement) -> bool | None:
+        """Unknown (never checked) is not the same as reachable."""
+        return placement.is_reachable if placement.reachability_checked_at else None
 
     @admin.display(description="Last checked", ordering="reachability_checked_at")
     def last_checked(self, placement: Placement) -> str:

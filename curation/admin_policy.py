@@ -5,7 +5,8 @@ simple_history saves a POST to a historical record's page (a "revert" that goes 
 services, e.g. turning a launched campaign back into a draft), so history is read-only here;
 django-import-export reads an export page's address as the list's filters and fails on any other
 parameter, trusts the confirm step's hidden format and resource numbers, and fails when the
-confirm step is pressed twice.
+confirm step is pressed twice. Through PeopleByNameAdmin every user picker shows names, and
+through PickerLimitsAdmin an autocomplete offers only what the asking form accepts.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 
+from curation.admin_pickers import PickerLimitsAdmin
+from curation.people import PeopleByNameAdmin
 from curation.roles import permits, permits_in_bulk
 
 
-class PolicyAdmin:
+class PolicyAdmin(PeopleByNameAdmin, PickerLimitsAdmin):
     def _subject(self, obj: Model | None) -> type[Model] | Model:
         return self.model if obj is None else obj
 

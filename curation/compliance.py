@@ -11,6 +11,7 @@ from typing import Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import QuerySet
 
 from channels.models import Channel, Visibility
 
@@ -51,6 +52,13 @@ def check_placement(*, item: Item, channel: Channel) -> None:
         item_title=item.title,
         channel_name=channel.name,
     )
+
+
+def channels_open_to(sensitivity: str) -> QuerySet[Channel]:
+    """The channels the guard lets an item of this sensitivity be placed on: what pickers offer."""
+    if sensitivity in RESTRICTED_SENSITIVITIES:
+        return Channel.objects.exclude(visibility=Visibility.PUBLIC)
+    return Channel.objects.all()
 
 
 def check_item_sensitivity(*, item: Item) -> None:

@@ -32,7 +32,8 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "channels": ALL_ACTIONS,
         "campaigns": ALL_ACTIONS | {"view_contact_data", "launch_campaign"},
         "analytics": ALL_ACTIONS,
-        "django_celery_beat": ALL_ACTIONS,
+        # No "django_celery_beat": the periodic task tables are the operators' (superusers'), whose
+        # pause or wrong crontab would silently stop every sync and send.
         "accounts": frozenset({"view"}),  # the sign-in audit, read-only
     },
     AGENCY_CURATOR: {

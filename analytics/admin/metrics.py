@@ -26,6 +26,7 @@ from analytics.imports import (
 from analytics.models import FIGURES, CampaignSessions, DailyMetric, RetentionPoint, Source
 from channels.models import Channel, MetricSource
 from curation.admin_policy import PolicyAdmin
+from curation.people import person_name
 
 DEFAULT_FORMAT_HELP = (
     "By default, the export format of the channel's platform: "
@@ -146,7 +147,7 @@ class DailyMetricAdmin(PolicyAdmin, ImportMixin, admin.ModelAdmin):
             resource_kwargs.update(
                 channel=channel,
                 export_format=export_format_for(channel, form.cleaned_data.get("export_format", "")),
-                requested_by=request.user.get_username(),
+                requested_by=person_name(request.user),
             )
         return resource_kwargs
 

@@ -1,7 +1,8 @@
 """The sync log, "Sync now", and when each channel's figures were last brought in.
 
-The channel admin lives in channels/, which knows nothing of analytics; the measured version of
-it is registered here, so the arrow between the apps keeps pointing one way.
+The channel admin lives in channels/, which knows nothing of analytics: the columns and the action
+below are added to its list through channels.admin.extend_channel_list, called from
+AnalyticsConfig.ready, so each app administers its own models and the arrow keeps pointing one way.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from analytics import services
+from analytics.clock import STALE_AFTER
 from analytics.models import SyncRun, SyncStatus
-from channels.admin import ChannelAdmin
+from analytics.sources.base import Period
+from channels.admin import ChannelListExtension
 from channels.models import Channel, MetricSource
 from curation.admin_policy import PolicyAdmin
+from curation.people import person_name
 
 STATUS_MARKS = {
     SyncStatus.SUCCEEDED: "✓",
@@ -31,23 +35,14 @@ STATUS_MARKS = {
 def status_in_words(status: str, finished_at) -> str:
     label = SyncStatus(status).label
     if finished_at:
-        return f"{STATUS_MARKS[status]} {label}, {timesince(finished_at)} ago"
+        return f"{STATUS_MARKS[status]} {label}, {timesince(finished_at, depth=1)} ago"
     return f"{STATUS_MARKS[status]} {label}"
 
 
 @admin.register(SyncRun)
 class SyncRunAdmin(PolicyAdmin, admin.ModelAdmin):
-    list_display = [
-        "__str__",
-        "status_shown",
-        "rows_read",
-        "rows_written",
-        "rows_added",
-        "rows_unmatched",
-        "requested_by",
-        "finished_at",
-        "error_shown",
-    ]
+    # Few columns, so the error keeps room to be read at a laptop's width.
+    list_display = ["__str__", "status_shown", "rows_shown", "requested_by", "finished_at", "error_shown"]
     list_filter = ["status", "source", "channel", "thresholded"]
     list_select_related = ["channel"]
     date_hierarchy = "queued_at"
@@ -58,58 +53,85 @@ class SyncRunAdmin(PolicyAdmin, admin.ModelAdmin):
     def status_shown(self, run: SyncRun) -> str:
         return f"{STATUS_MARKS[run.status]} {run.get_status_display()}"
 
+    @admin.display(description="Rows")
+    def rows_shown(self, run: SyncRun) -> str:
+        shown = f"{run.rows_read} read, {run.rows_written} written ({run.rows_added} new)"
+        return f"{shown}, {run.rows_unmatched} unmatched" if run.rows_unmatched else shown
+
     @admin.display(description="Error")
     def error_shown(self, run: SyncRun) -> str:
-        return run.error[:120] + ("…" if len(run.error) > 120 else "")
+        return run.error[:300] + ("…" if len(run.error) > 300 else "")
 
 
-admin.site.unregister(Channel)
+def with_sync_state(channels: QuerySet[Channel]) -> QuerySet[Channel]:
+    """When each channel's figures last came in, and how its latest run went: in the list's query."""
+    runs = SyncRun.objects.filter(channel=OuterRef("pk"))
+    succeeded = runs.filter(status=SyncStatus.SUCCEEDED).order_by("-finished_at")
+    latest = runs.order_by("-queued_at")
+    return channels.annotate(
+        last_synced_at=Subquery(succeeded.values("finished_at")[:1]),
+        latest_status=Subquery(latest.values("status")[:1]),
+        latest_finished_at=Subquery(latest.values("finished_at")[:1]),
+    )
 
 
-@admin.register(Channel)
-class MeasuredChannelAdmin(PolicyAdmin, ChannelAdmin):
-    """The channel admin, with when its figures last came in and a way to fetch them now."""
+@admin.display(description="Figures last synced", ordering="last_synced_at")
+def last_synced(channel: Channel) -> str:
+    if channel.metric_source == MetricSource.CLICKS_ONLY:
+        return "Tracked-link clicks, daily"
+    if channel.last_synced_at is None:
+        return "Never"
+    text = f"{timesince(channel.last_synced_at, depth=1)} ago"
+    if timezone.now() - channel.last_synced_at > STALE_AFTER:
+        return format_html('<strong class="stale-badge">{} (stale)</strong>', text)
+    return text
 
-    list_display = [*ChannelAdmin.list_display, "last_synced", "latest_sync"]
-    actions = ["sync_now"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Channel]:
-        runs = SyncRun.objects.filter(channel=OuterRef("pk"))
-        succeeded = runs.filter(status=SyncStatus.SUCCEEDED).order_by("-finished_at")
-        latest = runs.order_by("-queued_at")
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                last_synced_at=Subquery(succeeded.values("finished_at")[:1]),
-                latest_status=Subquery(latest.values("status")[:1]),
-                latest_finished_at=Subquery(latest.values("finished_at")[:1]),
-            )
+@admin.display(description="Latest sync")
+def latest_sync(channel: Channel) -> str:
+    if channel.latest_status is None:
+        return "—"
+    return status_in_words(channel.latest_status, channel.latest_finished_at)
+
+
+def run_outcome(run: SyncRun) -> tuple[int, str]:
+    """What became of a run just queued: where tasks run eagerly it has already finished."""
+    where = run.channel.name if run.channel else run.get_source_display()
+    if run.status == SyncStatus.SUCCEEDED:
+        added = f", {run.rows_added} of them new" if run.rows_written else ""
+        return messages.SUCCESS, (
+            f"Synced {where} for {Period(run.period_start, run.period_end)}: "
+            f"{run.rows_read} rows read, {run.rows_written} figures written{added}."
         )
+    if run.status == SyncStatus.FAILED:
+        return messages.ERROR, f"The sync of {where} failed: {run.error}"
+    if run.status == SyncStatus.POSTPONED:
+        return messages.WARNING, f"The sync of {where} is postponed: {run.error or run.get_status_display()}"
+    return messages.SUCCESS, ""
 
-    @admin.display(description="Figures last synced", ordering="last_synced_at")
-    def last_synced(self, channel: Channel) -> str:
-        if channel.metric_source == MetricSource.CLICKS_ONLY:
-            return "Tracked-link clicks, daily"
-        if channel.last_synced_at is None:
-            return "Never"
-        text = f"{timesince(channel.last_synced_at)} ago"
-        if timezone.now() - channel.last_synced_at > services.STALE_AFTER:
-            return format_html('<strong class="errornote">{} (stale)</strong>', text)
-        return text
 
-    @admin.display(description="Latest sync")
-    def latest_sync(self, channel: Channel) -> str:
-        if channel.latest_status is None:
-            return "—"
-        return status_in_words(channel.latest_status, channel.latest_finished_at)
+@admin.action(description="Sync now (the last few days)", permissions=["change"])
+def sync_now(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Channel]) -> None:
+    period, runs, refused = services.sync_now(channels=queryset, requested_by=person_name(request.user))
+    still_queued = []
+    for run in SyncRun.objects.filter(pk__in=[run.pk for run in runs]).select_related("channel"):
+        level, outcome = run_outcome(run)
+        if outcome:
+            modeladmin.message_user(request, outcome, level)
+        else:
+            still_queued.append(run.channel.name)
+    if still_queued:
+        modeladmin.message_user(
+            request, f"Queued a sync of {period} for {', '.join(still_queued)}.", messages.SUCCESS
+        )
+    for reason in refused:
+        modeladmin.message_user(request, reason, messages.WARNING)
 
-    @admin.action(description="Sync now (the last few days)", permissions=["change"])
-    def sync_now(self, request: HttpRequest, queryset: QuerySet[Channel]) -> None:
-        period, queued, refused = services.sync_now(channels=queryset, requested_by=request.user.username)
-        if queued:
-            self.message_user(
-                request, f"Queued a sync of {period} for {', '.join(queued)}.", messages.SUCCESS
-            )
-        for reason in refused:
-            self.message_user(request, reason, messages.WARNING)
+
+# Added to channels' own admin by AnalyticsConfig.ready.
+CHANNEL_SYNC_STATE = ChannelListExtension(
+    name="analytics.sync_state",
+    annotate=with_sync_state,
+    columns=(last_synced, latest_sync),
+    actions=(sync_now,),
+)

@@ -13,7 +13,9 @@ from campaigns import sending
 from campaigns.models import Campaign, CampaignStatus, MediaPreference, Medium, Segment
 from campaigns.preview import campaign_preview
 from campaigns.sms.segments import count_segments
+from channels.models import Visibility
 from tests.factories import (
+    ChannelFactory,
     ContentItemFactory,
     PlacementFactory,
     live_item,
@@ -129,12 +131,134 @@ def test_a_draft_may_be_deleted_but_a_campaign_that_has_sent_may_not(
     assert internal_client.get(reverse("admin:campaigns_campaign_delete", args=[sent.pk])).status_code == 403
 
 
-def test_a_launch_button_only_takes_a_post(internal_client, placement):
+def test_launch_first_shows_a_confirmation_and_launches_nothing(internal_client, placement):
     campaign = ready_campaign(placements=[placement])
 
-    assert internal_client.get(control_url(campaign, "launch")).status_code == 405
+    page = internal_client.get(control_url(campaign, "launch"))
+
+    assert page.status_code == 200 and "Yes, launch" in page.content.decode()
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.DRAFT
+
+
+def test_the_confirmation_says_how_many_people_which_media_the_cost_and_who_waits(
+    internal_client, placement, settings
+):
+    settings.SMS_PRICE_PER_SEGMENT = Decimal("0.05")
+    settings.SMS_PRICE_CURRENCY = "GBP"
+    subscribed_employees(2)
+    subscribed_employees(1, time_zone="Australia/Sydney")  # 21:00 there: waits for the morning
+    campaign = ready_campaign(placements=[placement])
+
+    page = internal_client.get(control_url(campaign, "launch")).content.decode()
+
+    assert "Text and email" in page
+    assert "3 people by text, 3 people by email: 6 messages in all." in page
+    assert "GBP 0.15 for the texts" in page  # three one-segment texts at 0.05
+    assert "2 messages wait for working hours" in page
+    assert f'action="{control_url(campaign, "launch")}"' in page
+
+
+def test_the_confirmation_of_a_campaign_not_ready_lists_its_problems_and_offers_no_launch(
+    internal_client, placement
+):
+    campaign = ready_campaign(placements=[placement], email_subject="")
+
+    page = internal_client.get(control_url(campaign, "launch")).content.decode()
+
+    assert "Write the email&#x27;s subject." in page
+    assert "Yes, launch" not in page
+
+
+def test_the_agency_curator_gets_no_launch_confirmation(agency_client, placement):
+    campaign = ready_campaign(placements=[placement])
+
+    assert agency_client.get(control_url(campaign, "launch")).status_code == 403
+
+
+def test_the_preview_follows_the_forms_unsaved_edits(internal_client, placement):
+    subscribed_employees(2)
+    everyone = Segment.objects.create(name="Everyone")
+    campaign = ready_campaign(placements=[placement], segments=[everyone])
+    history = campaign.history.count()
+    change = internal_client.get(change_url(campaign)).content.decode()
+    assert f'formaction="{control_url(campaign, "preview")}"' in change
+
+    page = internal_client.post(
+        control_url(campaign, "preview"),
+        form_data(placement, everyone, sms_text="Hi {first_name}, new this week: {links}", _preview="1"),
+    ).content.decode()
+
+    assert "Not saved yet." in page
+    assert "Hi Sam, new this week: http" in page
+    assert "Audience after suppression: <strong>2</strong>" in page
+    # "Save these changes" posts what was previewed; the campaign itself is untouched.
+    assert 'name="sms_text" value="Hi {first_name}, new this week: {links}"' in page
+    campaign.refresh_from_db()
+    assert campaign.sms_text == "Hi {first_name}, 3 minutes on giving feedback: {links}"
+    assert campaign.history.count() == history
+
+
+def test_the_preview_of_unsaved_edits_follows_a_changed_audience(internal_client, placement):
+    subscribed_employees(2)
+    everyone = Segment.objects.create(name="Everyone")
+    nobody = Segment.objects.create(name="Nowhere", locations=["Atlantis"])
+    campaign = ready_campaign(placements=[placement], segments=[everyone])
+
+    page = internal_client.post(
+        control_url(campaign, "preview"), form_data(placement, nobody, _preview="1")
+    ).content.decode()
+
+    assert "Audience after suppression: <strong>0</strong>" in page
+    assert list(campaign.segments.all()) == [everyone]
+
+
+def test_a_preview_of_a_form_with_errors_says_what_to_fix(internal_client, placement):
+    everyone = Segment.objects.create(name="Everyone")
+    campaign = ready_campaign(placements=[placement], segments=[everyone])
+
+    page = internal_client.post(
+        control_url(campaign, "preview"), form_data(placement, everyone, sms_text="Hi {name}: {links}")
+    ).content.decode()
+
+    assert "Unknown placeholder {name}" in page
+    assert "Save these changes" not in page
+
+
+def test_the_placement_picker_offers_only_what_a_campaign_may_promote(internal_client, placement):
+    intranet = ChannelFactory(name="Intranet", visibility=Visibility.PRIVATE)
+    sensitive = live_item(
+        title="Pricing playbook", sensitivity="business_sensitive", channel=intranet
+    ).placements.get()
+    unpublished = PlacementFactory(item=ContentItemFactory(title="Half written"))
+    gone = live_item(title="Gone video").placements.get()
+    gone.is_reachable = False
+    gone.save()
+
+    def offered(model_name: str, field_name: str, app_label: str = "campaigns") -> set[str]:
+        answer = internal_client.get(
+            reverse("admin:autocomplete"),
+            {"app_label": app_label, "model_name": model_name, "field_name": field_name, "term": ""},
+        )
+        return {row["text"] for row in answer.json()["results"]}
+
+    assert offered("campaign", "placements") == {str(placement)}
+    # Other pickers of placements are not narrowed by the campaign's rule.
+    assert str(sensitive) in offered("dailymetric", "placement", app_label="analytics")
+    assert {str(unpublished), str(gone)} <= offered("dailymetric", "placement", app_label="analytics")
+
+
+def test_the_campaign_shows_who_launched_it_by_name(
+    internal_client, internal_curator, placement, django_capture_on_commit_callbacks
+):
+    internal_curator.first_name, internal_curator.last_name = "Priya", "Shah"
+    internal_curator.save()
+    campaign = ready_campaign(placements=[placement], send_at=datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+    sending.launch(campaign=campaign, by=internal_curator)
+
+    page = internal_client.get(change_url(campaign)).content.decode()
+
+    assert "Priya Shah" in page
 
 
 def test_a_campaign_that_is_not_ready_says_each_problem_and_stays_a_draft(internal_client, placement):

@@ -89,22 +89,22 @@ auth.user                      list                  403       403     403    lo
 auth.user                      add                   403       403     403    login
 auth.user                      change                403       403     403    login
 auth.user                      delete                403       403     403    login
-django_celery_beat.periodictask list                 200       403     403    login
-django_celery_beat.periodictask add                  200       403     403    login
-django_celery_beat.periodictask change               edit      403     403    login
-django_celery_beat.periodictask delete               200       403     403    login
-django_celery_beat.periodictask bulk-delete          yes       no      no     no
-django_celery_beat.periodictask action:enable_tasks  yes       no      no     no
-django_celery_beat.periodictask action:run_tasks     yes       no      no     no
-django_celery_beat.intervalschedule list             200       403     403    login
-django_celery_beat.intervalschedule change           edit      403     403    login
-django_celery_beat.intervalschedule delete           200       403     403    login
-django_celery_beat.crontabschedule list              200       403     403    login
-django_celery_beat.crontabschedule change            edit      403     403    login
-django_celery_beat.clockedschedule list              200       403     403    login
-django_celery_beat.clockedschedule change            edit      403     403    login
-django_celery_beat.solarschedule list                200       403     403    login
-django_celery_beat.solarschedule change              edit      403     403    login
+django_celery_beat.periodictask list                 403       403     403    login
+django_celery_beat.periodictask add                  403       403     403    login
+django_celery_beat.periodictask change               403       403     403    login
+django_celery_beat.periodictask delete               403       403     403    login
+django_celery_beat.periodictask bulk-delete          no        no      no     no
+django_celery_beat.periodictask action:enable_tasks  no        no      no     no
+django_celery_beat.periodictask action:run_tasks     no        no      no     no
+django_celery_beat.intervalschedule list             403       403     403    login
+django_celery_beat.intervalschedule change           403       403     403    login
+django_celery_beat.intervalschedule delete           403       403     403    login
+django_celery_beat.crontabschedule list              403       403     403    login
+django_celery_beat.crontabschedule change            403       403     403    login
+django_celery_beat.clockedschedule list              403       403     403    login
+django_celery_beat.clockedschedule change            403       403     403    login
+django_celery_beat.solarschedule list                403       403     403    login
+django_celery_beat.solarschedule change              403       403     403    login
 
 curation.topic                 list                  200       200     403    login
 curation.topic                 add                   200       200     403    login
@@ -758,3 +758,12 @@ def test_every_admin_of_ours_asks_the_policy():
         if model._meta.app_label in ours and not isinstance(model_admin, PolicyAdmin)
     ]
     assert not_asking == []
+
+
+def test_the_periodic_task_tables_are_the_operators_alone(admin_client, internal_client):
+    """A paused or mistyped schedule silently stops every sync and send: superusers only."""
+    tasks = reverse("admin:django_celery_beat_periodictask_changelist")
+
+    assert admin_client.get(tasks).status_code == 200
+    assert internal_client.get(tasks).status_code == 403
+    assert "Periodic tasks" not in internal_client.get(reverse("admin:index")).content.decode()

@@ -32,8 +32,9 @@ def test_both_roles_curate_the_catalogue():
         ) | codenames(role, "channels")
 
 
-def test_only_the_internal_curator_may_change_schedules():
-    assert "change_periodictask" in codenames(INTERNAL_CURATOR, "django_celery_beat")
+def test_no_curator_role_may_see_or_change_schedules():
+    """The periodic task tables are the operators' (superusers')."""
+    assert codenames(INTERNAL_CURATOR, "django_celery_beat") == set()
     assert codenames(AGENCY_CURATOR, "django_celery_beat") == set()
 
 
@@ -58,10 +59,11 @@ def test_agency_curator_opens_the_catalogue_but_not_user_accounts(agency_client)
     assert agency_client.get(reverse("admin:django_celery_beat_periodictask_changelist")).status_code == 403
 
 
-def test_internal_curator_opens_the_schedules(internal_client):
-    response = internal_client.get(reverse("admin:django_celery_beat_periodictask_changelist"))
+def test_only_an_operator_opens_the_schedules(internal_client, admin_client):
+    schedules = reverse("admin:django_celery_beat_periodictask_changelist")
 
-    assert response.status_code == 200
+    assert internal_client.get(schedules).status_code == 403
+    assert admin_client.get(schedules).status_code == 200
 
 
 def test_permissions_granted_by_hand_are_brought_back_to_the_policy():
