@@ -17,8 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from analytics import selectors
-from analytics.suggestions import Suggestion
+from analytics.review.suggestions import Suggestion, suggestions
+from analytics.review.weeks import week_start_of
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.tracking import check_promotable
 from curation import services
@@ -48,12 +48,12 @@ class BriefDetails:
 
 def week_reviewed(held_on: date) -> date:
     """The Monday of the last complete week before the meeting: the week its figures cover."""
-    return selectors.week_start_of(held_on) - timedelta(weeks=1)
+    return week_start_of(held_on) - timedelta(weeks=1)
 
 
 def dashboard_suggestions(*, held_on: date) -> list[Suggestion]:
     """The dashboard's suggestions for the week the meeting reviews."""
-    return selectors.suggestions(week_start=week_reviewed(held_on))
+    return suggestions(week_start=week_reviewed(held_on))
 
 
 def previous_meeting(meeting: ReviewMeeting) -> ReviewMeeting | None:

@@ -234,12 +234,13 @@ def query_counts(week: str) -> tuple[int, int]:
 
 def computing_seconds(week: str) -> float:
     """What the sync's task spends preparing the review once the figures change (median of 3)."""
-    from analytics import selectors
+    from analytics.review.dashboard import weekly_review
+    from analytics.review.weeks import ReviewFilters, parse_iso_week
 
     times = []
     for _ in range(3):
         started = time.perf_counter()
-        selectors.weekly_review(week=selectors.parse_iso_week(week), filters=selectors.ReviewFilters())
+        weekly_review(week=parse_iso_week(week), filters=ReviewFilters())
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
