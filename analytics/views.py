@@ -20,6 +20,7 @@ from django.urls import reverse
 from analytics import privacy
 from analytics.review.cache import kept_review
 from analytics.review.dashboard import review_table
+from analytics.review.figures import ENGAGEMENT_MEANS, PEOPLE_MEANS, VIEWS_MEANS
 from analytics.review.weeks import (
     ReviewFilters,
     check_review_day,
@@ -142,6 +143,9 @@ def dashboard(request: HttpRequest, week: str | None = None) -> HttpResponse:
         "problems": problems,
         "query": _accepted_query(filters),
         "privacy_method": privacy.METHOD,
+        "engagement_means": ENGAGEMENT_MEANS,
+        "people_means": PEOPLE_MEANS,
+        "views_means": VIEWS_MEANS,
         "last_complete_week": iso_week_label(last_complete_week()),
     }
     return render(request, "admin/analytics/review/dashboard.html", context)
@@ -154,6 +158,8 @@ def download_csv(request: HttpRequest, table: str) -> HttpResponse:
         # A download has no page to name a left-out filter on: a file of other figures would mislead.
         return HttpResponseBadRequest("\n".join(problems), content_type="text/plain; charset=utf-8")
     review = kept_review(week=reviewed, filters=filters)
+    if review.not_begun:
+        raise Http404(f"Week {review.iso_week} has not begun: it has no figures yet.")
     try:
         chosen = review_table(review=review, name=table)
     except KeyError:

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max
 
 from analytics import privacy
+from analytics.clock import today
 from analytics.models import SyncRun
 from analytics.review.dashboard import WeeklyReview, weekly_review
 from analytics.review.weeks import ReviewFilters, week_start_of
@@ -45,7 +46,8 @@ def note_figures_edited() -> None:
 def kept_review(*, week: date, filters: ReviewFilters) -> WeeklyReview:
     """The weekly review for this state of the figures: computed once, then read from the cache."""
     # The privacy rule is part of the key: a review kept under an earlier rule is never served.
-    question = (week_start_of(week), astuple(filters), privacy.METHOD)
+    # So is today: a week begins, or ends, at midnight whatever the figures do.
+    question = (week_start_of(week), astuple(filters), privacy.METHOD, today())
     asked = hashlib.sha256(repr(question).encode()).hexdigest()[:16]
     key = f"weekly-review:{figures_version()}:{asked}"
     review = cache.get(key)

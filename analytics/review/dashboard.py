@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -66,6 +67,9 @@ class WeeklyReview:
     charts: dict[str, dict[str, object]]
     organic_trend: str
     notes: list[str] = field(default_factory=list)
+    campaign_share: str = ""
+    has_figures: bool = True  # any figure for the week reviewed, under these filters
+    attention: list[str] = field(default_factory=list)  # what to look at before trusting the page
 
     @property
     def week_end(self) -> date:
@@ -91,15 +95,21 @@ class WeeklyReview:
 
     @property
     def next_week(self) -> str | None:
-        """None while this week is in progress (the next has no figures yet), or for the last week covered."""
+        """None while this week is in progress or to come (the next has no figures yet), or for the
+        last week covered."""
         following = self.week_start + timedelta(weeks=1)
-        if self.in_progress or following > LAST_REVIEW_WEEK:
+        if self.in_progress or self.not_begun or following > LAST_REVIEW_WEEK:
             return None
         return iso_week_label(following)
 
     @property
     def in_progress(self) -> bool:
-        return self.week_end >= today()
+        """Only the week today is in: an earlier one is over, a later one has not begun."""
+        return self.week_start <= today() <= self.week_end
+
+    @property
+    def not_begun(self) -> bool:
+        return self.week_start > today()
 
     @cached_property
     def suppressed_cells(self) -> int:
@@ -148,13 +158,15 @@ def read_week(week_start: date, filters: ReviewFilters) -> WeekFigures:
 def weekly_review(*, week: date, filters: ReviewFilters) -> WeeklyReview:
     week_start = week_start_of(week)
     range_start, range_end, range_note = chart_range(week_start, filters)
+    if week_start > today():
+        return _not_begun(week_start, filters, range_start, range_end)
     read = read_week(week_start, filters)
     tables: dict[str, Table] = {}
     charts: dict[str, dict[str, object]] = {}
 
     headlines = headlines_of(week_start, filters, read.placement_weeks)
     tables["headlines"] = _headline_table(headlines)
-    organic_trend = _range_sections(read, range_start, range_end, tables, charts)
+    organic_trend, campaign_share = _range_sections(read, range_start, range_end, tables, charts)
     _detail_sections(read, tables, charts)
     top, bottom = top_and_bottom(
         week_start, week_start - timedelta(weeks=1), read.recent, read.item_weeks, read.catalogue
@@ -163,8 +175,9 @@ def weekly_review(*, week: date, filters: ReviewFilters) -> WeeklyReview:
     tables["bottom_items"] = _item_table("bottom_items", "Bottom items", bottom)
     found = suggest(week_start, filters, read.catalogue, read.item_weeks, read.recent)
     tables["suggestions"] = _suggestion_table(found)
-    freshness = freshness_of(read.catalogue)
+    freshness = freshness_of(read.catalogue, week_start, today())
     tables["freshness"] = _freshness_table(freshness)
+    has_figures = any(week == week_start for _placement, week in read.placement_weeks)
 
     return WeeklyReview(
         week_start=week_start,
@@ -177,16 +190,64 @@ def weekly_review(*, week: date, filters: ReviewFilters) -> WeeklyReview:
         bottom_items=bottom,
         suggestions=found,
         freshness=freshness,
-        choices=FilterChoices(
-            channels=sorted(read.catalogue.channels.values(), key=lambda c: c.name),
-            topics=sorted(read.catalogue.topics.values(), key=lambda t: t.name),
-            stages=list(Stage.choices),
-        ),
+        choices=_choices(read.catalogue.channels.values(), read.catalogue.topics.values()),
         tables=tables,
         charts=charts,
         organic_trend=organic_trend,
         notes=_notes(filters),
+        campaign_share=campaign_share,
+        has_figures=has_figures,
+        attention=_attention(week_start, freshness, has_figures),
     )
+
+
+def _not_begun(week_start: date, filters: ReviewFilters, range_start: date, range_end: date) -> WeeklyReview:
+    """A week still to come has no figures and nothing to suggest: only the filters' choices are read."""
+    return WeeklyReview(
+        week_start=week_start,
+        filters=filters,
+        range_start=range_start,
+        range_end=range_end,
+        range_note="",
+        headlines=[],
+        top_items=[],
+        bottom_items=[],
+        suggestions=[],
+        freshness=[],
+        choices=_choices(Channel.objects.all(), Topic.objects.all()),
+        tables={},
+        charts={},
+        organic_trend="",
+        has_figures=False,
+    )
+
+
+def _choices(channels: Iterable[Channel], topics: Iterable[Topic]) -> FilterChoices:
+    return FilterChoices(
+        channels=sorted(channels, key=lambda c: c.name),
+        topics=sorted(topics, key=lambda t: t.name),
+        stages=list(Stage.choices),
+    )
+
+
+def _attention(week_start: date, freshness: list[Freshness], has_figures: bool) -> list[str]:
+    """What to look at before trusting the week's figures: gaps in them, and syncs failing now
+    (for the last two weeks only: an older week's figures are whole or a backfill's business)."""
+    found = []
+    if not has_figures:
+        found.append(
+            "There are no figures for this week under these filters: nothing is suggested from them."
+        )
+    recent = week_start >= week_start_of(today()) - timedelta(weeks=1)
+    for row in freshness:
+        if row.incomplete:
+            found.append(
+                f"{row.channel} ({row.source}) has figures for {row.days_held} of this week's "
+                f"{row.days_due} days{' so far' if row.days_due < 7 else ''}: its figures are incomplete."
+            )
+        if row.failing and recent:
+            found.append(f"{row.channel} ({row.source}): the latest sync failed (see the sync log).")
+    return found
 
 
 def _range_sections(
@@ -195,23 +256,24 @@ def _range_sections(
     end: date,
     tables: dict[str, Table],
     charts: dict[str, dict[str, object]],
-) -> str:
-    """Traffic and preference patterns over the chart's range; returns the organic trend's sentence."""
+) -> tuple[str, str]:
+    """Traffic and preference patterns over the chart's range; returns the traffic's two sentences."""
     if (start, end) == (read.recent[0], read.week_end):
         # The default range is the twelve weeks already read: no second pass over the figures.
         by_kind, by_topic = range_rows(read.placement_weeks, read.catalogue)
     else:
         by_kind = range_by_kind(start, end, read.filters)
         by_topic = range_by_topic(start, end, read.filters)
-    tables["traffic"], charts["traffic"], organic_trend = traffic(
+    tables["traffic"], traffic_charts, organic_trend, campaign_share = traffic(
         start, end, read.filters, by_kind, read.catalogue
     )
+    charts.update(traffic_charts)
     preference_tables, preference_charts = preferences(
         read.week_start, start, end, by_kind, by_topic, read.catalogue
     )
     tables.update(preference_tables)
     charts.update(preference_charts)
-    return organic_trend
+    return organic_trend, campaign_share
 
 
 def _detail_sections(
@@ -265,11 +327,12 @@ def _freshness_table(freshness: list[Freshness]) -> Table:
     return Table(
         "freshness",
         "Data freshness",
-        ("Source", "Channel", "Last synced", "Figures up to", "State"),
+        ("Source", "Channel", "Figures for this week", "Last synced", "Synced up to", "State"),
         [
             (
                 f.source,
                 f.channel,
+                f.week_cover,
                 f"{f.last_synced:%Y-%m-%d %H:%M} UTC" if f.last_synced else "",
                 f.figures_to.isoformat() if f.figures_to else "",
                 f.state,
@@ -284,7 +347,7 @@ def _notes(filters: ReviewFilters) -> list[str]:
         return []
     return [
         "GA4 reports campaign sessions per channel, not per item: with a topic or stage filter the "
-        "campaign-driven line counts tracked-link clicks only."
+        "campaign-driven chart counts tracked-link clicks only."
     ]
 
 

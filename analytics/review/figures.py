@@ -25,6 +25,18 @@ def _zero(name: str) -> Coalesce:
     return Coalesce(F(name), Value(0), output_field=IntegerField())
 
 
+# What each figure counts, in the words the page shows beside it: the expressions below are these.
+ENGAGEMENT_MEANS = (
+    "Engagement counts engaged web sessions (GA4: ten seconds or more, a key event or two pages), "
+    "video views, likes, comments, shares and saves, and human clicks on our tracked links; page views "
+    "and impressions are reach, not engagement."
+)
+PEOPLE_MEANS = (
+    "People are the active users GA4 counts; where a source counts no people (YouTube, platform "
+    "exports), its sessions, else its views. Summed over channels: one person on two counts twice."
+)
+VIEWS_MEANS = "Views are page views (GA4) and video or post views (YouTube, platform exports)."
+
 # Who a figure rests on: the people a source counted, else its sessions, else its views.
 PEOPLE = Coalesce("active_users", "sessions", "views", output_field=IntegerField())
 # One engagement: an engaged web session, a video view, a like, comment, share or save, or a

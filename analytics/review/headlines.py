@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Q
 
 from analytics.review.cells import Cell, change, published
-from analytics.review.figures import Figures
+from analytics.review.figures import ENGAGEMENT_MEANS, PEOPLE_MEANS, VIEWS_MEANS, Figures
 from analytics.review.weeks import ReviewFilters, day_bounds
 from campaigns.models import HANDED_OVER, ConsentAction, ConsentEvent, Delivery
 from curation.models import ContentItem, Lifecycle
@@ -42,24 +42,44 @@ def headlines_of(
     everyone = " (all campaigns, whatever the filters)" if filters != ReviewFilters() else ""
     return [
         headline(
-            "Active content", Cell(active["now"]), Cell(active["before"]), "Items live at the week's end."
+            "Active content",
+            Cell(active["now"]),
+            Cell(active["before"]),
+            "Items live at the week's end (a count of items, not people).",
         ),
-        headline("Views", published(now.views), published(before.views)),
+        headline("Engagement", now.cell("engagement"), before.cell("engagement"), ENGAGEMENT_MEANS),
+        headline("People reached", now.cell("people"), before.cell("people"), PEOPLE_MEANS),
+        headline("Views", published(now.views), published(before.views), VIEWS_MEANS),
         headline(
             "Average duration",
             now.cell("duration", "seconds"),
             before.cell("duration", "seconds"),
             "Engagement time on pages and view duration of videos, weighted by audience.",
         ),
-        headline("Human link clicks", now.cell("clicks"), before.cell("clicks"), "Bots and previews apart."),
+        headline(
+            "Human link clicks",
+            now.cell("clicks"),
+            before.cell("clicks"),
+            "Clicks on our tracked links by people; bots and link previews apart.",
+        ),
         headline(
             "Campaign messages sent",
             published(sent["now"]),
             published(sent["before"]),
             f"Texts and emails handed to the provider{everyone}.",
         ),
-        headline("New sign-ups", published(people["joined_now"]), published(people["joined_before"])),
-        headline("Opt-outs", published(people["left_now"]), published(people["left_before"])),
+        headline(
+            "New sign-ups",
+            published(people["joined_now"]),
+            published(people["joined_before"]),
+            "Employees who confirmed a subscription by text or email in the week.",
+        ),
+        headline(
+            "Opt-outs",
+            published(people["left_now"]),
+            published(people["left_before"]),
+            "Employees who opted out of texts or emails in the week.",
+        ),
     ]
 
 

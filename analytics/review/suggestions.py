@@ -23,7 +23,14 @@ from analytics.review.figures import (
     figures_by_placement_week,
     read_catalogue,
 )
-from analytics.review.weeks import RECENT_WEEKS, ReviewFilters, iso_week_label, week_start_of, weeks_between
+from analytics.review.weeks import (
+    RECENT_WEEKS,
+    ReviewFilters,
+    day_bounds,
+    iso_week_label,
+    week_start_of,
+    weeks_between,
+)
 from campaigns.models import ConsentState, Subscriber
 from curation.models import ContentItem, Lifecycle, Placement, Topic
 
@@ -73,11 +80,16 @@ def suggest(
     item_weeks: dict[tuple[int, date], Figures],
     recent: list[date],
 ) -> list[Suggestion]:
+    """The week's suggestions, from what was known by its end: nothing drawn from figures for a week
+    without any (nothing to base it on), and no link check made after the week."""
+    unreachable = _unreachable(catalogue, week_start)
+    if not any(week == week_start for _item, week in item_weeks):
+        return unreachable
     return [
         *_retire_candidates(week_start, catalogue, item_weeks),
         *_rising(week_start, catalogue, item_weeks),
         *_topic_gaps(week_start, catalogue, item_weeks, recent),
-        *_unreachable(catalogue),
+        *unreachable,
     ]
 
 
@@ -231,6 +243,7 @@ def _topic_gaps(
 
 
 def _subscribers_per_topic() -> dict[int, int]:
+    """Subscribers per topic they chose; topic choices are not dated, so this is today's interest."""
     subscribed = Q(subscriber__sms_state=ConsentState.SUBSCRIBED) | Q(
         subscriber__email_state=ConsentState.SUBSCRIBED
     )
@@ -253,12 +266,16 @@ def _clicks_per_topic(
     return clicks
 
 
-def _unreachable(catalogue: Catalogue) -> list[Suggestion]:
+def _unreachable(catalogue: Catalogue, week_start: date) -> list[Suggestion]:
+    """Placements the link checker found gone by the week's end (the latest check, so still gone)."""
+    week_over = day_bounds(week_start, week_start + timedelta(days=6))[1]
     found = []
     for placement in sorted(catalogue.placements.values(), key=lambda p: (p.item.title, p.channel.name)):
         if placement.is_reachable or placement.item.lifecycle != Lifecycle.LIVE:
             continue
         checked = placement.reachability_checked_at
+        if checked is not None and checked >= week_over:
+            continue
         when = f" on {checked:%-d %b %Y}" if checked else ""
         found.append(
             Suggestion(

@@ -9,6 +9,7 @@ from datetime import date
 from django.db.models import Sum
 from django.db.models.functions import TruncWeek
 
+from analytics import privacy
 from analytics.models import CampaignSessions
 from analytics.review.cells import Table, published
 from analytics.review.figures import Catalogue, plus
@@ -29,7 +30,7 @@ def traffic(
     filters: ReviewFilters,
     by_kind: list[dict[str, object]],
     catalogue: Catalogue,
-) -> tuple[Table, dict[str, object], str]:
+) -> tuple[Table, dict[str, dict[str, object]], str, str]:
     weeks = weeks_between(start, end)
     totals = _weekly_totals(weeks, by_kind, catalogue)
     if not filters.narrows_items:
@@ -51,18 +52,40 @@ def traffic(
         rows,
         note=TRAFFIC_NOTE,
     )
-    campaign_series = [row[1].value for row in rows]
+    labels = [iso_week_label(week) for week in weeks]
     organic_series = [row[2].value for row in rows]
-    chart = {
-        "kind": "line",
-        "labels": [iso_week_label(week) for week in weeks],
-        "yTitle": "Sessions, views and clicks per week",
-        "datasets": [
-            {"label": "Campaign-driven", "data": campaign_series},
-            {"label": "Organic", "data": organic_series},
-        ],
+    # Each on its own scale: campaign traffic is often a hundredth of organic, a flat line beside it.
+    charts = {
+        "traffic_campaign": {
+            "kind": "line",
+            "labels": labels,
+            "yTitle": "Campaign-driven sessions and clicks per week",
+            "datasets": [{"label": "Campaign-driven", "data": [row[1].value for row in rows]}],
+        },
+        "traffic_organic": {
+            "kind": "line",
+            "labels": labels,
+            "yTitle": "Organic sessions and views per week",
+            "datasets": [{"label": "Organic", "data": organic_series}],
+        },
     }
-    return table, chart, organic_trend(organic_series)
+    return table, charts, organic_trend(organic_series), _campaign_share(weeks, totals)
+
+
+def _campaign_share(weeks: list[date], totals: dict[date, dict[str, int | None]]) -> str:
+    """Campaign-driven traffic's share of all traffic over the range, from the two totals as published."""
+    campaign = organic = None
+    for week in weeks:
+        week_campaign, week_organic = _split(totals[week])
+        campaign, organic = plus(campaign, week_campaign), plus(organic, week_organic)
+    shown_campaign, shown_all = published(campaign), published(plus(campaign, organic))
+    share = privacy.share(shown_campaign.value, shown_all.value)
+    if share is None:
+        return ""
+    return (
+        f"Campaign-driven traffic was {share:.1f}% of all traffic over these weeks "
+        f"({shown_campaign} of {shown_all} sessions, views and clicks)."
+    )
 
 
 def _weekly_totals(
@@ -88,17 +111,27 @@ def _campaign_sessions(start: date, end: date, filters: ReviewFilters) -> dict[d
     return {row["week"]: row["total"] for row in rows}
 
 
-def _traffic_row(week: date, figures: dict[str, int | None]) -> tuple[object, ...]:
+def _ga4_organic(figures: dict[str, int | None]) -> int | None:
+    if figures["ga4_sessions"] is None:
+        return None
+    return max(0, figures["ga4_sessions"] - (figures["campaign_sessions"] or 0))
+
+
+def _split(figures: dict[str, int | None]) -> tuple[int | None, int | None]:
+    """A week's campaign-driven and organic traffic, as counted (before publishing)."""
     campaign = plus(figures["campaign_sessions"], figures["clicks"])
     if campaign is None and (figures["ga4_sessions"] is not None or figures["other_views"] is not None):
         campaign = 0  # measured, and GA4 lists only campaigns that brought someone
-    ga4_organic = None
-    if figures["ga4_sessions"] is not None:
-        ga4_organic = max(0, figures["ga4_sessions"] - (figures["campaign_sessions"] or 0))
+    return campaign, plus(_ga4_organic(figures), figures["other_views"])
+
+
+def _traffic_row(week: date, figures: dict[str, int | None]) -> tuple[object, ...]:
+    campaign, organic = _split(figures)
+    ga4_organic = _ga4_organic(figures)
     return (
         iso_week_label(week),
         published(campaign),
-        published(plus(ga4_organic, figures["other_views"])),
+        published(organic),
         published(figures["campaign_sessions"]),
         published(figures["clicks"]),
         published(ga4_organic),

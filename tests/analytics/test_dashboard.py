@@ -45,6 +45,14 @@ pytestmark = pytest.mark.django_db
 WEEK = date(2026, 11, 16)  # Monday of 2026-W47
 LAST_WEEK = WEEK - timedelta(weeks=1)
 LONG_AGO = WEEK - timedelta(weeks=30)
+MEETING_MORNING = datetime(2026, 11, 24, 9, tzinfo=UTC)  # the Tuesday after WEEK
+
+
+@pytest.fixture(autouse=True)
+def the_week_after():
+    """The clock stands on the Tuesday after WEEK, the team's meeting: WEEK is the last complete week."""
+    with time_machine.travel(MEETING_MORNING, tick=True):
+        yield
 
 
 def live_placement(*, since: date = LONG_AGO, channel=None, **item_fields: object):
@@ -486,7 +494,7 @@ def test_a_topic_employees_chose_with_little_live_content_is_a_gap():
     wanted = TopicFactory(name="Negotiation", slug="negotiation")
     covered = TopicFactory(name="Wellbeing", slug="wellbeing")
     for n in range(4):
-        live_placement(title=f"Wellbeing {n}", topics=[covered])
+        weekly(live_placement(title=f"Wellbeing {n}", topics=[covered]), WEEK, engaged=10)
     for person in subscribed_employees(6):
         person.topics.add(wanted)
     for person in subscribed_employees(2):
