@@ -9,8 +9,22 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Case, ExpressionWrapper, F, FloatField, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import (
+    Case,
+    DateField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.db.models.sql.compiler import SQLCompiler
 
 from analytics.models import DailyMetric, Source
 from analytics.review.cells import Cell, published, resting_on
@@ -19,6 +33,26 @@ from channels.models import Channel
 from curation.models import ContentItem, Placement, Topic
 
 # The figures, added up.
+
+
+class WeekOf(Func):
+    """The Monday of a date's week, as a date. TruncWeek converts every row's week in Python and, on
+    PostgreSQL, truncates the date as a timestamp with a time zone: together a third of the review's
+    main query on two years of figures."""
+
+    output_field = DateField()
+
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: object
+    ) -> tuple[str, list]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return connection.ops.date_trunc_sql("week", sql, params)
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: object
+    ) -> tuple[str, list]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"DATE_TRUNC('week', {sql}::timestamp)::date", params
 
 
 def _zero(name: str) -> Coalesce:
@@ -99,23 +133,6 @@ class Figures:
     duration_weight: int | None = None
     viewed_total: float | None = None
     viewed_weight: int | None = None
-
-    FIELDS = (
-        "views",
-        "people",
-        "engagement",
-        "clicks",
-        "ga4_sessions",
-        "other_views",
-        "duration_total",
-        "duration_weight",
-        "viewed_total",
-        "viewed_weight",
-    )
-
-    @classmethod
-    def from_row(cls, row: dict[str, object]) -> Figures:
-        return cls(**{name: row[f"f_{name}"] for name in cls.FIELDS})
 
     def add(self, other: Figures) -> Figures:
         # Spelled out: this runs for every placement and week, and a loop over names costs 3x.
@@ -217,14 +234,17 @@ def figures_by_placement_week(
     first_week: date, week_end: date, filters: ReviewFilters
 ) -> dict[tuple[int, date], Figures]:
     """Each placement's figures per week: one GROUP BY, rows = placements x weeks in view."""
+    sums = figure_sums()
     rows = (
         DailyMetric.objects.filter(scope(filters, "placement__"), date__range=(first_week, week_end))
-        .annotate(week=TruncWeek("date"))
+        .annotate(week=WeekOf("date"))
         .values("placement_id", "week")
-        .annotate(**figure_sums())
+        .annotate(**sums)
+        # The sums come in the order of Figures' fields: each row becomes Figures as it is.
+        .values_list("placement_id", "week", *sums)
         .order_by()
     )
-    return {(row["placement_id"], row["week"]): Figures.from_row(row) for row in rows}
+    return {(placement_id, week): Figures(*figures) for placement_id, week, *figures in rows}
 
 
 def figures_by_item_week(
@@ -249,7 +269,7 @@ def range_by_kind(start: date, end: date, filters: ReviewFilters) -> list[dict[s
     """Per week, channel, format and stage: small whatever the catalogue's size."""
     return list(
         DailyMetric.objects.filter(scope(filters, "placement__"), date__range=(start, end))
-        .annotate(week=TruncWeek("date"))
+        .annotate(week=WeekOf("date"))
         .values("week", "placement__channel_id", "placement__item__format", "placement__item__stage")
         .annotate(**figure_sums("engagement", "people", "clicks", "ga4_sessions", "other_views"))
         .order_by()
@@ -259,31 +279,47 @@ def range_by_kind(start: date, end: date, filters: ReviewFilters) -> list[dict[s
 def range_rows(
     placement_weeks: dict[tuple[int, date], Figures], catalogue: Catalogue
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """The rows _range_by_kind and _range_by_topic would read, from placement-weeks in hand."""
-    by_kind, by_topic = [], []
-    for (placement_id, week), f in placement_weeks.items():
+    """The rows range_by_kind and range_by_topic would read, from placement-weeks in hand: added up
+    per week and kind (or topic) here, so the charts read a few hundred rows, not one per placement."""
+    kinds: dict[tuple[object, ...], Figures] = defaultdict(Figures)
+    topics: dict[tuple[object, ...], Figures] = defaultdict(Figures)
+    for (placement_id, week), figures in placement_weeks.items():
         placement = catalogue.placements[placement_id]
-        sums = {"f_engagement": f.engagement, "f_people": f.people, "f_clicks": f.clicks}
-        by_kind.append(
-            {
-                "week": week,
-                "placement__channel_id": placement.channel_id,
-                "placement__item__format": placement.item.format,
-                "placement__item__stage": placement.item.stage,
-                "f_ga4_sessions": f.ga4_sessions,
-                "f_other_views": f.other_views,
-                **sums,
-            }
-        )
+        item = placement.item
+        kinds[week, placement.channel_id, item.format, item.stage].add(figures)
         for topic_id in catalogue.item_topics.get(placement.item_id) or [None]:
-            by_topic.append({"week": week, "placement__item__topics": topic_id, **sums})
+            topics[week, topic_id].add(figures)
+    by_kind = [
+        {
+            "week": week,
+            "placement__channel_id": channel_id,
+            "placement__item__format": format,
+            "placement__item__stage": stage,
+            "f_ga4_sessions": f.ga4_sessions,
+            "f_other_views": f.other_views,
+            "f_engagement": f.engagement,
+            "f_people": f.people,
+            "f_clicks": f.clicks,
+        }
+        for (week, channel_id, format, stage), f in kinds.items()
+    ]
+    by_topic = [
+        {
+            "week": week,
+            "placement__item__topics": topic_id,
+            "f_engagement": f.engagement,
+            "f_people": f.people,
+            "f_clicks": f.clicks,
+        }
+        for (week, topic_id), f in topics.items()
+    ]
     return by_kind, by_topic
 
 
 def range_by_topic(start: date, end: date, filters: ReviewFilters) -> list[dict[str, object]]:
     return list(
         DailyMetric.objects.filter(scope(filters, "placement__"), date__range=(start, end))
-        .annotate(week=TruncWeek("date"))
+        .annotate(week=WeekOf("date"))
         .values("week", "placement__item__topics")
         .annotate(**figure_sums("engagement", "people", "clicks"))
         .order_by()
