@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from analytics import privacy
-from analytics.review.cache import kept_review
+from analytics.review.cache import REVIEW_KEPT_SECONDS, kept_review
 from analytics.review.dashboard import review_table
 from analytics.review.figures import ENGAGEMENT_MEANS, PEOPLE_MEANS, VIEWS_MEANS
 from analytics.review.weeks import (
@@ -146,6 +146,7 @@ def dashboard(request: HttpRequest, week: str | None = None) -> HttpResponse:
         "engagement_means": ENGAGEMENT_MEANS,
         "people_means": PEOPLE_MEANS,
         "views_means": VIEWS_MEANS,
+        "review_kept_seconds": REVIEW_KEPT_SECONDS,
         "last_complete_week": iso_week_label(last_complete_week()),
     }
     return render(request, "admin/analytics/review/dashboard.html", context)

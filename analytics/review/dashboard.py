@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -70,6 +71,9 @@ class WeeklyReview:
     campaign_share: str = ""
     has_figures: bool = True  # any figure for the week reviewed, under these filters
     attention: list[str] = field(default_factory=list)  # what to look at before trusting the page
+    # One computation of the review: the page keeps its rendered figures under it (a review kept in
+    # the cache is the same computation on every request, so it is drawn once).
+    computation: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def week_end(self) -> date:

@@ -219,3 +219,26 @@ def test_a_link_found_gone_after_the_week_is_not_that_weeks_suggestion():
     assert unreachable(WEEK) == []  # found on the 24th, after the week ended on the 22nd
     weekly(gone, WEEK + timedelta(weeks=1), engaged=30)
     assert unreachable(WEEK + timedelta(weeks=1)) == ["Gone private"]
+
+
+def test_a_kept_review_is_drawn_once_and_redrawn_when_the_figures_change(internal_client):
+    placement = live_placement(title="Kept guide")
+    weekly(placement, WEEK, engaged=40)
+    address = reverse("review:week", args=["2026-W47"])
+
+    first = internal_client.get(address)
+    again = internal_client.get(address)
+    weekly(placement, WEEK + timedelta(days=1), engaged=400)
+    changed = internal_client.get(address)
+
+    def drew_tables(response) -> bool:
+        return "admin/analytics/review/table.html" in [t.name for t in response.templates]
+
+    assert (drew_tables(first), drew_tables(again), drew_tables(changed)) == (True, False, True)
+
+    def figures(response) -> str:
+        html = response.content.decode()
+        return html[html.index('id="freshness"') : html.index("</script>", html.index("review-charts"))]
+
+    assert figures(again) == figures(first)
+    assert re.search(r">\s*1,320\s*<", changed.content.decode())  # 40 + 400 engaged, three views each
