@@ -3,7 +3,7 @@ the choices its decision offers (the minutes are analytics.minutes).
 
 A card's evidence is a handful of GROUP BY queries over one item's figures, whatever the size of the
 agenda or the catalogue; every count about people, sessions or views is published through the
-dashboard's rule (analytics.selectors' Cell, published, resting_on), so what the dashboard withholds
+dashboard's rule (analytics.review.cells' Cell, published, resting_on), so what the dashboard withholds
 the meeting room withholds too.
 """
 
@@ -19,9 +19,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.db.models.functions import TruncWeek
 
-from analytics import privacy, quiz, reviews, selectors
+from analytics import privacy, quiz, reviews
 from analytics.models import DailyMetric, RetentionPoint
-from analytics.selectors import Cell, Figures, Sparkline, figure_sums, published
+from analytics.review.cells import Cell, published
+from analytics.review.charts import Sparkline
+from analytics.review.figures import Figures, figure_sums
+from analytics.review.weeks import RECENT_WEEKS, week_start_of
 from channels.models import MetricSource
 from curation.meeting_records import decisions_of
 from curation.models import (
@@ -38,7 +41,6 @@ from curation.models import (
     Topic,
 )
 
-RECENT_WEEKS = selectors.RECENT_WEEKS
 # A projector is read from across a room: the sparkline and the curve are drawn large.
 SPARK_WIDTH, SPARK_HEIGHT = 480, 90
 CURVE_WIDTH, CURVE_HEIGHT = 480, 150
@@ -120,7 +122,7 @@ def decision_for(row: AgendaItem, decisions: list[Decision]) -> Decision | None:
 
 def meeting_this_week(today: date) -> ReviewMeeting | None:
     """The meeting held in today's week, if the team has started it: it reviews the last complete week."""
-    monday = selectors.week_start_of(today)
+    monday = week_start_of(today)
     return (
         ReviewMeeting.objects.filter(held_on__range=(monday, monday + timedelta(days=6)))
         .order_by("-held_on")
@@ -142,10 +144,8 @@ class MeetingEntry:
 
 
 def meeting_entry(*, week_start: date, today: date) -> MeetingEntry:
-    this_week = selectors.week_start_of(week_start) == selectors.week_start_of(today) - timedelta(weeks=1)
-    return MeetingEntry(
-        meeting=meeting_that_reviewed(selectors.week_start_of(week_start)), can_start=this_week
-    )
+    this_week = week_start_of(week_start) == week_start_of(today) - timedelta(weeks=1)
+    return MeetingEntry(meeting=meeting_that_reviewed(week_start_of(week_start)), can_start=this_week)
 
 
 # Evidence.

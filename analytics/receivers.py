@@ -7,6 +7,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from analytics.models import CampaignSessions, DailyMetric, SyncRun
+from analytics.review.cache import note_figures_edited
 from analytics.signals import sync_queued
 from analytics.tasks import run_sync_task
 from campaigns.models import Campaign, Medium
@@ -30,9 +31,7 @@ def ga4_sessions_per_medium(
 @receiver([post_save, post_delete], sender=DailyMetric)
 def figures_edited(sender: type[DailyMetric], **kwargs: object) -> None:
     """A curator typed, imported or deleted figures: the kept weekly review is out of date."""
-    from analytics import selectors  # the dashboard's reads, loaded only when figures change
-
-    selectors.note_figures_edited()
+    note_figures_edited()
 
 
 @receiver(sync_queued, dispatch_uid="analytics.run_queued_sync")

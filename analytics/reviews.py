@@ -17,9 +17,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from analytics import selectors
 from analytics.review import outcomes
-from analytics.suggestions import Suggestion
+from analytics.review.suggestions import Suggestion, suggestions
+from analytics.review.weeks import week_start_of
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.tracking import check_promotable
 from curation import services
@@ -52,12 +52,12 @@ class BriefDetails:
 
 def week_reviewed(held_on: date) -> date:
     """The Monday of the last complete week before the meeting: the week its figures cover."""
-    return selectors.week_start_of(held_on) - timedelta(weeks=1)
+    return week_start_of(held_on) - timedelta(weeks=1)
 
 
 def dashboard_suggestions(*, held_on: date) -> list[Suggestion]:
     """The dashboard's suggestions for the week the meeting reviews."""
-    return selectors.suggestions(week_start=week_reviewed(held_on))
+    return suggestions(week_start=week_reviewed(held_on))
 
 
 def last_meeting_actions(before: ReviewMeeting) -> list[Decision]:
@@ -340,7 +340,7 @@ def open_meeting(*, held_on: date, by: AbstractBaseUser) -> ReviewMeeting:
     Two curators pressing "Start" at once get the one meeting: the day is unique, and the second
     finds the first's.
     """
-    monday = selectors.week_start_of(held_on)
+    monday = week_start_of(held_on)
     week = (monday, monday + timedelta(days=6))
     meeting = ReviewMeeting.objects.filter(held_on__range=week).order_by("-held_on").first()
     if meeting is None:

@@ -8,6 +8,8 @@ from django.conf import settings
 from analytics import services
 from analytics.clock import today
 from analytics.review import outcomes
+from analytics.review.cache import kept_review
+from analytics.review.weeks import ReviewFilters, last_complete_week
 
 
 @shared_task(
@@ -31,9 +33,7 @@ def run_sync_task(self, run_id: int) -> None:
 @shared_task(ignore_result=True, expires=3600)
 def prepare_weekly_review() -> None:
     """After new figures: compute the review curators will open, so they never wait for it."""
-    from analytics import selectors  # the dashboard's reads; only this task needs them here
-
-    selectors.kept_review(week=selectors.last_complete_week(), filters=selectors.ReviewFilters())
+    kept_review(week=last_complete_week(), filters=ReviewFilters())
 
 
 @shared_task(ignore_result=True, expires=3600)

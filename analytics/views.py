@@ -1,7 +1,7 @@
 """The weekly review dashboard and its CSV downloads: curators only, inside the admin's look.
 
-The views read the request's week and filters, call the selectors, and render; every figure and
-every withheld one comes from analytics.selectors.
+The views read the request's week and filters, ask analytics.review for the week, and render: every
+figure, and every withheld one, comes from that package.
 """
 
 from __future__ import annotations
@@ -17,7 +17,17 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from analytics import privacy, selectors
+from analytics import privacy
+from analytics.review.cache import REVIEW_KEPT_SECONDS, kept_review
+from analytics.review.dashboard import review_table
+from analytics.review.figures import ENGAGEMENT_MEANS, PEOPLE_MEANS, VIEWS_MEANS
+from analytics.review.weeks import (
+    ReviewFilters,
+    check_review_day,
+    iso_week_label,
+    last_complete_week,
+    parse_iso_week,
+)
 from curation.models import Stage
 
 
@@ -55,27 +65,27 @@ def _day(text: str | None, name: str, problems: list[str]) -> date | None:
         problems.append(f"“{text}” is not a date for “{name}”: use YYYY-MM-DD. It was left out.")
         return None
     try:
-        return selectors.check_review_day(day, text)
+        return check_review_day(day, text)
     except ValueError as error:
         problems.append(f"{error}. It was left out.")
         return None
 
 
-def read_request(query: QueryDict, week_text: str | None) -> tuple[date, selectors.ReviewFilters, list[str]]:
+def read_request(query: QueryDict, week_text: str | None) -> tuple[date, ReviewFilters, list[str]]:
     """The week (path or ?week=2026-W47) and the filters; a bad value is named and left out."""
     problems: list[str] = []
-    week = selectors.last_complete_week()
+    week = last_complete_week()
     week_text = week_text or query.get("week")
     if week_text:
         try:
-            week = selectors.parse_iso_week(week_text)
+            week = parse_iso_week(week_text)
         except ValueError as error:
             problems.append(f"{error}: showing the last complete week.")
     stage = query.get("stage") or None
     if stage and stage not in Stage.values:
         problems.append(f"“{stage}” is not a learner power stage. It was left out.")
         stage = None
-    filters = selectors.ReviewFilters(
+    filters = ReviewFilters(
         channel=_id(query.get("channel"), "channel", problems),
         topic=_id(query.get("topic"), "topic", problems),
         stage=stage,
@@ -94,7 +104,7 @@ def _filter_query(query: QueryDict) -> str:
     return kept.urlencode()
 
 
-def _accepted_query(filters: selectors.ReviewFilters) -> str:
+def _accepted_query(filters: ReviewFilters) -> str:
     """The filters the page applied, for its CSV links and other weeks: a left-out one is not passed on."""
     kept = QueryDict(mutable=True)
     applied = {"channel": filters.channel, "topic": filters.topic, "stage": filters.stage}
@@ -110,7 +120,7 @@ def dashboard(request: HttpRequest, week: str | None = None) -> HttpResponse:
     if week is None and request.GET.get("week"):
         # One address per week: ?week=2026-W47 from the form becomes /admin/review/2026-W47/.
         try:
-            selectors.parse_iso_week(request.GET["week"])
+            parse_iso_week(request.GET["week"])
         except ValueError:
             pass
         else:
@@ -120,12 +130,12 @@ def dashboard(request: HttpRequest, week: str | None = None) -> HttpResponse:
     if week is not None:
         # A week in the address that names no week the review covers is no page.
         try:
-            selectors.parse_iso_week(week)
+            parse_iso_week(week)
         except ValueError as error:
             context = {**admin.site.each_context(request), "title": "No such week", "reason": str(error)}
             return render(request, "admin/analytics/review/no_such_week.html", context, status=404)
     reviewed, filters, problems = read_request(request.GET, week)
-    review = selectors.kept_review(week=reviewed, filters=filters)
+    review = kept_review(week=reviewed, filters=filters)
     context = {
         **admin.site.each_context(request),
         "title": f"Weekly review: {review.label}",
@@ -133,7 +143,11 @@ def dashboard(request: HttpRequest, week: str | None = None) -> HttpResponse:
         "problems": problems,
         "query": _accepted_query(filters),
         "privacy_method": privacy.METHOD,
-        "last_complete_week": selectors.iso_week_label(selectors.last_complete_week()),
+        "engagement_means": ENGAGEMENT_MEANS,
+        "people_means": PEOPLE_MEANS,
+        "views_means": VIEWS_MEANS,
+        "review_kept_seconds": REVIEW_KEPT_SECONDS,
+        "last_complete_week": iso_week_label(last_complete_week()),
     }
     return render(request, "admin/analytics/review/dashboard.html", context)
 
@@ -144,9 +158,11 @@ def download_csv(request: HttpRequest, table: str) -> HttpResponse:
     if problems:
         # A download has no page to name a left-out filter on: a file of other figures would mislead.
         return HttpResponseBadRequest("\n".join(problems), content_type="text/plain; charset=utf-8")
-    review = selectors.kept_review(week=reviewed, filters=filters)
+    review = kept_review(week=reviewed, filters=filters)
+    if review.not_begun:
+        raise Http404(f"Week {review.iso_week} has not begun: it has no figures yet.")
     try:
-        chosen = selectors.review_table(review=review, name=table)
+        chosen = review_table(review=review, name=table)
     except KeyError:
         raise Http404(f"The weekly review has no table called “{table}”.") from None
     response = HttpResponse(content_type="text/csv; charset=utf-8")

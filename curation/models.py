@@ -258,7 +258,7 @@ class ReviewMeeting(models.Model):
 
 
 class AgendaKind(models.TextChoices):
-    """The dashboard's suggestion kinds (analytics.suggestions.SuggestionKind), and ours."""
+    """The dashboard's suggestion kinds (analytics.review.suggestions.SuggestionKind), and ours."""
 
     RETIRE = "retire", "Retire?"
     RISING = "rising", "Rising"

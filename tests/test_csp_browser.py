@@ -136,7 +136,7 @@ def test_the_weekly_review_draws_its_charts_under_the_policy(curator_page):
         """() => Array.from(document.querySelectorAll('canvas[data-chart]'))
             .filter(c => window.Chart.getChart(c) && c.width > 0).map(c => c.dataset.chart)"""
     )
-    assert "traffic" in drawn
+    assert "traffic_campaign" in drawn
     assert curator_page.refused == []
 
 

@@ -41,7 +41,10 @@ from django.utils import timezone
 
 from analytics import privacy
 from analytics.models import DailyMetric, Source
-from analytics.selectors import TOPIC_GAP_RATIO, Cell, Figures, change, figure_sums, published, week_start_of
+from analytics.review.cells import Cell, change, published
+from analytics.review.figures import Figures, figure_sums
+from analytics.review.suggestions import TOPIC_GAP_RATIO
+from analytics.review.weeks import week_start_of
 from campaigns.models import ConsentState, Subscriber
 from campaigns.quiet_hours import zone
 from curation.models import (

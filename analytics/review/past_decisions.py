@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from django.db.models import Count, Q, QuerySet
 
+from analytics.review.cells import Cell
 from analytics.review.outcomes import Line, applied_day, outcome_lines, windows_of
-from analytics.selectors import Cell
 from curation.models import Decision, DecisionAction, IntendedEffect, OutcomeVerdict, day_in_words
 
 WAITING = "waiting"  # meant to change something, not measured yet

@@ -6,7 +6,7 @@ from django import template
 
 from analytics import meeting
 from analytics.clock import today
-from analytics.selectors import WeeklyReview
+from analytics.review.dashboard import WeeklyReview
 from curation.models import ReviewMeeting
 from curation.roles import permits
 

@@ -133,7 +133,7 @@
   // Paper has no "click to unfold": print every table, then fold them back.
   var folded = [];
   window.addEventListener("beforeprint", function () {
-    folded = Array.prototype.filter.call(document.querySelectorAll("details.chart-data"), function (d) {
+    folded = Array.prototype.filter.call(document.querySelectorAll("details.chart-data, details.review-detail"), function (d) {
       return !d.open;
     });
     folded.forEach(function (d) { d.open = true; });

@@ -17,12 +17,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from analytics import selectors
 from analytics import services as services_analytics
 from analytics.models import CampaignSessions, DailyMetric, RetentionPoint, Source, SyncRun, SyncStatus
-from analytics.selectors import ReviewFilters
+from analytics.review.dashboard import WeeklyReview, weekly_review
+from analytics.review.headlines import Headline
+from analytics.review.suggestions import SuggestionKind, suggestions
+from analytics.review.weeks import ReviewFilters
 from analytics.sources.base import Period
-from analytics.suggestions import SuggestionKind
 from analytics.tasks import run_sync_task
 from campaigns.models import ConsentAction, ConsentEvent, Delivery, DeliveryStatus, Medium
 from channels.models import MetricSource
@@ -44,6 +45,14 @@ pytestmark = pytest.mark.django_db
 WEEK = date(2026, 11, 16)  # Monday of 2026-W47
 LAST_WEEK = WEEK - timedelta(weeks=1)
 LONG_AGO = WEEK - timedelta(weeks=30)
+MEETING_MORNING = datetime(2026, 11, 24, 9, tzinfo=UTC)  # the Tuesday after WEEK
+
+
+@pytest.fixture(autouse=True)
+def the_week_after():
+    """The clock stands on the Tuesday after WEEK, the team's meeting: WEEK is the last complete week."""
+    with time_machine.travel(MEETING_MORNING, tick=True):
+        yield
 
 
 def live_placement(*, since: date = LONG_AGO, channel=None, **item_fields: object):
@@ -79,11 +88,11 @@ def weekly(placement, week: date, engaged: int, **extra: object) -> None:
     )
 
 
-def review(week: date = WEEK, **filters: object) -> selectors.WeeklyReview:
-    return selectors.weekly_review(week=week, filters=ReviewFilters(**filters))
+def review(week: date = WEEK, **filters: object) -> WeeklyReview:
+    return weekly_review(week=week, filters=ReviewFilters(**filters))
 
 
-def headline(result: selectors.WeeklyReview, label: str) -> selectors.Headline:
+def headline(result: WeeklyReview, label: str) -> Headline:
     return next(h for h in result.headlines if h.label == label)
 
 
@@ -439,7 +448,7 @@ def test_an_item_live_for_weeks_and_in_the_bottom_quantile_week_after_week_is_a_
         for n, placement in enumerate(others):
             weekly(placement, week, 100 + n)
 
-    found = selectors.suggestions(week_start=WEEK)
+    found = suggestions(week_start=WEEK)
 
     retire = [s for s in found if s.kind == SuggestionKind.RETIRE]
     assert [s.item.title for s in retire] == ["Nobody reads this"]
@@ -459,7 +468,7 @@ def test_a_weak_week_in_between_is_not_enough_to_suggest_retiring():
         for n, placement in enumerate(others):
             weekly(placement, week, 100 + n)
 
-    retire = [s.item.title for s in selectors.suggestions(week_start=WEEK) if s.kind == SuggestionKind.RETIRE]
+    retire = [s.item.title for s in suggestions(week_start=WEEK) if s.kind == SuggestionKind.RETIRE]
     assert retire == ["Nobody reads this"]
 
 
@@ -470,7 +479,7 @@ def test_an_item_gaining_engagement_is_rising():
         weekly(rising, WEEK - timedelta(weeks=weeks_back), engaged)
         weekly(steady, WEEK - timedelta(weeks=weeks_back), 60)
 
-    found = [s for s in selectors.suggestions(week_start=WEEK) if s.kind == SuggestionKind.RISING]
+    found = [s for s in suggestions(week_start=WEEK) if s.kind == SuggestionKind.RISING]
 
     assert [s.item.title for s in found] == ["Catching on"]
     assert found[0].figures == {
@@ -485,13 +494,13 @@ def test_a_topic_employees_chose_with_little_live_content_is_a_gap():
     wanted = TopicFactory(name="Negotiation", slug="negotiation")
     covered = TopicFactory(name="Wellbeing", slug="wellbeing")
     for n in range(4):
-        live_placement(title=f"Wellbeing {n}", topics=[covered])
+        weekly(live_placement(title=f"Wellbeing {n}", topics=[covered]), WEEK, engaged=10)
     for person in subscribed_employees(6):
         person.topics.add(wanted)
     for person in subscribed_employees(2):
         person.topics.add(covered)
 
-    found = [s for s in selectors.suggestions(week_start=WEEK) if s.kind == SuggestionKind.TOPIC_GAP]
+    found = [s for s in suggestions(week_start=WEEK) if s.kind == SuggestionKind.TOPIC_GAP]
 
     assert [s.topic for s in found] == [wanted]
     assert found[0].figures["subscribers_interested"] == 10  # six, to the nearest ten
@@ -503,7 +512,7 @@ def test_a_placement_the_link_checker_could_not_reach_is_suggested():
     live_placement(title="Still there")
     type(gone).objects.filter(pk=gone.pk).update(is_reachable=False)
 
-    found = [s for s in selectors.suggestions(week_start=WEEK) if s.kind == SuggestionKind.UNREACHABLE]
+    found = [s for s in suggestions(week_start=WEEK) if s.kind == SuggestionKind.UNREACHABLE]
 
     assert [s.placement.pk for s in found] == [gone.pk]
     assert gone.url in found[0].reason
@@ -517,7 +526,7 @@ def test_suggestions_figures_are_json_serialisable():
         for placement in others:
             weekly(placement, WEEK - timedelta(weeks=weeks_back), 100)
 
-    found = selectors.suggestions(week_start=WEEK)
+    found = suggestions(week_start=WEEK)
 
     assert found
     assert json.loads(json.dumps([s.figures for s in found]))

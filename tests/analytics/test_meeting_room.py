@@ -17,8 +17,8 @@ from django.urls import reverse
 
 from analytics import reviews
 from analytics.models import DailyMetric, QuizResponse, RetentionPoint, Source
+from analytics.review.suggestions import Suggestion, SuggestionKind
 from analytics.reviews import BriefDetails
-from analytics.suggestions import Suggestion, SuggestionKind
 from campaigns.models import Campaign
 from curation import services
 from curation.models import (

@@ -20,8 +20,9 @@ import time_machine
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from analytics.review.cells import change
 from analytics.review.outcomes import outcome_lines
-from analytics.selectors import change, iso_week_label
+from analytics.review.weeks import iso_week_label
 from curation.models import AgendaKind, Decision, DecisionAction, IntendedEffect
 from tests.analytics.test_disclosure_attack import Attacker
 from tests.analytics.test_outcomes import (

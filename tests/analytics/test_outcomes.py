@@ -14,10 +14,10 @@ from django.urls import reverse
 from analytics import reviews, tasks
 from analytics.models import DailyMetric, Source
 from analytics.review import outcomes
+from analytics.review.cells import Cell
 from analytics.review.outcomes import Line, verdict
+from analytics.review.suggestions import Suggestion, SuggestionKind
 from analytics.reviews import BriefDetails
-from analytics.selectors import Cell
-from analytics.suggestions import Suggestion, SuggestionKind
 from curation import services
 from curation.models import (
     AgendaKind,

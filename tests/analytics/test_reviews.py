@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from analytics import reviews
+from analytics.review.suggestions import Suggestion, SuggestionKind
 from analytics.reviews import BriefDetails
-from analytics.suggestions import Suggestion, SuggestionKind
 from campaigns.models import Campaign, CampaignStatus
 from channels.models import Visibility
 from curation import services
