@@ -134,6 +134,11 @@ class Figures:
     viewed_total: float | None = None
     viewed_weight: int | None = None
 
+    @classmethod
+    def from_row(cls, row: dict[str, object]) -> Figures:
+        """One row of .aggregate(**figure_sums()): its f_-named sums, in the fields' order."""
+        return cls(*(row[f"f_{name}"] for name in cls.__dataclass_fields__))
+
     def add(self, other: Figures) -> Figures:
         # Spelled out: this runs for every placement and week, and a loop over names costs 3x.
         if other.views is not None:
