@@ -50,7 +50,8 @@ LARGEST_ID = 2**63 - 1
 def _id(text: str | None, name: str, problems: list[str]) -> int | None:
     if not text:
         return None
-    if text.isascii() and text.isdigit() and 0 < int(text) <= LARGEST_ID:
+    # Length first: Python refuses to read a number of over 4,300 digits (a ValueError, a 500).
+    if text.isascii() and text.isdigit() and len(text) <= 19 and 0 < int(text) <= LARGEST_ID:
         return int(text)
     problems.append(f"“{text}” is not a {name} of the review. It was left out.")
     return None
