@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from playwright.sync_api import expect
 
 from campaigns.models import Campaign, CampaignStatus, MediaPreference
 from tests.browser import watched_page
@@ -49,7 +50,8 @@ def test_preview_changes_shows_the_unsaved_text_and_saves_it_only_when_asked(lau
 
     page.get_by_role("button", name="Preview changes").click()
 
-    assert page.get_by_text("Not saved yet.").is_visible()
+    # expect() waits for the posted page; is_visible() would read whatever is there at that instant.
+    expect(page.get_by_text("Not saved yet.")).to_be_visible()
     assert "Hi Sam, two minutes on feedback: http" in page.locator("pre.message-body").inner_text()
     assert fits(page)
     campaign.refresh_from_db()
@@ -57,6 +59,7 @@ def test_preview_changes_shows_the_unsaved_text_and_saves_it_only_when_asked(lau
 
     page.get_by_role("button", name="Save these changes").click()
 
+    expect(page.locator("ul.messagelist")).to_be_visible()  # saved and back on the campaign
     campaign.refresh_from_db()
     assert campaign.sms_text == "Hi {first_name}, two minutes on feedback: {links}"
 
