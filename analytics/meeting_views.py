@@ -33,6 +33,7 @@ from curation.models import (
     Stage,
     Topic,
 )
+from curation.people import PersonChoiceField
 from curation.roles import permits
 
 USUAL = "usual"  # "meant to": the action's usual aim (analytics.reviews.MEANT_TO)
@@ -44,11 +45,6 @@ def room_url(meeting: ReviewMeeting) -> str:
 
 def minutes_url(meeting: ReviewMeeting) -> str:
     return reverse("review:minutes", args=[meeting.pk])
-
-
-class CuratorChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: object) -> str:
-        return obj.get_full_name() or obj.get_username()  # curators are shown by their names
 
 
 class DecisionForm(forms.Form):
@@ -66,7 +62,7 @@ class DecisionForm(forms.Form):
     intended_effect = forms.ChoiceField(
         choices=[(USUAL, "The action's usual aim"), *IntendedEffect.choices], label="Meant to"
     )
-    owner = CuratorChoiceField(room.curators(), required=False, label="Owner")
+    owner = PersonChoiceField(room.curators(), required=False, label="Owner")
     due_on = forms.DateField(
         required=False, label="Due", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )

@@ -10,6 +10,7 @@ from analytics import reviews
 from analytics.meeting import cards_of
 from curation.meeting_records import decisions_of
 from curation.models import Decision, IntendedEffect, ReviewMeeting, day_in_words
+from curation.people import person_name
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class MinuteRow:
     @property
     def owner(self) -> str:
         owner = self.decision.owner if self.decision else None
-        return (owner.get_full_name() or owner.get_username()) if owner else ""
+        return person_name(owner)
 
     @property
     def due(self) -> str:

@@ -26,6 +26,7 @@ from channels.admin_history import HistoryAdmin
 from curation.admin_policy import PolicyAdmin
 from curation.meeting_records import decisions_of, previous_meeting
 from curation.models import ContentBrief, Decision, ReviewMeeting, day_in_words
+from curation.people import person_name
 from curation.review_hooks import runner
 from curation.roles import permits
 
@@ -42,10 +43,6 @@ def figures_in_words(figures: dict) -> str:
 def applied_in_words(decision: Decision) -> str:
     who = f" by {person_name(decision.applied_by)}" if decision.applied_by else ""
     return f"✓ {day_in_words(timezone.localdate(decision.applied_at))}{who}: {decision.result}"
-
-
-def person_name(user: object) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def apply_decisions(
