@@ -402,7 +402,7 @@ class ContactAccessLogAdmin(PolicyAdmin, admin.ModelAdmin):
 
 CAMPAIGN_FIELDSETS = [
     (None, {"fields": ["name", "slug", "purpose"]}),
-    ("Message", {"fields": ["placements", "sms_text", "email_subject", "email_body"]}),
+    ("Message", {"fields": ["placements", "sms_text", "email_subject", "email_body", "ask_useful"]}),
     ("Audience", {"fields": ["segments", "media"]}),
     ("Schedule", {"fields": ["send_at", "repeat"]}),
 ]

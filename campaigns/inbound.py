@@ -22,6 +22,7 @@ from campaigns.models import (
     SuppressionReason,
 )
 from campaigns.phones import normalise_phone
+from campaigns.replies import answer_reply
 from campaigns.services import find_subscriber
 
 
@@ -38,7 +39,7 @@ def handle_inbound_sms(*, sender: str, body: str, message_sid: str) -> str | Non
     """Act on an inbound text; returns the reply to send back, if any."""
     keyword = parse_keyword(body)
     if keyword is None:
-        return None
+        return answer_reply(sender=sender, body=body, message_sid=message_sid)
     if keyword is Keyword.HELP:
         return help_reply()
     try:

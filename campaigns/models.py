@@ -339,6 +339,12 @@ class Campaign(models.Model):
         null=True, blank=True, help_text="Leave empty to send as soon as it is launched."
     )
     repeat = models.CharField(max_length=10, choices=Repeat.choices, default=Repeat.ONCE)
+    ask_useful = models.BooleanField(
+        "ask “useful?”",
+        default=True,
+        help_text="Texts end “Reply 1 if useful, 2 if not for you”; emails get two buttons per link. "
+        "Votes are counted, never who voted.",
+    )
     next_send_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     occurrence = models.PositiveIntegerField(default=0, editable=False, help_text="Sends so far.")
     launched_by = models.ForeignKey(
@@ -507,3 +513,222 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} → #{self.subscriber_id} by {self.get_medium_display()}"
+
+
+# The employees' voice: counted, never stored per person.
+
+
+class Usefulness(models.TextChoices):
+    USEFUL = "useful", "Useful"
+    NOT_FOR_ME = "not_for_me", "Not for me"
+
+
+class FeedbackCount(models.Model):
+    """Anonymous "useful?" votes on one placement in one campaign's messages, per medium and week.
+
+    Only totals: no person, no time of day. Votes from mail scanners and bots are counted apart.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="feedback_counts")
+    placement = models.ForeignKey("curation.Placement", on_delete=models.CASCADE, related_name="+")
+    medium = models.CharField(max_length=10, choices=Medium.choices)
+    answer = models.CharField(max_length=20, choices=Usefulness.choices)
+    week = models.DateField(help_text="The Monday of the week the votes came in (programme time zone).")
+    votes = models.PositiveIntegerField(default=0)
+    bot_votes = models.PositiveIntegerField(
+        default=0, help_text="Mail scanners and bots, not counted as votes."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "placement", "medium", "answer", "week"], name="feedback_count_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_answer_display()}: {self.votes}"
+
+
+class VoiceReceipt(models.Model):
+    """That someone's one answer to something (a vote, a reason, a check) has been counted.
+
+    A keyed hash of what was answered and by whom, never the answer or the person: it exists only
+    to refuse a second count, and is deleted when the answer's window closes.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"Receipt until {self.expires_at:%Y-%m-%d}"
+
+
+class LeaveReason(models.TextChoices):
+    TOO_MANY = "too_many", "Too many messages"
+    NOT_RELEVANT = "not_relevant", "Not relevant to my job"
+    WRONG_TIME = "wrong_time", "Wrong time"
+    OTHER_APP = "other_app", "I prefer another app"
+    OTHER = "other", "Other"
+
+
+class LeaveReasonCount(models.Model):
+    """Why people stop, counted per week: the optional answer on the unsubscribe page and /me/."""
+
+    week = models.DateField(help_text="The Monday of the week (programme time zone).")
+    reason = models.CharField(max_length=20, choices=LeaveReason.choices)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-week", "reason"]
+        constraints = [models.UniqueConstraint(fields=["week", "reason"], name="leave_reason_count_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.count}"
+
+
+# Journeys: timed steps that run themselves. Each step's message is a Campaign of its own, so a
+# step due for a person becomes a Delivery row like any other.
+
+
+class JourneyStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    LIVE = "live", "Live"
+    PAUSED = "paused", "Paused"
+    ENDED = "ended", "Ended"
+
+
+class JourneyEntry(models.TextChoices):
+    SIGNUP = "signup", "On confirming sign-up (a welcome series)"
+    SEGMENT = "segment", "On joining a segment"
+    CURATOR = "curator", "Enrolled by a curator"
+
+
+class Journey(models.Model):
+    """An ordered series of steps each person enrolled goes through on their own clock."""
+
+    name = models.CharField(max_length=120, unique=True)
+    purpose = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=20, choices=JourneyStatus.choices, default=JourneyStatus.DRAFT, editable=False
+    )
+    entry = models.CharField(max_length=20, choices=JourneyEntry.choices, default=JourneyEntry.SIGNUP)
+    entry_segment = models.ForeignKey(
+        Segment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="journeys",
+        help_text="For “on joining a segment”: people enter when they first match it.",
+    )
+    launched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        editable=False,
+        related_name="+",
+    )
+    launched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WaitFrom(models.TextChoices):
+    PREVIOUS = "previous", "after the previous step"
+    JOINED = "joined", "after joining"
+
+
+class JourneyStep(models.Model):
+    """One step: wait, then send a message (its own Campaign), optionally asking a question.
+
+    A question step asks a check with two to four lettered answers tied to the message's placement;
+    a reply gets a one-line answer with the link. Answers are counted per letter, not per person.
+    """
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    message = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="journey_step")
+    wait_days = models.PositiveSmallIntegerField(default=0)
+    wait_from = models.CharField(max_length=10, choices=WaitFrom.choices, default=WaitFrom.PREVIOUS)
+    at_local_time = models.TimeField(
+        null=True,
+        blank=True,
+        help_text="Local time of day in each person's zone; empty: as soon as working hours allow.",
+    )
+    question = models.CharField(max_length=300, blank=True, help_text="A one-question check, sent by text.")
+    choices = models.JSONField(default=list, blank=True, help_text="Two to four answers, lettered A to D.")
+    correct = models.CharField(max_length=1, blank=True, help_text="The right answer's letter.")
+    stop_on_answer = models.BooleanField(
+        default=False, help_text="Leave the journey once the check is answered."
+    )
+
+    class Meta:
+        ordering = ["journey", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["journey", "position"], name="journey_step_unique_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.journey} · step {self.position}"
+
+    @property
+    def is_check(self) -> bool:
+        return bool(self.question)
+
+
+class EnrolmentStatus(models.TextChoices):
+    ACTIVE = "active", "On the journey"
+    FINISHED = "finished", "Finished"
+    OPTED_OUT = "opted_out", "Left: opted out"
+    STOPPED = "stopped", "Left: stop condition met"
+    REMOVED = "removed", "Taken off by a curator"
+
+
+class Enrolment(models.Model):
+    """One person's place on a journey: the next step and when it is due.
+
+    Operational, like the Delivery ledger (deleted with the person); reports read only totals.
+    """
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="enrolments")
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="enrolments")
+    status = models.CharField(max_length=20, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ACTIVE)
+    entered_at = models.DateTimeField()
+    next_position = models.PositiveSmallIntegerField(default=1, help_text="The step to send next.")
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    last_step_at = models.DateTimeField(null=True, blank=True, help_text="When the previous step was due.")
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["journey", "subscriber"], name="enrolment_once_per_journey")
+        ]
+        indexes = [models.Index(fields=["status", "next_due_at"], name="enrolment_due")]
+
+    def __str__(self) -> str:
+        return f"#{self.subscriber_id} on {self.journey}"
+
+
+class CheckAnswerCount(models.Model):
+    """Replies to a check, per letter and week: which content teaches, never who answered what."""
+
+    step = models.ForeignKey(JourneyStep, on_delete=models.CASCADE, related_name="answer_counts")
+    letter = models.CharField(max_length=1)
+    week = models.DateField(help_text="The Monday of the week (programme time zone).")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["step", "letter", "week"], name="check_answer_count_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} {self.letter}: {self.count}"

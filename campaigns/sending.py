@@ -102,6 +102,9 @@ def require_launcher(user: AbstractBaseUser) -> None:
 # Readiness.
 
 
+NO_SEGMENT = "Choose at least one segment to send to."
+
+
 def problems(campaign: Campaign) -> list[str]:
     """Why the campaign cannot be launched as it stands; empty when it can."""
     found = []
@@ -114,7 +117,7 @@ def problems(campaign: Campaign) -> list[str]:
         except ValidationError as error:
             found.extend(error.messages)
     if not campaign.segments.exists():
-        found.append("Choose at least one segment to send to.")
+        found.append(NO_SEGMENT)
     texts = []
     if campaign.sends(Medium.SMS):
         texts.append(("text message", campaign.sms_text))

@@ -515,3 +515,46 @@ class ContentBrief(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_format_display()} on {self.topic}"
+
+
+class WishStatus(models.TextChoices):
+    NEW = "new", "To triage"
+    BRIEFED = "briefed", "Turned into a brief"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class WishSource(models.TextChoices):
+    FRONT_DOOR = "front_door", "Front door"
+    OWN_PAGE = "own_page", "Employee's own page"
+
+
+class LearningWish(models.Model):
+    """“What would you like to learn?”, stored without identity.
+
+    Phone numbers, email addresses and the names of known employees are scrubbed before it is
+    saved; there is no link to who wrote it, and the day is kept, not the time.
+    """
+
+    text = models.TextField(max_length=500)
+    source = models.CharField(max_length=20, choices=WishSource.choices)
+    received_on = models.DateField()
+    status = models.CharField(max_length=20, choices=WishStatus.choices, default=WishStatus.NEW)
+    brief = models.ForeignKey(
+        ContentBrief,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="wishes",
+        help_text="The brief this wish asked for.",
+    )
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    triaged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        verbose_name = "learning wish"
+
+    def __str__(self) -> str:
+        return self.text[:60]
