@@ -26,7 +26,8 @@ NOT_VALID = "This link is not valid"
 BODY = "Hi {first_name},\n\nThis week:\n\n{links}\n"
 # One placement in an email: its title, its tracked link, then its two "useful?" links.
 PLACEMENT_BLOCK = re.compile(
-    r"^(?P<title>[^\n]+)\n\S+/l/\S+\nUseful: (?P<useful>\S+/f/[^/\s]+/)\nNot for me: (?P<not>\S+/f/[^/\s]+/)$",
+    r"^(?P<title>[^\n]+)\n\S+/l/\S+\n"
+    r"Useful: (?P<useful>\S+/f/[^/\s]+/)\nNot for me: (?P<not>\S+/f/[^/\s]+/)$",
     re.MULTILINE,
 )
 
@@ -98,7 +99,7 @@ def test_a_scanner_following_every_link_counts_nothing(client, emailed):
             assert "no-store" in response["Cache-Control"]
         page = client.get(path).content.decode()
         assert f"Was “{title}” useful?" in page
-        assert f"<button type=\"submit\">Send “{label}”</button>" in page
+        assert f'<button type="submit">Send “{label}”</button>' in page
         assert "Nothing is counted until you press the button." in page
 
     assert not FeedbackCount.objects.exists()
@@ -125,7 +126,9 @@ def test_pressing_a_button_counts_once_per_person_per_placement(client, emailed)
     assert votes(Medium.SMS) == {}
 
 
-@pytest.mark.parametrize("user_agent", [MAIL_SCANNER, "", "python-requests/2.32", "Mozilla/5.0 HeadlessChrome/120"])
+@pytest.mark.parametrize(
+    "user_agent", [MAIL_SCANNER, "", "python-requests/2.32", "Mozilla/5.0 HeadlessChrome/120"]
+)
 def test_a_bot_pressing_a_button_is_counted_apart_and_leaves_the_persons_vote(client, emailed, user_agent):
     _, (sam, _) = emailed
     useful = buttons(sam)[("Giving feedback", "Useful")]
