@@ -71,10 +71,16 @@ def promoted_placement_id(link: TrackedLink) -> int:
 
 
 def email_links(
-    campaign: Campaign, links: Sequence[TrackedLink], *, subscriber: Subscriber, occurrence: int
+    campaign: Campaign,
+    links: Sequence[TrackedLink],
+    *,
+    subscriber: Subscriber,
+    occurrence: int,
+    sample: bool = False,
 ) -> str:
     """What {links} becomes in one person's email: each link, and under it, when the campaign asks,
-    that person's own "Useful" / "Not for me" links (signed, so a vote counts once per person)."""
+    that person's own "Useful" / "Not for me" links (signed, so a vote counts once per person).
+    A `sample` (the preview) has stand-ins of the same length: a real one would be a working vote."""
     if not campaign.ask_useful:
         return links_text(links, Medium.EMAIL)
 
@@ -86,7 +92,7 @@ def email_links(
             placement_id=promoted_placement_id(link),
             answer=answer,
         )
-        return feedback_url(token)
+        return feedback_url("x" * len(token) if sample else token)
 
     return links_text(links, Medium.EMAIL, vote_url=vote_url)
 
@@ -128,19 +134,7 @@ class SampleLink:
 
 
 def sample_email_links(campaign: Campaign, links: Sequence[TrackedLink]) -> str:
-    """{links} as a preview shows it: the "useful?" links as stand-ins of a real one's length, since
-    a real one would be a working vote for whoever it was signed for."""
-    if not campaign.ask_useful:
-        return links_text(links, Medium.EMAIL)
-
-    def vote_url(link: TrackedLink, answer: str) -> str:
-        token = make_vote_token(
-            Subscriber(),
-            campaign_id=campaign.pk or 0,
-            occurrence=campaign.occurrence + 1,
-            placement_id=promoted_placement_id(link),
-            answer=answer,
-        )
-        return feedback_url("x" * len(token))
-
-    return links_text(links, Medium.EMAIL, vote_url=vote_url)
+    """{links} as the preview shows an email's: the next send's, for nobody in particular."""
+    return email_links(
+        campaign, links, subscriber=Subscriber(), occurrence=campaign.occurrence + 1, sample=True
+    )

@@ -13,6 +13,7 @@ from django.core import mail
 from campaigns import consent
 from campaigns.links import unsubscribe_url
 from campaigns.models import FeedbackCount, MediaPreference, Medium, VoiceReceipt
+from campaigns.preview import campaign_preview
 from campaigns.tokens import make_vote_token
 from tests.campaigns.voting import MAIL_SCANNER, PHONE_BROWSER, email_to, launch, use_twilio_settings, votes
 from tests.factories import live_item, ready_campaign, subscribed_employees
@@ -199,3 +200,16 @@ def test_a_link_of_an_employee_who_has_erased_themselves_counts_nothing(client, 
     assert press(client, useful).status_code == 404
     assert not FeedbackCount.objects.exists()
     assert len(mail.outbox) == 2
+
+
+def test_the_email_preview_shows_the_useful_links_without_making_real_ones(placements):
+    subscribed_employees(1)
+    campaign = ready_campaign(placements=placements, media=MediaPreference.EMAIL, email_body=BODY)
+
+    (preview,) = campaign_preview(campaign).media
+
+    blocks = list(PLACEMENT_BLOCK.finditer(preview.body))
+    assert [block["title"] for block in blocks] == ["Giving feedback", "Running a retro"]
+    for block in blocks:
+        for url in (block["useful"], block["not"]):
+            assert re.fullmatch(r"https://learning\.example\.org/f/x+/", url)

@@ -188,3 +188,32 @@ def test_the_same_reply_arriving_on_eight_webhooks_at_once_counts_once(texted):
     assert sorted(answers) == sorted([COUNTED] + [ALREADY] * 7)
     assert votes() == {("Giving feedback", "Useful"): 1, ("Running a retro", "Useful"): 1}
     assert VoiceReceipt.objects.count() == 1
+
+
+@pytest.mark.requires("postgres")
+@pytest.mark.django_db(transaction=True)
+def test_eight_people_answering_at_once_are_all_counted(
+    placements, internal_curator, django_capture_on_commit_callbacks
+):
+    """The first votes on a message make its total rows: people arriving together all count."""
+    people = subscribed_employees(8)
+    campaign = ready_campaign(placements=placements, media=MediaPreference.SMS)
+    launch(campaign, internal_curator, django_capture_on_commit_callbacks)
+    start = threading.Barrier(8)
+    answers: list[str | None] = []
+
+    def send(person) -> None:
+        try:
+            start.wait()
+            answers.append(answer_in(reply(Client(), person.phone, "1")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(person,)) for person in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert answers == [COUNTED] * 8
+    assert votes() == {("Giving feedback", "Useful"): 8, ("Running a retro", "Useful"): 8}
