@@ -55,12 +55,13 @@ def test_a_campaign_that_does_not_ask_sends_no_useful_line(
     placements, internal_curator, sms_outbox, django_capture_on_commit_callbacks
 ):
     subscribed_employees(1)
-    campaign = ready_campaign(placements=placements, media=MediaPreference.SMS, ask_useful=False)
-    launch(campaign, internal_curator, django_capture_on_commit_callbacks)
+    for slug, ask in (("silent", False), ("asking", True)):
+        campaign = ready_campaign(placements=placements, media=MediaPreference.SMS, slug=slug, ask_useful=ask)
+        launch(campaign, internal_curator, django_capture_on_commit_callbacks)
 
-    (text,) = sms_outbox
-    assert LINE not in text.body
-    assert text.body.endswith("\nReply STOP to stop")
+    silent, asking = sms_outbox
+    assert silent.body.endswith("\nReply STOP to stop") and LINE not in silent.body
+    assert asking.body.endswith(f"\n{LINE}\nReply STOP to stop")
 
 
 def test_the_preview_counts_the_useful_line_in_the_segments_and_the_cost(placements, settings):
@@ -125,6 +126,7 @@ def test_a_reply_with_no_recent_asking_text_counts_nothing_and_gets_no_answer(cl
 
     assert not FeedbackCount.objects.exists()
     assert not VoiceReceipt.objects.exists()
+    assert answer_in(reply(client, sam.phone, "1")) == COUNTED  # while the window is open
 
 
 def test_a_reply_counts_against_the_latest_text_that_asked(
@@ -152,6 +154,7 @@ def test_a_forged_webhook_counts_nothing(client, texted):
     assert response.status_code == 403
     assert not FeedbackCount.objects.exists()
     assert not VoiceReceipt.objects.exists()
+    assert answer_in(reply(client, sam.phone, "1")) == COUNTED  # the forgery used up nothing
 
 
 def test_a_reply_that_is_not_1_or_2_counts_nothing(client, texted):
@@ -161,6 +164,7 @@ def test_a_reply_that_is_not_1_or_2_counts_nothing(client, texted):
         assert answer_in(reply(client, sam.phone, body)) is None
 
     assert not FeedbackCount.objects.exists()
+    assert answer_in(reply(client, sam.phone, "1")) == COUNTED
 
 
 @pytest.mark.requires("postgres")
