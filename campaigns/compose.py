@@ -7,18 +7,22 @@ so a message cannot reach into objects ("{first_name.__class__}") or run templat
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from campaigns.models import Campaign, Medium, Subscriber, TrackedLink
-from campaigns.tokens import public_url
+from campaigns.tokens import make_vote_token, public_url
 
 PLACEHOLDERS = ("first_name", "links")
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 NO_NAME = "there"  # "Hi {first_name}" reads "Hi there" when we hold no name
 STOP_FOOTER = "Reply STOP to stop"
+# Counted in the text's segments and cost like every other line (campaigns.preview).
+USEFUL_LINE = "Reply 1 if useful, 2 if not for you"
+# An email's two "useful?" links under each placement: the answer as a text reply would give it.
+USEFUL_BUTTONS = (("1", "Useful"), ("2", "Not for me"))
 # Same length as a real tracked link's token (token_urlsafe(16)), so a preview counts true segments.
 SAMPLE_TOKEN = "x" * 22
 
@@ -40,10 +44,57 @@ def link_url(token: str) -> str:
     return public_url(reverse("campaigns:tracked-link", args=[token]))
 
 
-def links_text(links: Sequence[TrackedLink], medium: str) -> str:
+def feedback_url(token: str) -> str:
+    return public_url(reverse("campaigns:feedback", args=[token]))
+
+
+VoteUrl = Callable[[TrackedLink, str], str]  # (link, answer) -> the address of that answer's button
+
+
+def links_text(links: Sequence[TrackedLink], medium: str, *, vote_url: VoteUrl | None = None) -> str:
     if medium == Medium.SMS:  # Every character costs in a text: addresses only.
         return "\n".join(link_url(link.token) for link in links)
-    return "\n\n".join(f"{link.placement.item.title}\n{link_url(link.token)}" for link in links)
+    return "\n\n".join(email_link_block(link, vote_url) for link in links)
+
+
+def email_link_block(link: TrackedLink, vote_url: VoteUrl | None) -> str:
+    lines = [link.placement.item.title, link_url(link.token)]
+    if vote_url:
+        lines += [f"{label}: {vote_url(link, answer)}" for answer, label in USEFUL_BUTTONS]
+    return "\n".join(lines)
+
+
+def promoted_placement_id(link: TrackedLink) -> int:
+    """The placement the message named, as reports count it: a link re-pointed to a successor
+    still votes for the placement its message promoted."""
+    return link.repointed_from_id or link.placement_id
+
+
+def email_links(
+    campaign: Campaign,
+    links: Sequence[TrackedLink],
+    *,
+    subscriber: Subscriber,
+    occurrence: int,
+    sample: bool = False,
+) -> str:
+    """What {links} becomes in one person's email: each link, and under it, when the campaign asks,
+    that person's own "Useful" / "Not for me" links (signed, so a vote counts once per person).
+    A `sample` (the preview) has stand-ins of the same length: a real one would be a working vote."""
+    if not campaign.ask_useful:
+        return links_text(links, Medium.EMAIL)
+
+    def vote_url(link: TrackedLink, answer: str) -> str:
+        token = make_vote_token(
+            subscriber,
+            campaign_id=campaign.pk,
+            occurrence=occurrence,
+            placement_id=promoted_placement_id(link),
+            answer=answer,
+        )
+        return feedback_url("x" * len(token) if sample else token)
+
+    return links_text(links, Medium.EMAIL, vote_url=vote_url)
 
 
 def fill(template: str, *, name: str, links: str) -> str:
@@ -52,10 +103,15 @@ def fill(template: str, *, name: str, links: str) -> str:
 
 
 def sms_body(campaign: Campaign, *, name: str, links: str) -> str:
+    """The one place a text's words are made: the sender, the preview's cost and the reconciler's
+    match against the provider's log all call it, so they agree to the character."""
     body = fill(campaign.sms_text, name=name, links=links).strip()
+    footer = []
+    if campaign.ask_useful and USEFUL_LINE.lower() not in body.lower():
+        footer.append(USEFUL_LINE)
     if STOP_FOOTER.lower() not in body.lower():
-        body = f"{body}\n{STOP_FOOTER}"
-    return body
+        footer.append(STOP_FOOTER)
+    return "\n".join([body, *footer])
 
 
 def email_body(campaign: Campaign, *, name: str, links: str) -> str:
@@ -70,6 +126,15 @@ class SampleLink:
     """Stands in for a TrackedLink not made yet (a draft): same title, same address length."""
 
     token = SAMPLE_TOKEN
+    repointed_from_id = None
 
     def __init__(self, placement) -> None:
         self.placement = placement
+        self.placement_id = placement.pk
+
+
+def sample_email_links(campaign: Campaign, links: Sequence[TrackedLink]) -> str:
+    """{links} as the preview shows an email's: the next send's, for nobody in particular."""
+    return email_links(
+        campaign, links, subscriber=Subscriber(), occurrence=campaign.occurrence + 1, sample=True
+    )

@@ -4,9 +4,11 @@ Curators compose in the admin; this is the panel beside the form. Counts come fr
 audience and weekly-limit rules the launch uses (campaigns.selectors, campaigns.sending), in a
 fixed handful of GROUP BY queries however large the audience.
 
-The text is shown with a made-up first name, never a real one: the agency curator may not see who
-the employees are. The cost is still worked out on everyone's real first name, because a long name,
-or one with a letter outside GSM-7, can add a segment or double the price.
+The text is shown as compose.sms_body makes it, "useful?" line and STOP footer included, so its
+segments and cost are what the provider will charge. It is shown with a made-up first name, never
+a real one: the agency curator may not see who the employees are. The cost is still worked out on
+everyone's real first name, because a long name, or one with a letter outside GSM-7, can add a
+segment or double the price.
 """
 
 from __future__ import annotations
@@ -112,6 +114,8 @@ def medium_preview(
     links, sample = medium_links(campaign, medium, placements)
     links_text = compose.links_text(links, medium)
     if medium == Medium.EMAIL:
+        # Each person's "useful?" links are their own: the preview shows stand-ins of that length.
+        links_text = compose.sample_email_links(campaign, links)
         return MediumPreview(
             **common,
             sample_links=sample,

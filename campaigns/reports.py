@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.utils import timezone
 
+from analytics.privacy import FEWER, rounded
 from campaigns import throttle
 from campaigns.models import (
     HANDED_OVER,
@@ -26,8 +27,10 @@ from campaigns.models import (
     CampaignStatus,
     Delivery,
     DeliveryStatus,
+    FeedbackCount,
     Medium,
     TrackedLink,
+    Usefulness,
 )
 from campaigns.sending import STILL_TO_GO
 from curation.models import Placement
@@ -214,10 +217,27 @@ class ReportRow:
     bot_hits: int = 0
     unique_clicks: int = 0
     ga4_sessions: int | None = None  # None: nothing measures it (no GA4 channel, or not synced)
+    # "Useful?" votes, people only (bots apart), for placement rows: published through votes_shown.
+    votes: dict[str, int] | None = None
 
     @property
     def medium_label(self) -> str:
         return Medium(self.medium).label
+
+    def votes_shown(self, answer: str) -> str:
+        """A vote count as the small-count rule publishes it (analytics.privacy): votes are people."""
+        if self.votes is None:
+            return "—"
+        published = rounded(self.votes.get(answer, 0))
+        return FEWER if published is None else f"{published:,}"
+
+    @property
+    def useful_shown(self) -> str:
+        return self.votes_shown(Usefulness.USEFUL)
+
+    @property
+    def not_for_me_shown(self) -> str:
+        return self.votes_shown(Usefulness.NOT_FOR_ME)
 
     @property
     def click_through_rate(self) -> float | None:
@@ -270,9 +290,24 @@ def click_totals(campaign: Campaign) -> list[dict]:
     )
 
 
+def vote_totals(campaign: Campaign) -> dict[tuple[str, int], dict[str, int]]:
+    """People's "useful?" votes per (medium, placement) and answer, all weeks and sends together."""
+    totals: dict[tuple[str, int], dict[str, int]] = {}
+    rows = (
+        FeedbackCount.objects.filter(campaign=campaign)
+        .order_by()
+        .values("medium", "placement", "answer")
+        .annotate(n=Sum("votes"))
+    )
+    for row in rows:
+        totals.setdefault((row["medium"], row["placement"]), {})[row["answer"]] = row["n"]
+    return totals
+
+
 def campaign_report(campaign: Campaign) -> list[ReportRow]:
     """Per medium the campaign sends (or sent): its totals, then a row per placement. All sends so far."""
     statuses, reasons, links = delivery_counts(campaign), failure_reasons(campaign), click_totals(campaign)
+    votes = vote_totals(campaign)
     linked = {row["promoted"] for row in links}
     placements = {
         placement.pk: placement
@@ -321,6 +356,7 @@ def campaign_report(campaign: Campaign) -> list[ReportRow]:
                     human_clicks=row.get("human", 0),
                     bot_hits=row.get("bots", 0),
                     unique_clicks=row.get("unique", 0),
+                    votes=votes.get((medium, placement.pk), {}),
                 )
             )
     return report
@@ -353,6 +389,8 @@ CSV_HEADER = [
     "Unique clicks",
     "Click-through rate",
     "GA4 sessions",
+    "Useful",
+    "Not for me",
 ]
 
 
@@ -391,6 +429,8 @@ def report_csv(campaign: Campaign) -> str:
                 row.unique_clicks,
                 row.click_through_percent,
                 row.ga4_sessions,
+                row.useful_shown if row.placement else "",
+                row.not_for_me_shown if row.placement else "",
             )
         )
     return out.getvalue()

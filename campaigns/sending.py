@@ -437,7 +437,8 @@ class BatchContext:
     claim: uuid.UUID
 
     def __post_init__(self) -> None:
-        self.links = compose.links_text(links_for(self.campaign, self.medium), self.medium)
+        self.tracked_links = links_for(self.campaign, self.medium)
+        self.links = compose.links_text(self.tracked_links, self.medium)
         self.window = SendWindow.from_settings()
 
 
@@ -649,10 +650,14 @@ def send_emails(
             if index and time.monotonic() > until:
                 break
             name = compose.first_name(subscriber)
+            # Per person: under each link, their own signed "useful?" buttons.
+            links = compose.email_links(
+                context.campaign, context.tracked_links, subscriber=subscriber, occurrence=row.occurrence
+            )
             message = build_email(
                 subscriber=subscriber,
                 subject=compose.email_subject(context.campaign, name=name),
-                text=compose.email_body(context.campaign, name=name, links=context.links),
+                text=compose.email_body(context.campaign, name=name, links=links),
             )
             message_id = make_msgid(domain=DNS_NAME)
             message.extra_headers["Message-ID"] = message_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from campaigns import sending, signup, signup_sessions, tracking
+from campaigns import sending, signup, signup_sessions, tracking, voice
 
 
 @shared_task(ignore_result=True, expires=50)
@@ -41,3 +41,9 @@ def start_signup(**request: object) -> None:
 def clear_expired_sessions() -> int:
     """Every ten minutes (beat): expired sign-up sessions still hold what was typed; delete them."""
     return signup_sessions.clear_expired()
+
+
+@shared_task(ignore_result=True, expires=3600)
+def forget_expired_voice_receipts() -> int:
+    """Daily (beat): delete receipts whose answer's window has closed; then nothing links a vote to anyone."""
+    return voice.forget_expired()

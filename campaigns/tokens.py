@@ -8,6 +8,9 @@ Links sent before the key existed carried {"s": <id>} and keep working until the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
 from django.conf import settings
 from django.core import signing
 from django.utils.crypto import salted_hmac
@@ -24,6 +27,7 @@ class Purpose:
     UNSUBSCRIBE = "campaigns.unsubscribe"  # No expiry: RFC 8058 links must work for as long as mail lives.
     EMAIL_CONFIRMATION = "campaigns.email-confirmation"
     INVITATION = "campaigns.invitation"
+    FEEDBACK = "campaigns.feedback"  # "useful?" buttons in an email; read by vote_from_token
 
 
 MAX_AGE = {
@@ -78,6 +82,43 @@ def _from_token_before_link_keys(
     if "e" in payload:  # those links held the address's full hash
         payload["e"] = email_fingerprint(str(payload["e"]))
     return subscriber, payload
+
+
+@dataclass(frozen=True)
+class Vote:
+    """What an email's "useful?" button says: whose (their random link key), about which placement
+    in which send of which campaign, the answer ("1" useful, "2" not, as a text reply), and when
+    the email was made, which is when the answer's window opened."""
+
+    link_key: str
+    campaign_id: int
+    occurrence: int
+    placement_id: int
+    answer: str
+    signed_at: datetime
+
+
+def make_vote_token(
+    subscriber: Subscriber, *, campaign_id: int, occurrence: int, placement_id: int, answer: str
+) -> str:
+    return make_token(subscriber, Purpose.FEEDBACK, f"{campaign_id}-{occurrence}-{placement_id}-{answer}")
+
+
+def vote_from_token(token: str, *, max_age: timedelta) -> Vote | None:
+    """The vote a button carries, or None if the token is not ours, is altered or has expired.
+    Whether its person, campaign and placement still exist is the caller's to ask."""
+    try:
+        value = signing.TimestampSigner(salt=Purpose.FEEDBACK).unsign(token, max_age=max_age)
+    except signing.BadSignature:  # SignatureExpired included
+        return None
+    key, _, detail = value.partition(".")
+    parts = detail.split("-")
+    if not key or len(parts) != 4 or not all(part.isdigit() for part in parts):
+        return None
+    # A valid signature vouches for the timestamp too: `value:timestamp:signature`.
+    signed_at = datetime.fromtimestamp(signing.b62_decode(token.rsplit(":", 2)[1]), tz=UTC)
+    campaign_id, occurrence, placement_id, answer = parts
+    return Vote(key, int(campaign_id), int(occurrence), int(placement_id), answer, signed_at)
 
 
 def public_url(path: str) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns.views import account, redirect, signup, webhooks
+from campaigns.views import account, feedback, redirect, signup, webhooks
 
 app_name = "campaigns"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("join/invited/<str:token>/", signup.invited, name="join-invited"),
     path("me/<str:token>/", account.account, name="account"),
     path("u/<str:token>/", account.unsubscribe, name="unsubscribe"),
+    path("f/<str:token>/", feedback.vote, name="feedback"),
     path("hooks/twilio/inbound/", webhooks.twilio_inbound, name="twilio-inbound"),
     path("hooks/twilio/status/", webhooks.twilio_status, name="twilio-status"),
 ]

@@ -206,6 +206,9 @@ SEND_WINDOW_DAYS = env.list("SEND_WINDOW_DAYS", cast=int, default=[0, 1, 2, 3, 4
 PROGRAMME_TIME_ZONE = env.str("PROGRAMME_TIME_ZONE", default="Europe/London")
 # The consent text promises "a few messages a week at most".
 CAMPAIGN_WEEKLY_CAP = env.int("CAMPAIGN_WEEKLY_CAP", default=3)
+# How long after a message its "useful?" may be answered (a reply 1/2, an email's buttons); the
+# receipts that count each person once are deleted when it closes.
+FEEDBACK_WINDOW_DAYS = env.int("FEEDBACK_WINDOW_DAYS", default=7)
 # Provider throughput, shared by all workers. Twilio: a long code sends about 1 segment a second,
 # toll-free about 3, a short code 100 or more. SMS_RATE_PER_SECOND overrides the sender type's.
 SMS_SENDER_TYPE = env.str("SMS_SENDER_TYPE", default="long_code")
@@ -278,6 +281,11 @@ CELERY_BEAT_SCHEDULE["measure-decision-outcomes"] = {
 CELERY_BEAT_SCHEDULE["clear-expired-sessions"] = {
     "task": "campaigns.tasks.clear_expired_sessions",
     "schedule": 600.0,
+}
+# Issue 15: "useful?" receipts (who has answered, as keyed hashes) go when their message's window closes.
+CELERY_BEAT_SCHEDULE["forget-expired-voice-receipts"] = {
+    "task": "campaigns.tasks.forget_expired_voice_receipts",
+    "schedule": crontab(hour=3, minute=40),
 }
 # The embedded default has no beat: the process serving the app runs this schedule in a thread
 # of its own (config/embedded_schedule.py), so texts waiting for working hours go out then.
