@@ -56,7 +56,7 @@ def may_send_wish(request: HttpRequest) -> bool:
 
 def _without_phone_numbers(text: str) -> str:
     region = settings.PHONE_DEFAULT_REGION
-    matches = list(phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE))
+    matches = list(phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID))
     for match in reversed(matches):
         text = text[: match.start] + REMOVED + text[match.end :]
     return DIGIT_RUN.sub(REMOVED, text)

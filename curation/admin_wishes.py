@@ -20,6 +20,7 @@ from curation import wishes
 from curation.admin_policy import PolicyAdmin
 from curation.models import ContentBrief, Format, LearningWish, Stage, Topic
 from curation.people import person_name
+from curation.roles import permits
 
 
 class BriefFromWishesForm(forms.Form):
@@ -46,6 +47,9 @@ class LearningWishAdmin(PolicyAdmin, admin.ModelAdmin):
     readonly_fields = fields
     actions = ["turn_into_brief", "dismiss"]
 
+    def has_triage_permission(self, request: HttpRequest) -> bool:
+        return permits(request.user, "triage", self.model)
+
     @admin.display(description="Brief")
     def brief_link(self, wish: LearningWish) -> str:
         if wish.brief is None:
@@ -57,7 +61,7 @@ class LearningWishAdmin(PolicyAdmin, admin.ModelAdmin):
     def triaged_by_name(self, wish: LearningWish) -> str:
         return person_name(wish.triaged_by) if wish.triaged_by else "—"
 
-    @admin.action(description="Turn into a content brief…", permissions=["change"])
+    @admin.action(description="Turn into a content brief…", permissions=["triage"])
     def turn_into_brief(
         self, request: HttpRequest, queryset: QuerySet[LearningWish]
     ) -> TemplateResponse | None:
@@ -89,7 +93,7 @@ class LearningWishAdmin(PolicyAdmin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/curation/learningwish/brief.html", context)
 
-    @admin.action(description="Dismiss", permissions=["change"])
+    @admin.action(description="Dismiss", permissions=["triage"])
     def dismiss(self, request: HttpRequest, queryset: QuerySet[LearningWish]) -> None:
         dismissed = wishes.dismiss_wishes(wishes=queryset, by=request.user)
         self.message_user(request, f"Dismissed {dismissed} wish{'es' if dismissed != 1 else ''}.")

@@ -29,8 +29,9 @@ def record_wish(*, text: str, source: str, received_on: date) -> LearningWish:
 
 
 def why_from(wishes: Iterable[LearningWish]) -> str:
-    """The brief's evidence in the employees' own words."""
-    quoted = "; ".join(f"“{wish.text[:QUOTED_LENGTH]}”" for wish in wishes)
+    """The brief's evidence in the employees' own words, oldest first."""
+    in_order = sorted(wishes, key=lambda wish: (wish.received_on, wish.pk))
+    quoted = "; ".join(f"“{wish.text[:QUOTED_LENGTH]}”" for wish in in_order)
     return f"Employees asked: {quoted}"
 
 

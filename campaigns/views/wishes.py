@@ -26,5 +26,7 @@ def wish(request: HttpRequest) -> HttpResponse:
             messages.success(request, wishes.THANKS, extra_tags="wish")
             return redirect(f"{reverse('home')}#wish")
         form.add_error(None, wishes.TOO_MANY_WISHES)
-        return render(request, "campaigns/wishes/wish.html", {"form": form}, status=429)
+        response = render(request, "campaigns/wishes/wish.html", {"form": form}, status=429)
+        response["Retry-After"] = "3600"
+        return response
     return render(request, "campaigns/wishes/wish.html", {"form": form}, status=400 if form.errors else 200)
