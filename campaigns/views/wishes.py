@@ -29,4 +29,4 @@ def wish(request: HttpRequest) -> HttpResponse:
         response = render(request, "campaigns/wishes/wish.html", {"form": form}, status=429)
         response["Retry-After"] = "3600"
         return response
-    return render(request, "campaigns/wishes/wish.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "campaigns/wishes/wish.html", {"form": form})

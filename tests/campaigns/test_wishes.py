@@ -101,7 +101,7 @@ def test_an_empty_wish_gets_a_clear_error():
     for blank in ("", "   \n\t "):
         response = send(blank)
 
-        assert response.status_code == 400
+        assert response.status_code == 200
         assert (
             "Write what you would like to learn, or leave the box for another time."
             in response.content.decode()
@@ -112,7 +112,7 @@ def test_an_empty_wish_gets_a_clear_error():
 def test_an_over_long_wish_gets_a_clear_error_and_nothing_is_stored():
     response = send("a" * 501)
 
-    assert response.status_code == 400
+    assert response.status_code == 200
     page = response.content.decode()
     assert "Keep it to 500 characters or fewer (you wrote 501)." in page
     assert "a" * 501 in page  # their words are kept to shorten
@@ -235,3 +235,22 @@ def test_arbitrary_text_never_stores_a_known_employees_details(employees, before
     kept = LearningWish.objects.get().text
     assert secret.lower() not in kept.lower()
     assert "111222" not in kept.replace(" ", "").replace("-", "")
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(text=st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=600))
+def test_any_text_gets_an_answer_never_a_server_error(employees, text):
+    from django.core.cache import cache
+
+    cache.clear()  # the rate limit is not what this asks about
+    response = send(text)
+
+    assert response.status_code in (200, 302)
+    if response.status_code == 302:
+        assert len(LearningWish.objects.order_by("-pk").first().text) <= 500
