@@ -20,6 +20,7 @@ from campaigns.models import (
     ConsentState,
     LeaveReason,
     LeaveReasonCount,
+    Medium,
     Subscriber,
 )
 
@@ -29,7 +30,7 @@ ANSWER_WINDOW = timedelta(days=2)
 
 def opt_out_to_answer(subscriber: Subscriber, medium: str, *, now: datetime) -> ConsentEvent | None:
     """The opt-out a reason would be about: the person's latest for `medium`, if still in force and recent."""
-    if subscriber.state(medium) != ConsentState.OPTED_OUT:
+    if medium not in Medium.values or subscriber.state(medium) != ConsentState.OPTED_OUT:
         return None
     latest = (
         ConsentEvent.objects.filter(subscriber=subscriber, medium=medium)

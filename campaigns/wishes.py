@@ -17,13 +17,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_ratelimit.core import is_ratelimited
 
-from campaigns.forms.voice import WISH_MAX_LENGTH
 from campaigns.models import Subscriber
 from campaigns.quiet_hours import zone
 from curation import wishes as curation_wishes
 from curation.models import LearningWish
 
 REMOVED = "[removed]"
+WISH_MAX_LENGTH = LearningWish._meta.get_field("text").max_length
 
 # A wish is a few words for a few curators: a handful an hour from one client is plenty, and a
 # ceiling over all clients keeps a flood from many addresses out of the triage list.

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from campaigns.models import LeaveReason
-
-WISH_MAX_LENGTH = 500
+from campaigns.wishes import WISH_MAX_LENGTH
 
 
 class LeaveReasonForm(forms.Form):
