@@ -19,7 +19,12 @@ from django.utils.html import format_html
 
 from channels.admin import HTTPS_URL_FIELDS
 from channels.admin_history import HistoryAdmin
-from curation import admin_reviews, linkcheck, services  # noqa: F401 - admin_reviews registers its admins
+from curation import (  # noqa: F401 - admin_reviews and admin_wishes register their admins
+    admin_reviews,
+    admin_wishes,
+    linkcheck,
+    services,
+)
 from curation.admin_policy import PolicyAdmin
 from curation.compliance import channels_open_to
 from curation.forms import RetireForm

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from channels.admin_history import HistoryAdmin
 from curation.admin_policy import PolicyAdmin
+from curation.admin_wishes import wishes_for
 from curation.meeting_records import decisions_of, previous_meeting
 from curation.models import ContentBrief, Decision, ReviewMeeting, day_in_words
 from curation.people import person_name
@@ -277,9 +278,10 @@ class ContentBriefAdmin(PolicyAdmin, HistoryAdmin):
         "status",
         "figures_shown",
         "asked_for_by",
+        "wishes_shown",
         "created_at",
     ]
-    readonly_fields = ["figures_shown", "asked_for_by", "created_at"]
+    readonly_fields = ["figures_shown", "asked_for_by", "wishes_shown", "created_at"]
 
     @admin.display(description="Figures")
     def figures_shown(self, brief: ContentBrief) -> str:
@@ -293,3 +295,7 @@ class ContentBriefAdmin(PolicyAdmin, HistoryAdmin):
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:curation_reviewmeeting_change", args=[meeting.pk]), meeting
         )
+
+    @admin.display(description="Employees' wishes")
+    def wishes_shown(self, brief: ContentBrief) -> str:
+        return wishes_for(brief)

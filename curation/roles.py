@@ -184,6 +184,13 @@ MODEL_RULES: dict[str, dict[str, Rule]] = {
     # The aggregate only: a single response is never shown, so the under-five rule holds.
     "analytics.quizresponse": {**READ_ONLY, "view": Rule(needs=("view",), only_if=_never_one_by_one)},
     "analytics.syncrun": {"add": NOBODY, "change": NOBODY},  # runs are started by syncs
+    # Wishes come only from employees, scrubbed on the way in: triaged, never typed or edited. A
+    # curator may still delete one that slipped through with something personal in it.
+    "curation.learningwish": {
+        "add": NOBODY,
+        "change": NOBODY,
+        "triage": Rule(needs=("curation.change_learningwish",)),
+    },
     "curation.reviewmeeting": {"delete": Rule(needs=("delete",), only_if=_no_decision_applied)},
     # Decisions are taken on their meeting's page; applying one is changing it.
     "curation.decision": {**READ_ONLY, "apply": Rule(needs=("curation.change_decision",))},

@@ -5,15 +5,20 @@ proxy caches (Cache-Control: no-store), so a shared phone or office proxy does n
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from campaigns import consent, preferences
+from campaigns import consent, leaving, preferences, wishes
 from campaigns.forms.account import PreferencesForm
-from campaigns.models import Medium, Subscriber
+from campaigns.forms.voice import LeaveReasonForm, WishForm
+from campaigns.models import Medium
+from curation.models import WishSource
+
+LEAVE_THANKS = "Thank you for telling us."
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
@@ -33,30 +38,48 @@ def account(request: HttpRequest, token: str) -> HttpResponse:
         consent.erase_subscriber(subscriber=subscriber)
         return render(request, "campaigns/account/erased.html")
     notice = ""
+    stopped = ""
     if action in ("stop_sms", "stop_email"):
-        medium = Medium.SMS if action == "stop_sms" else Medium.EMAIL
-        preferences.stop_from_account_page(subscriber=subscriber, medium=medium)
-        notice = f"Done: we will not send you {'texts' if medium == Medium.SMS else 'emails'} any more."
+        stopped = Medium.SMS if action == "stop_sms" else Medium.EMAIL
+        preferences.stop_from_account_page(subscriber=subscriber, medium=stopped)
+        notice = f"Done: we will not send you {_medium_name(stopped)} any more."
+    if action == "leave_reason":
+        reason_form = LeaveReasonForm(request.POST)
+        if reason_form.is_valid() and reason_form.cleaned_data["reason"]:
+            leaving.record_leave_reason(
+                subscriber=subscriber,
+                medium=request.POST.get("medium", ""),
+                reason=reason_form.cleaned_data["reason"],
+            )
+        notice = LEAVE_THANKS
+    wish_form = WishForm(request.POST if action == "wish" else None)
+    if action == "wish" and wish_form.is_valid():
+        if wishes.may_send_wish(request):
+            wishes.send_wish(text=wish_form.cleaned_data["text"], source=WishSource.OWN_PAGE)
+            messages.success(request, wishes.THANKS, extra_tags="wish")
+            return redirect(f"{request.path}#wish")
+        wish_form.add_error(None, wishes.TOO_MANY_WISHES)
     form = PreferencesForm(
         request.POST if action == "save" else None, initial=PreferencesForm.initial_for(subscriber)
     )
     if action == "save" and form.is_valid():
         preferences.update_preferences(subscriber=subscriber, **form.cleaned_data)
         notice = "Saved. Your choices apply to the next message we send."
-    return _account_page(request, subscriber, form, notice)
-
-
-def _account_page(
-    request: HttpRequest, subscriber: Subscriber, form: PreferencesForm, notice: str
-) -> HttpResponse:
     context = {
         "subscriber": subscriber,
         "held": preferences.held_media(subscriber),
         "topics": list(subscriber.topics.all()),
         "form": form,
+        "wish_form": wish_form,
         "notice": notice,
     }
+    if stopped and leaving.may_ask(subscriber, stopped):
+        context |= {"reason_form": LeaveReasonForm(), "medium": stopped, "medium_name": _medium_name(stopped)}
     return render(request, "campaigns/account/account.html", context)
+
+
+def _medium_name(medium: str) -> str:
+    return "texts" if medium == Medium.SMS else "emails"
 
 
 # Mail providers POST "List-Unsubscribe=One-Click" with no cookies and no CSRF token (RFC 8058).
@@ -68,10 +91,29 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if found is None:
         return _not_found(request)
     subscriber, medium = found
-    context = {"medium_name": "texts" if medium == Medium.SMS else "emails"}
+    context = {"medium_name": _medium_name(medium)}
     if request.method == "GET":
         # Mail scanners follow links: a GET only asks.
         return render(request, "campaigns/account/unsubscribe_confirm.html", context)
     one_click = request.POST.get("List-Unsubscribe") == "One-Click"
     preferences.stop_from_unsubscribe_link(subscriber=subscriber, medium=medium, one_click=one_click)
+    if leaving.may_ask(subscriber, medium):
+        context |= {"token": token, "reason_form": LeaveReasonForm()}
+    return render(request, "campaigns/account/unsubscribed.html", context)
+
+
+@never_cache
+@require_http_methods(["POST"])
+def leave_reason(request: HttpRequest, token: str) -> HttpResponse:
+    """The optional answer after unsubscribing: thanked alike whether it counted or not (a replay)."""
+    found = preferences.unsubscribe_link(token)
+    if found is None:
+        return _not_found(request)
+    subscriber, medium = found
+    answered = request.POST.get("action") == "leave_reason"
+    reason_form = LeaveReasonForm(request.POST)
+    if answered and reason_form.is_valid() and reason_form.cleaned_data["reason"]:
+        reason = reason_form.cleaned_data["reason"]
+        leaving.record_leave_reason(subscriber=subscriber, medium=medium, reason=reason)
+    context = {"medium_name": _medium_name(medium), "notice": LEAVE_THANKS if answered else ""}
     return render(request, "campaigns/account/unsubscribed.html", context)

@@ -61,8 +61,10 @@ from curation.models import (
     Decision,
     DecisionAction,
     Format,
+    LearningWish,
     ReviewMeeting,
     Stage,
+    WishSource,
 )
 from curation.roles import AGENCY_CURATOR, INTERNAL_CURATOR
 from tests.factories import (
@@ -168,6 +170,13 @@ curation.contentbrief          delete                200       200     403    lo
 curation.contentbrief          bulk-delete           yes       yes     no     no
 curation.contentbrief          history               200       200     403    login
 curation.contentbrief          past                  200       200     403    login
+curation.learningwish          list                  200       200     403    login
+curation.learningwish          add                   403       403     403    login
+curation.learningwish          change                read      read    403    login
+curation.learningwish          delete                200       200     403    login
+curation.learningwish          bulk-delete           yes       yes     no     no
+curation.learningwish          action:turn_into_brief yes      yes     no     no
+curation.learningwish          action:dismiss        yes       yes     no     no
 
 campaigns.subscriber           list                  200       200     403    login
 campaigns.subscriber           add                   200       403     403    login
@@ -353,6 +362,11 @@ def make(subject: str):
             format=Format.values[0],
             stage=Stage.values[0],
             why="Asked for at the review.",
+        ),
+        "curation.learningwish": lambda: LearningWish.objects.create(
+            text="Handling difficult conversations",
+            source=WishSource.FRONT_DOOR,
+            received_on=date(2026, 11, 24),
         ),
         "campaigns.subscriber": lambda: SubscriberFactory(phone="+447400123456"),
         "campaigns.segment": lambda: Segment.objects.create(name="Finance"),
