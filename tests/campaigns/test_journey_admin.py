@@ -146,7 +146,10 @@ def test_a_step_added_to_a_saved_journey_comes_after_the_last(internal_client, p
 @pytest.mark.parametrize(
     ("fields", "error"),
     [
-        ({"question": QUESTION, "choices_0": "Listen", "correct": "A"}, "Give the check two to four answers."),
+        (
+            {"question": QUESTION, "choices_0": "Listen", "correct": "A"},
+            "Give the check two to four answers.",
+        ),
         (
             {"question": QUESTION, "choices_0": "Listen", "choices_2": "Call", "correct": "A"},
             "Fill the answers in order from A, without a gap",
@@ -234,9 +237,9 @@ def test_the_agency_curator_cannot_change_a_live_journey(agency_client, internal
     journeys.launch(journey=journey, by=internal_curator)
     first, second = journey.steps.order_by("position")
 
-    refused = agency_client.post(
-        url("change", journey), journey_form(step_data(0, first, wait_days=9), step_data(1, second), initial=2)
-    )
+    form = journey_form(step_data(0, first, wait_days=9), step_data(1, second), initial=2)
+
+    refused = agency_client.post(url("change", journey), form)
 
     assert refused.status_code == 403
     first.refresh_from_db()
@@ -250,9 +253,7 @@ def test_a_launcher_may_change_a_live_journeys_steps_but_not_delete_them(interna
 
     saved = internal_client.post(
         url("change", journey),
-        journey_form(
-            step_data(0, first, wait_days=1, DELETE="on"), step_data(1, second, **CHECK), initial=2
-        ),
+        journey_form(step_data(0, first, wait_days=1, DELETE="on"), step_data(1, second, **CHECK), initial=2),
     )
 
     assert saved.status_code == 302
