@@ -317,7 +317,7 @@ class JourneyAdmin(PolicyAdmin, HistoryAdmin):
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
     ) -> HttpResponse:
         journey = self.get_object(request, object_id)
-        context = {**(extra_context or {}), "live_editing_help": LIVE_EDITING_HELP}
+        context = dict(extra_context or {})
         if journey is not None:
             context["controls"] = [
                 action
@@ -325,6 +325,10 @@ class JourneyAdmin(PolicyAdmin, HistoryAdmin):
                 if permits(request.user, action, journey) and journey.status in statuses
             ]
         return super().change_view(request, object_id, form_url, context)
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args: object, **kwargs: object):
+        context["live_editing_help"] = LIVE_EDITING_HELP
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def launch_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """GET: what stops it, or what launching does, to confirm; POST (the button): launch."""
