@@ -475,6 +475,15 @@ def launch_summary(campaign: Campaign, preview: CampaignPreview) -> LaunchSummar
     )
 
 
+def step_text_cost(preview: CampaignPreview) -> Decimal | None:
+    """A step goes to each person as they reach it, so its cost is per person: one text, at the
+    sample name's length (a step has no audience to count names over)."""
+    for medium in preview.media:
+        if medium.segments is not None:
+            return max(medium.segments.segments, medium.most_segments) * settings.SMS_PRICE_PER_SEGMENT
+    return None
+
+
 # Each button: the service it calls and the statuses it applies to.
 CAMPAIGN_CONTROLS: dict[str, tuple[Callable[..., object], tuple[str, ...]]] = {
     "launch": (sending.launch, (CampaignStatus.DRAFT,)),
@@ -584,13 +593,15 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
     @admin.display(description="Preview")
     def preview(self, campaign: Campaign) -> str:
         step = journey_step_of(campaign)
+        preview = campaign_preview(campaign)
         return render_to_string(
             "admin/campaigns/campaign/preview.html",
             {
-                "preview": campaign_preview(campaign),
+                "preview": preview,
                 "is_draft": campaign.status == CampaignStatus.DRAFT,
                 "step": step,
                 "step_problems": journeys.step_problems(step) if step else [],
+                "text_cost": step_text_cost(preview) if step else None,
             },
         )
 

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns import journey_report, journeys, selectors
 from campaigns.models import (
+    CampaignStatus,
     Enrolment,
     EnrolmentStatus,
     Journey,
@@ -318,6 +319,8 @@ class JourneyAdmin(PolicyAdmin, HistoryAdmin):
     ) -> HttpResponse:
         journey = self.get_object(request, object_id)
         context = dict(extra_context or {})
+        if journey is not None and request.method == "GET":
+            self.warn_of_draft_steps(request, journey)
         if journey is not None:
             context["controls"] = [
                 action
@@ -325,6 +328,18 @@ class JourneyAdmin(PolicyAdmin, HistoryAdmin):
                 if permits(request.user, action, journey) and journey.status in statuses
             ]
         return super().change_view(request, object_id, form_url, context)
+
+    def warn_of_draft_steps(self, request: HttpRequest, journey: Journey) -> None:
+        """A step added to a running journey starts as a draft message, which nobody is sent."""
+        if journey.status not in (JourneyStatus.LIVE, JourneyStatus.PAUSED):
+            return
+        drafts = journey.steps.filter(message__status=CampaignStatus.DRAFT).values_list("position", flat=True)
+        for position in drafts:
+            self.message_user(
+                request,
+                f"Step {position}'s message is still a draft: nobody is sent it while it is one.",
+                messages.WARNING,
+            )
 
     def render_change_form(self, request: HttpRequest, context: dict, *args: object, **kwargs: object):
         context["live_editing_help"] = LIVE_EDITING_HELP

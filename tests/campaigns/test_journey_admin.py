@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -429,3 +431,25 @@ def test_a_steps_message_saves_without_segments_or_schedule(internal_client, pla
     assert saved.status_code == 302
     message.refresh_from_db()
     assert message.sms_text == "Welcome, {first_name}! Start here: {links}"
+
+
+def test_a_steps_message_is_costed_per_person_who_reaches_it(internal_client, placement, settings):
+    settings.SMS_PRICE_PER_SEGMENT = Decimal("0.0400")
+    journey = welcome_series(placement)
+    message = journey.steps.get(position=1).message
+
+    html = internal_client.get(reverse("admin:campaigns_campaign_change", args=[message.pk])).content.decode()
+
+    assert "GBP 0.04</strong>\n        a person, for each one who reaches this step." in html
+    assert "Audience after suppression" not in html
+
+
+def test_a_step_added_to_a_live_journey_is_flagged_while_its_message_is_a_draft(internal_client, placement):
+    journey = welcome_series(placement)
+    internal_client.post(url("launch", journey))
+    journeys.create_step(journey=journey, wait_days=7)
+
+    page = internal_client.get(url("change", journey))
+
+    assert "Step 3's message is still a draft: nobody is sent it while it is one." in messages_of(page)
+    assert not any("Step 1" in message for message in messages_of(page))
