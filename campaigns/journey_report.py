@@ -140,6 +140,13 @@ def last_step_reached(positions: list[int], next_position: int) -> int | None:
     return max(before) if before else None
 
 
+def voted(step: JourneyStep, votes: Counter[str], answer: str) -> Figure:
+    """A message that never asked "useful?" has no votes to publish, not "fewer than 5" of them."""
+    if not step.message.ask_useful and not votes:
+        return Figure(None)
+    return published(votes[answer])
+
+
 def journey_report(journey: Journey) -> JourneyReport:
     steps = list(journey.steps.select_related("message").order_by("position"))
     positions = [step.position for step in steps]
@@ -207,8 +214,8 @@ def journey_report(journey: Journey) -> JourneyReport:
                 sent=published(ledger.get("sent", 0)),
                 delivered=published(ledger.get("delivered", 0)),
                 human_clicks=published(clicks.get(step.message_id) or 0),
-                useful=published(votes[step.message_id][Usefulness.USEFUL]),
-                not_for_me=published(votes[step.message_id][Usefulness.NOT_FOR_ME]),
+                useful=voted(step, votes[step.message_id], Usefulness.USEFUL),
+                not_for_me=voted(step, votes[step.message_id], Usefulness.NOT_FOR_ME),
                 left=published(left_after[step.position]),
                 answered=published(answered) if step.is_check else None,
                 right=share_right(given[step.correct], answered) if step.is_check else None,

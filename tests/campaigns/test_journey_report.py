@@ -211,3 +211,28 @@ def test_the_agency_curator_reads_the_report_and_it_names_nobody(agency_client, 
     for person in people:
         for text in (page, table):
             assert person.phone not in text and person.email not in text and person.display_name not in text
+
+
+def test_left_counts_at_the_last_step_sent_when_positions_have_gaps(journey):
+    journeys.create_step(journey=journey, position=5, wait_days=7)
+    people = subscribed_employees(17)
+    enrol(journey, people[:6], status=EnrolmentStatus.OPTED_OUT, next_position=5)  # after step 2
+    enrol(journey, people[6:12], status=EnrolmentStatus.REMOVED, next_position=6)  # after step 5
+    enrol(journey, people[12:], status=EnrolmentStatus.OPTED_OUT, next_position=1)  # before any step
+
+    report = journey_report.journey_report(journey)
+    rows = rows_by_position(report)
+
+    assert (str(rows[1].left), str(rows[2].left), str(rows[5].left)) == ("fewer than 5", "10", "10")
+    assert str(report.left_before_first_step) == "10"  # 5
+    assert str(report.left) == "20"  # 17
+
+
+def test_a_message_that_never_asked_useful_shows_no_votes(journey):
+    check = journey.steps.get(position=2)
+    check.message.ask_useful = False
+    check.message.save()
+
+    row = rows_by_position(journey_report.journey_report(journey))[2]
+
+    assert (str(row.useful), str(row.not_for_me)) == ("—", "—")
