@@ -238,7 +238,8 @@ class JourneyAdmin(PolicyAdmin, HistoryAdmin):
     def steps(self, journey: Journey) -> int:
         return journey.step_total
 
-    @admin.display(description="On the journey now", ordering="active_total")
+    # Not sortable: ordering by the true count would rank journeys whose published figures tie.
+    @admin.display(description="On the journey now")
     def active_enrolments(self, journey: Journey) -> str:
         return str(journey_report.published(journey.active_total))
 
