@@ -37,7 +37,7 @@ from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import RowResult
 
-from campaigns import compose, consent, invitations, reports, selectors, sending
+from campaigns import compose, consent, invitations, journeys, reports, selectors, sending
 from campaigns.hashing import normalise_email
 from campaigns.imports import (
     CONTACT_COLUMNS,
@@ -52,6 +52,7 @@ from campaigns.models import (
     ConsentEvent,
     ContactAccessAction,
     ContactAccessLog,
+    JourneyStep,
     Medium,
     Segment,
     Subscriber,
@@ -474,6 +475,15 @@ def launch_summary(campaign: Campaign, preview: CampaignPreview) -> LaunchSummar
     )
 
 
+def step_text_cost(preview: CampaignPreview) -> Decimal | None:
+    """A step goes to each person as they reach it, so its cost is per person: one text, at the
+    sample name's length (a step has no audience to count names over)."""
+    for medium in preview.media:
+        if medium.segments is not None:
+            return max(medium.segments.segments, medium.most_segments) * settings.SMS_PRICE_PER_SEGMENT
+    return None
+
+
 # Each button: the service it calls and the statuses it applies to.
 CAMPAIGN_CONTROLS: dict[str, tuple[Callable[..., object], tuple[str, ...]]] = {
     "launch": (sending.launch, (CampaignStatus.DRAFT,)),
@@ -483,24 +493,60 @@ CAMPAIGN_CONTROLS: dict[str, tuple[Callable[..., object], tuple[str, ...]]] = {
 }
 
 
+def journey_step_of(campaign: Campaign) -> JourneyStep | None:
+    """The step whose message this campaign is, if it is one."""
+    try:
+        return campaign.journey_step
+    except JourneyStep.DoesNotExist:
+        return None
+
+
+# A step's audience is whoever is enrolled and its timing is the step's: no segments, no schedule.
+STEP_FIELDSETS = [fieldset for fieldset in CAMPAIGN_FIELDSETS if fieldset[0] not in ("Audience", "Schedule")]
+
+
+class KindFilter(admin.SimpleListFilter):
+    """Journey steps' messages are run by their journeys: the list shows campaigns unless asked."""
+
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("campaigns", "Campaigns"), ("steps", "Journey steps")]
+
+    def choices(self, changelist):
+        shown = self.value() or "campaigns"
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": shown == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> QuerySet[Campaign]:
+        if self.value() not in (None, "campaigns", "steps"):
+            raise IncorrectLookupParameters(f"“{self.value()}” is not a choice of the kind filter.")
+        return queryset.filter(journey_step__isnull=self.value() != "steps")
+
+
 @admin.register(Campaign)
 class CampaignAdmin(PolicyAdmin, HistoryAdmin):
     form = CampaignForm
     change_form_template = "admin/campaigns/campaign/change_form.html"
     list_display = ["name", "status", "media", "next_send_at", "progress"]
-    list_filter = ["status"]
+    list_filter = [KindFilter, "status"]
     search_fields = ["name", "slug"]
     autocomplete_fields = ["placements", "segments"]
     readonly_fields = [*CAMPAIGN_STATUS, "preview"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
-        return reports.with_progress(super().get_queryset(request))
+        return reports.with_progress(super().get_queryset(request)).select_related("journey_step__journey")
 
     def get_fieldsets(self, request: HttpRequest, obj: Campaign | None = None) -> list:
         if obj is None:  # Status and preview exist once the draft is saved.
             return CAMPAIGN_FIELDSETS
         return [
-            *CAMPAIGN_FIELDSETS,
+            *(STEP_FIELDSETS if journey_step_of(obj) else CAMPAIGN_FIELDSETS),
             ("Status", {"fields": CAMPAIGN_STATUS}),
             (
                 "Preview",
@@ -546,9 +592,17 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
 
     @admin.display(description="Preview")
     def preview(self, campaign: Campaign) -> str:
+        step = journey_step_of(campaign)
+        preview = campaign_preview(campaign)
         return render_to_string(
             "admin/campaigns/campaign/preview.html",
-            {"preview": campaign_preview(campaign), "is_draft": campaign.status == CampaignStatus.DRAFT},
+            {
+                "preview": preview,
+                "is_draft": campaign.status == CampaignStatus.DRAFT,
+                "step": step,
+                "step_problems": journeys.step_problems(step) if step else [],
+                "text_cost": step_text_cost(preview) if step else None,
+            },
         )
 
     # Launching and reporting, on pages of their own under the campaign's change page.
@@ -587,10 +641,13 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
         campaign = self.get_object(request, object_id)
         context = dict(extra_context or {})
         if campaign is not None:
+            context["journey_step"] = journey_step_of(campaign)
             context["controls"] = [
                 action
                 for action, (_, statuses) in CAMPAIGN_CONTROLS.items()
-                if permits(request.user, action, campaign) and campaign.status in statuses
+                if permits(request.user, action, campaign)
+                and campaign.status in statuses
+                and not context["journey_step"]  # its journey's buttons launch, pause and end it
             ]
         return super().change_view(request, object_id, form_url, context)
 
@@ -603,6 +660,8 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
         campaign = self.viewable(request, object_id)
         if not permits(request.user, "launch", campaign):
             raise PermissionDenied
+        if journey_step_of(campaign):
+            return self.to_the_journey(request, campaign)
         preview = campaign_preview(campaign)
         context = {
             **self.admin_site.each_context(request),
@@ -653,6 +712,8 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
         campaign = self.viewable(request, object_id)
         if not permits(request.user, action, campaign):
             raise PermissionDenied
+        if journey_step_of(campaign):
+            return self.to_the_journey(request, campaign)
         service, _ = CAMPAIGN_CONTROLS[action]
         try:
             service(campaign=campaign, by=request.user)
@@ -666,8 +727,21 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
             self.message_user(request, f"“{campaign}” is now {campaign.get_status_display().lower()}.")
         return redirect("admin:campaigns_campaign_change", campaign.pk)
 
-    def report_view(self, request: HttpRequest, object_id: str) -> TemplateResponse:
+    def to_the_journey(self, request: HttpRequest, campaign: Campaign) -> HttpResponse:
+        step = journey_step_of(campaign)
+        self.message_user(
+            request,
+            f"“{campaign}” is step {step.position} of the journey “{step.journey}”: "
+            "the journey's buttons launch, pause and end it.",
+            messages.WARNING,
+        )
+        return redirect("admin:campaigns_journey_change", step.journey_id)
+
+    def report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         campaign = self.viewable(request, object_id)
+        step = journey_step_of(campaign)
+        if step:  # one report per journey, published by the small-count rule, instead of exact counts
+            return redirect("admin:campaigns_journey_report", step.journey_id)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -682,6 +756,13 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
 
     def report_csv_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         campaign = self.viewable(request, object_id)
+        step = journey_step_of(campaign)
+        if step:
+            return redirect("admin:campaigns_journey_report_csv", step.journey_id)
         response = HttpResponse(reports.report_csv(campaign), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.slug}.csv"'
         return response
+
+
+# The journey admin registers beside the campaign admin whose composer its steps use.
+from campaigns import admin_journeys  # noqa: E402, F401

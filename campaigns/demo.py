@@ -1,4 +1,5 @@
-"""Demo employees in every consent state, segments, and campaigns in every stage of their life."""
+"""Demo employees in every consent state, segments, campaigns in every stage of their life, and a
+live welcome series with a check whose report has figures to show."""
 
 from __future__ import annotations
 
@@ -15,12 +16,21 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import consent, sending
+from campaigns import consent, journeys, sending
 from campaigns.models import (
     Campaign,
+    CheckAnswerCount,
     ConsentAction,
     ConsentSource,
+    ConsentState,
     Delivery,
+    DeliveryStatus,
+    Enrolment,
+    EnrolmentStatus,
+    FeedbackCount,
+    Journey,
+    JourneyEntry,
+    JourneyStep,
     LinkClickDay,
     MediaPreference,
     Medium,
@@ -28,6 +38,7 @@ from campaigns.models import (
     Segment,
     Subscriber,
     TrackedLink,
+    Usefulness,
 )
 from campaigns.receipts import record_receipt
 from campaigns.services import create_subscriber
@@ -64,6 +75,7 @@ def _consent_path(index: int) -> list[tuple[str, str]]:
 def load(*, stdout: OutputWrapper) -> None:
     load_employees(stdout=stdout)
     load_campaigns(stdout=stdout)
+    load_welcome_series(stdout=stdout)
     stdout.write(signup_invitation())
 
 
@@ -202,6 +214,173 @@ def load_campaigns(*, stdout: OutputWrapper) -> None:
     draft.placements.set(placements[:1])
     draft.segments.set(Segment.objects.filter(name="Interested in wellbeing"))
     stdout.write("Campaigns: 1 sent, 1 weekly scheduled, 1 draft.")
+
+
+CHECK_QUESTION = "Which of these calms an angry customer first? Reply A, B or C"
+CHECK_ITEM = "Three questions that calm an angry customer"
+# (wait in days, counted from the step before) of the three steps, and when each falls due after joining.
+WELCOME_WAITS = (0, 2, 7)
+WELCOME_DUE = (timedelta(0), timedelta(days=2), timedelta(days=9))
+
+
+def welcome_series_name() -> str:
+    return f"Welcome to {settings.PROGRAMME_NAME}"[:120]
+
+
+@transaction.atomic
+def load_welcome_series(*, stdout: OutputWrapper) -> None:
+    """A live welcome series of three steps (a welcome, a check by text, a nudge), built with the
+    services the admin uses, and the sign-ups of the last sixteen weeks taken through it."""
+    name = welcome_series_name()
+    curator = get_user_model().objects.filter(groups__name=INTERNAL_CURATOR).first()
+    if Journey.objects.filter(name=name).exists() or curator is None:
+        stdout.write("Welcome series: already there.")
+        return
+    placements = _demo_placements(4)
+    check_placement = (
+        Placement.objects.filter(item__title=CHECK_ITEM, pk__in=[p.pk for p in placements]).first()
+        or placements[0]
+    )
+    journey = Journey.objects.create(
+        name=name,
+        purpose="Every new sign-up: a welcome, a check two days later, a nudge a week after that.",
+        entry=JourneyEntry.SIGNUP,
+    )
+    welcome = journeys.create_step(journey=journey, wait_days=WELCOME_WAITS[0])
+    _compose(
+        welcome.message,
+        [placements[0]],
+        sms_text=f"Welcome to {settings.PROGRAMME_NAME}, {{first_name}}! Start here, 3 minutes: {{links}}",
+        email_subject=f"Welcome to {settings.PROGRAMME_NAME}, {{first_name}}",
+        email_body="Hi {first_name},\n\nGlad you joined. Here is where to start:\n\n{links}\n",
+    )
+    check = journeys.create_step(
+        journey=journey,
+        wait_days=WELCOME_WAITS[1],
+        at_local_time=time(10, 0),
+        question=CHECK_QUESTION,
+        choices=["Ask what happened and listen", "Offer a refund straight away", "Pass them to a manager"],
+        correct="A",
+    )
+    _compose(
+        check.message,
+        [check_placement],
+        media=MediaPreference.SMS,
+        sms_text="A quick one on the video, {first_name}: {links}",
+        ask_useful=False,
+    )
+    nudge = journeys.create_step(journey=journey, wait_days=WELCOME_WAITS[2], at_local_time=time(9, 30))
+    _compose(
+        nudge.message,
+        placements[1:3] or placements[:1],
+        sms_text="One more for your week, {first_name}: {links}",
+        email_subject="Your week's pick, {first_name}",
+        email_body="Hi {first_name},\n\nA week in: two more worth your coffee break.\n\n{links}\n",
+    )
+    journeys.launch(journey=journey, by=curator)
+    steps = [welcome, check, nudge]
+    taken = _take_sign_ups_through(journey, steps)
+    _count_the_voice(steps, check_placement)
+    stdout.write(f"Welcome series: live, 3 steps, {taken} employees taken through it.")
+
+
+def _compose(message: Campaign, placements: list[Placement], **fields: object) -> None:
+    for field, value in fields.items():
+        setattr(message, field, value)
+    message.save()
+    message.placements.set(placements)
+
+
+def _take_sign_ups_through(journey: Journey, steps: list[JourneyStep]) -> int:
+    """Everyone who confirmed entered on confirming; each got the steps that fell due since, and the
+    people who stopped texts (the demo's one in ten) left the series after the check."""
+    now = timezone.now()
+    people = list(
+        Subscriber.objects.filter(email_state=ConsentState.SUBSCRIBED)
+        .prefetch_related("consent_events")
+        .order_by("pk")
+    )
+    enrolments, deliveries = [], []
+    for person in people:
+        confirmed = max(
+            event.occurred_at
+            for event in person.consent_events.all()
+            if event.action == ConsentAction.CONFIRMED
+        )
+        left = person.sms_state == ConsentState.OPTED_OUT
+        reached = [step for step, due in zip(steps, WELCOME_DUE, strict=True) if confirmed + due <= now]
+        if left:
+            reached = reached[:2]
+        for step, due in zip(reached, WELCOME_DUE, strict=False):
+            sent_at = confirmed + due
+            for medium in Medium:
+                if not step.message.sends(medium):
+                    continue
+                receipt = DeliveryStatus.DELIVERED if medium == Medium.SMS else DeliveryStatus.SENT
+                if medium == Medium.SMS and person.pk % 7 == 3:
+                    receipt = DeliveryStatus.UNDELIVERED
+                deliveries.append(
+                    Delivery(
+                        campaign=step.message,
+                        subscriber=person,
+                        medium=medium,
+                        occurrence=1,
+                        status=receipt,
+                        not_before=sent_at,
+                        sent_at=sent_at,
+                    )
+                )
+        finished = len(reached) == len(steps)
+        next_position = len(reached) + 1
+        enrolments.append(
+            Enrolment(
+                journey=journey,
+                subscriber=person,
+                status=EnrolmentStatus.OPTED_OUT
+                if left
+                else (EnrolmentStatus.FINISHED if finished else EnrolmentStatus.ACTIVE),
+                entered_at=confirmed,
+                next_position=next_position,
+                next_due_at=None if left or finished else confirmed + WELCOME_DUE[next_position - 1],
+                last_step_at=confirmed + WELCOME_DUE[len(reached) - 1] if reached else None,
+                ended_at=confirmed + WELCOME_DUE[2] if left or finished else None,
+            )
+        )
+    Enrolment.objects.bulk_create(enrolments)
+    Delivery.objects.bulk_create(deliveries)
+    first = min((enrolment.entered_at for enrolment in enrolments), default=now)
+    Journey.objects.filter(pk=journey.pk).update(launched_at=first - timedelta(days=1))
+    return len(enrolments)
+
+
+def _count_the_voice(steps: list[JourneyStep], check_placement: Placement) -> None:
+    """Clicks, "useful?" votes and check answers as the counters would have gathered them."""
+    week = _last_weeks_tuesday_ten().date() - timedelta(days=1)
+    clicks = {(0, Medium.SMS): 19, (0, Medium.EMAIL): 12, (1, Medium.SMS): 14, (2, Medium.SMS): 11}
+    for (index, medium), human in clicks.items():
+        for link in TrackedLink.objects.filter(campaign=steps[index].message, medium=medium):
+            LinkClickDay.objects.get_or_create(
+                link=link,
+                date=week + timedelta(days=1),
+                defaults={
+                    "raw_hits": human + 6,
+                    "bot_hits": 4,
+                    "human_clicks": human,
+                    "unique_clicks": human - 2,
+                },
+            )
+    votes = {(0, Usefulness.USEFUL): 21, (0, Usefulness.NOT_FOR_ME): 6, (2, Usefulness.USEFUL): 13}
+    for (index, answer), count in votes.items():
+        FeedbackCount.objects.create(
+            campaign=steps[index].message,
+            placement=steps[index].message.placements.order_by("pk").first(),
+            medium=Medium.SMS,
+            answer=answer,
+            week=week,
+            votes=count,
+        )
+    for letter, count in (("A", 27), ("B", 8), ("C", 4)):
+        CheckAnswerCount.objects.create(step=steps[1], letter=letter, week=week, count=count)
 
 
 def _last_weeks_tuesday_ten() -> datetime:

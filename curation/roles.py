@@ -43,6 +43,9 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "campaigns.segment": frozenset({"view"}),
         # Drafts only: launching is the custom permission campaigns.launch_campaign, not granted here.
         "campaigns.campaign": ALL_ACTIONS,
+        # Journeys like campaigns: the agency composes drafts and their steps; a launcher runs them.
+        "campaigns.journey": ALL_ACTIONS,
+        "campaigns.journeystep": ALL_ACTIONS,
         "campaigns.trackedlink": frozenset({"view"}),
         "analytics": frozenset({"view"}),
         # The agency runs the platform accounts: it imports their exports and types weekly figures.
@@ -135,6 +138,14 @@ def _campaign_open_to(user: Any, campaign: Any) -> bool:
     return campaign.status == "draft"
 
 
+def _journey_open_to(user: Any, journey: Any) -> bool:
+    """The agency drafts; a launcher may edit a live or paused journey's steps (nobody gets a step
+    twice), never an ended one."""
+    if user.has_perm("campaigns.launch_campaign"):
+        return journey.status != "ended"
+    return journey.status == "draft"
+
+
 def _typed_by_hand(user: Any, metric: Any) -> bool:
     return metric.source == "manual"  # A pulled or imported figure would come back with the next run.
 
@@ -177,6 +188,16 @@ MODEL_RULES: dict[str, dict[str, Rule]] = {
         "pause": LAUNCHER,
         "resume": LAUNCHER,
         "cancel": LAUNCHER,
+    },
+    # A journey that has run keeps its steps' ledger: ended, never deleted.
+    "campaigns.journey": {
+        "change": Rule(needs=("change",), only_if=_journey_open_to),
+        "delete": Rule(needs=("delete",), only_if=_is_draft),
+        "launch": LAUNCHER,
+        "pause": LAUNCHER,
+        "resume": LAUNCHER,
+        "end": LAUNCHER,
+        "enrol": LAUNCHER,
     },
     "analytics.dailymetric": {"change": Rule(needs=("change",), only_if=_typed_by_hand)},
     "analytics.retentionpoint": READ_ONLY,  # written by syncs only

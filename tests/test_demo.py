@@ -11,9 +11,11 @@ import subprocess
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
+from campaigns import journey_report, journeys
 from campaigns.links import account_url, email_confirmation_url, unsubscribe_url
-from campaigns.models import ConsentState
+from campaigns.models import ConsentState, Journey, JourneyStatus, MediaPreference
 from config.public_address import public_base_url
 from curation.demo import DEMO_PASSWORD, DEMO_USERS
 from tests.analytics.test_quiz import all_answers, form_data
@@ -109,3 +111,37 @@ def test_load_demo_prints_the_readmes_logins_and_invitation_code_at_the_demos_ad
         # The README gives the same login.
         assert f"username `{username}`, password `{DEMO_PASSWORD}`" in README
     assert "invitation code `LEARN-2026`" in README
+
+
+@pytest.mark.django_db
+def test_the_demo_ships_a_live_welcome_series_with_a_check_whose_report_has_figures(settings, admin_client):
+    settings.DEBUG = True
+    settings.PROGRAMME_NAME = "Learn Socially"
+    output = io.StringIO()
+
+    call_command("load_demo", stdout=output)
+    call_command("load_demo", stdout=io.StringIO())  # safe to run again
+
+    journey = Journey.objects.get(name="Welcome to Learn Socially")
+    assert journey.status == JourneyStatus.LIVE
+    welcome, check, nudge = journey.steps.order_by("position")
+    assert (welcome.wait_days, check.wait_days, nudge.wait_days) == (0, 2, 7)
+    assert welcome.message.media == MediaPreference.BOTH
+    assert check.question == "Which of these calms an angry customer first? Reply A, B or C"
+    assert len(check.choices) == 3 and check.correct == "A"
+    assert check.message.media == MediaPreference.SMS
+    assert check.message.placements.get().item.title == "Three questions that calm an angry customer"
+    assert journeys.problems(journey) == []
+    assert "Welcome series: live, 3 steps" in output.getvalue()
+
+    report = journey_report.journey_report(journey)
+    first, second, third = report.steps
+    for figure in (first.entered, first.sent, first.delivered, first.human_clicks, first.useful):
+        assert not figure.withheld and figure.value >= 10
+    assert not second.answered.withheld and second.right.percent is not None
+    assert not third.entered.withheld and not report.finished.withheld
+    page = admin_client.get(reverse("admin:campaigns_journey_report", args=[journey.pk])).content.decode()
+    assert "Which of these calms an angry customer first?" in page
+    # The campaign list stays the demo's three campaigns; the steps are under "Journey steps".
+    campaigns = admin_client.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
+    assert "Feedback week" in campaigns and "step 1" not in campaigns

@@ -42,11 +42,12 @@ from django_celery_beat.models import (
 from accounts.models import SignInAttempt, SignInOutcome
 from analytics.imports import EXPORT_FORMATS
 from analytics.models import CampaignSessions, DailyMetric, QuizResponse, RetentionPoint, Source, SyncRun
-from campaigns import sending
+from campaigns import journeys, sending
 from campaigns.models import (
     Campaign,
     ContactAccessAction,
     ContactAccessLog,
+    Journey,
     Medium,
     Segment,
     Suppression,
@@ -67,6 +68,7 @@ from curation.models import (
     WishSource,
 )
 from curation.roles import AGENCY_CURATOR, INTERNAL_CURATOR
+from tests.campaigns.journey_data import welcome_series
 from tests.factories import (
     ChannelFactory,
     ContentItemFactory,
@@ -234,6 +236,17 @@ campaigns.campaign[scheduled]  delete                403       403     403    lo
 campaigns.campaign[scheduled]  history               200       200     403    login
 campaigns.campaign[scheduled]  past                  200       200     403    login
 campaigns.campaign[scheduled]  post:cancel           302       403     403    login
+campaigns.journey[draft]       list                  200       200     403    login
+campaigns.journey[draft]       add                   200       200     403    login
+campaigns.journey[draft]       change                edit      edit    403    login
+campaigns.journey[draft]       delete                200       200     403    login
+campaigns.journey[draft]       bulk-delete           no        no      no     no
+campaigns.journey[draft]       history               200       200     403    login
+campaigns.journey[draft]       past                  200       200     403    login
+campaigns.journey[draft]       post:launch           302       403     403    login
+campaigns.journey[live]        change                edit      read    403    login
+campaigns.journey[live]        delete                403       403     403    login
+campaigns.journey[live]        post:pause            302       403     403    login
 
 analytics.dailymetric[manual]  list                  200       200     403    login
 analytics.dailymetric[manual]  add                   200       200     403    login
@@ -303,6 +316,15 @@ def launched_campaign() -> Campaign:
     )
     sending.launch(campaign=campaign, by=launcher)
     return campaign
+
+
+def draft_journey() -> Journey:
+    return welcome_series(live_item(title="Giving feedback").placements.get())
+
+
+def launched_journey() -> Journey:
+    launcher = get_user_model().objects.create_superuser("launcher", password="a-long-test-password")
+    return journeys.launch(journey=draft_journey(), by=launcher)
 
 
 def meeting(applied: bool = False, weeks_ago: int = 0) -> ReviewMeeting:
@@ -397,6 +419,8 @@ def make(subject: str):
             send_at=datetime(2026, 12, 1, 10, 0, tzinfo=UTC),
         ),
         "campaigns.campaign[scheduled]": launched_campaign,
+        "campaigns.journey[draft]": draft_journey,
+        "campaigns.journey[live]": launched_journey,
         "analytics.dailymetric[manual]": lambda: DailyMetric.objects.create(
             placement=PlacementFactory(), date=date(2026, 11, 23), source=Source.MANUAL, views=12
         ),
