@@ -1,15 +1,98 @@
 """One-question checks by text: a journey step asks, a reply A-D gets a one-line answer and link.
 
-Answers are counted per step x letter x week (CheckAnswerCount), once per person per check.
+Answers are counted per step x letter x week (CheckAnswerCount), once per person per check
+(a campaigns.voice receipt), so the team sees which content teaches and never who got it wrong.
+The first answer stands, as a "useful?" vote's does.
 """
 
 from __future__ import annotations
 
-from campaigns.models import Subscriber
+from datetime import datetime, timedelta
 
-LETTERS = ("A", "B", "C", "D")
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns import compose, voice
+from campaigns.models import (
+    CHECK_LETTERS,
+    HANDED_OVER,
+    CheckAnswerCount,
+    Delivery,
+    Enrolment,
+    EnrolmentStatus,
+    JourneyStep,
+    Medium,
+    Subscriber,
+    TrackedLink,
+)
+
+LETTERS = CHECK_LETTERS
+ALREADY_ANSWERED = "You've answered that one already, thanks."
+
+
+def window() -> timedelta:
+    """How long after the question was sent a reply still answers it."""
+    return timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
+
+
+def latest_check_sent(subscriber: Subscriber, *, now: datetime) -> Delivery | None:
+    return (
+        Delivery.objects.filter(
+            subscriber=subscriber,
+            medium=Medium.SMS,
+            status__in=HANDED_OVER,
+            sent_at__gt=now - window(),
+            sent_at__lte=now,
+            campaign__journey_step__question__gt="",
+        )
+        .select_related("campaign__journey_step")
+        .order_by("-sent_at", "-pk")
+        .first()
+    )
 
 
 def answer_by_text(*, subscriber: Subscriber, letter: str) -> str | None:
-    """Count a reply to the latest check this person was sent; the reply to send back."""
-    return None  # TODO(journeys helper)
+    """Count a reply to the latest check this person was sent; the reply to send back, or None
+    when no check was sent to them lately (the letter then answers nothing we asked)."""
+    now = timezone.now()
+    delivery = latest_check_sent(subscriber, now=now)
+    if delivery is None:
+        return None
+    step = delivery.campaign.journey_step
+    choices = dict(step.lettered_choices)
+    if letter not in choices:
+        return f"Reply with one of {', '.join(choices)}: {step.question.strip()}"[:300]
+    with transaction.atomic():
+        counted = voice.first_answer(
+            "check", step.pk, subscriber.link_key, expires_at=delivery.sent_at + window()
+        )
+        if counted:
+            voice.add_one(CheckAnswerCount, "count", step=step, letter=letter, week=voice.week_of(now))
+            if step.stop_on_answer:
+                Enrolment.objects.filter(
+                    journey_id=step.journey_id, subscriber=subscriber, status=EnrolmentStatus.ACTIVE
+                ).update(status=EnrolmentStatus.STOPPED, ended_at=now, next_due_at=None)
+    if not counted:
+        return ALREADY_ANSWERED
+    return verdict(step, letter)
+
+
+def verdict(step: JourneyStep, letter: str) -> str:
+    """One line: right or not, the right answer, and where to learn more."""
+    choices = dict(step.lettered_choices)
+    right = f"{step.correct}) {choices.get(step.correct, '')}".strip()
+    said = f"Right: {right}" if letter == step.correct else f"Not quite: the answer is {right}"
+    link = item_link(step)
+    return f"{said}. More: {link}" if link else f"{said}."
+
+
+def item_link(step: JourneyStep) -> str:
+    """The step's tracked text link (its clicks count with the step's), else the item's own."""
+    link = (
+        TrackedLink.objects.filter(campaign=step.message, medium=Medium.SMS, repointed_from=None)
+        .filter(placement__campaigns=step.message)
+        .order_by("pk")
+        .first()
+    )
+    return compose.link_url(link.token) if link else ""

@@ -106,12 +106,28 @@ def sms_body(campaign: Campaign, *, name: str, links: str) -> str:
     """The one place a text's words are made: the sender, the preview's cost and the reconciler's
     match against the provider's log all call it, so they agree to the character."""
     body = fill(campaign.sms_text, name=name, links=links).strip()
+    if question := check_question(campaign):
+        body = f"{body}\n{question}"
     footer = []
     if campaign.ask_useful and USEFUL_LINE.lower() not in body.lower():
         footer.append(USEFUL_LINE)
     if STOP_FOOTER.lower() not in body.lower():
         footer.append(STOP_FOOTER)
     return "\n".join([body, *footer])
+
+
+def check_question(campaign: Campaign) -> str:
+    """A journey step's one-question check, as the text asks it; "" for any other message.
+    (The step is cached on the campaign after the first look, so a batch asks the database once.)"""
+    step = getattr(campaign, "journey_step", None) if campaign.pk else None
+    if step is None or not step.is_check:
+        return ""
+    choices = step.lettered_choices
+    letters = [letter for letter, _ in choices]
+    lines = [step.question.strip(), *(f"{letter}) {answer}" for letter, answer in choices)]
+    if not any(word in step.question for word in ("Reply", "reply")) and letters:
+        lines.append(f"Reply {', '.join(letters[:-1])} or {letters[-1]}")
+    return "\n".join(lines)
 
 
 def email_body(campaign: Campaign, *, name: str, links: str) -> str:

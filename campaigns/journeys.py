@@ -1,36 +1,43 @@
-"""Journeys that run themselves: writes (steps, launch, pause, end, enrol).
+"""Journeys that run themselves: writes (steps, launch, pause, resume, end, enrol).
 
 Each step's message is a Campaign of its own (JourneyStep.message), composed, previewed and costed
-in the campaign admin like any other. While its journey is live the step's campaign waits as
-"scheduled" with no send time of its own (release_due_campaigns never starts it) and occurrence 1:
-the scheduler (campaigns.journey_schedule) writes a Delivery row per person as their step falls
-due, so the pipeline, the reconciler, working hours and the weekly cap apply unchanged, and the
-ledger's unique key (campaign, subscriber, medium, occurrence) sends each step to a person once.
+in the campaign admin like any other. While its journey is live the step's campaign is "sending"
+at occurrence 1 with no send time of its own (release_due_campaigns never starts it, and
+finish_if_done leaves it sending): the scheduler (campaigns.journey_schedule) writes a Delivery row
+per person as their step falls due, so the pipeline, the reconciler, working hours and the weekly
+cap apply unchanged, and the ledger's unique key (campaign, subscriber, medium, occurrence) sends
+each step to a person once, however the journey is edited later.
 """
 
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import DateTimeField, Expression, ExpressionWrapper, F, Max, QuerySet, Value
 from django.utils import timezone
 
 from campaigns import sending
+from campaigns.bulk import insert_select
 from campaigns.models import (
     Campaign,
     CampaignStatus,
+    Enrolment,
+    EnrolmentStatus,
     Journey,
     JourneyEntry,
     JourneyStatus,
     JourneyStep,
     Medium,
+    Subscriber,
 )
-from campaigns.tracking import tracked_link_for
 
-LIVE_STEP = CampaignStatus.SCHEDULED
+LIVE_STEP = CampaignStatus.SENDING
+# A step's message in any of these is made live again when its journey launches or resumes.
+NOT_LIVE_YET = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED, CampaignStatus.PAUSED)
 
 
 def create_step(*, journey: Journey, position: int | None = None, **fields: object) -> JourneyStep:
@@ -80,15 +87,25 @@ def problems(journey: Journey) -> list[str]:
 
 def launch(*, journey: Journey, by: AbstractBaseUser) -> Journey:
     """Make every step's links and take the journey live; people enter from now on."""
+    return go_live(journey=journey, by=by, allowed_from=(JourneyStatus.DRAFT, JourneyStatus.PAUSED))
+
+
+def resume(*, journey: Journey, by: AbstractBaseUser) -> Journey:
+    """Carry on after a pause: steps composed meanwhile go live; whoever fell due meanwhile is sent
+    their step as working hours allow, and nobody gets a step twice."""
+    return go_live(journey=journey, by=by, allowed_from=(JourneyStatus.PAUSED,))
+
+
+def go_live(*, journey: Journey, by: AbstractBaseUser, allowed_from: tuple[str, ...]) -> Journey:
     sending.require_launcher(by)
-    if journey.status not in (JourneyStatus.DRAFT, JourneyStatus.PAUSED):
-        raise ValidationError(f"The journey is {journey.get_status_display().lower()}: it cannot go live.")
-    found = problems(journey)
-    if found:
-        raise ValidationError(found)
     now = timezone.now()
     with transaction.atomic():
         journey = Journey.objects.select_for_update().get(pk=journey.pk)
+        if journey.status not in allowed_from:
+            raise ValidationError(f"The journey is {journey.get_status_display().lower()}: it cannot go live.")
+        found = problems(journey)
+        if found:
+            raise ValidationError(found)
         for step in journey.steps.select_related("message"):
             make_live(step.message, by=by, now=now)
         journey.status = JourneyStatus.LIVE
@@ -99,17 +116,50 @@ def launch(*, journey: Journey, by: AbstractBaseUser) -> Journey:
 
 
 def make_live(message: Campaign, *, by: AbstractBaseUser, now) -> None:
-    """A step's message ready to receive rows: links made, waiting with no send time of its own."""
-    for medium in Medium:
-        if message.sends(medium):
-            for placement in message.placements.all():
-                tracked_link_for(campaign=message, medium=medium, placement=placement)
-    if message.status == CampaignStatus.DRAFT:
+    """A step's message ready to receive rows: links made, sending with no send time of its own."""
+    sending.make_links(message)
+    if message.status in NOT_LIVE_YET:
+        if message.status == CampaignStatus.DRAFT:
+            message.launched_by, message.launched_at = by, now
         message.status = LIVE_STEP
         message.occurrence = 1
         message.next_send_at = None
-        message.launched_by, message.launched_at = by, now
+        message.paused_reason = ""
         message.save()
+        transaction.on_commit(lambda: sending.queue_sending(message.pk))  # rows held by a pause
+
+
+def enrol(*, journey: Journey, subscribers: QuerySet[Subscriber], by: AbstractBaseUser) -> int:
+    """A curator puts people on a live journey; whoever is on it already stays where they are.
+    Returns how many joined."""
+    sending.require_launcher(by)
+    with transaction.atomic():
+        journey = Journey.objects.select_for_update().get(pk=journey.pk)
+        if journey.status != JourneyStatus.LIVE:
+            raise ValidationError("Only a live journey takes people in.")
+        return enter(journey=journey, people=subscribers, entered_at=Value(timezone.now()))
+
+
+def enter(*, journey: Journey, people: QuerySet[Subscriber], entered_at: Expression) -> int:
+    """Enrolments for `people` (a Subscriber query; `entered_at` an expression over it), due for
+    the first step its wait after they entered; written by the database, once per person."""
+    first = journey.steps.order_by("position").first()
+    if first is None:
+        return 0
+    return insert_select(
+        Enrolment,
+        people.annotate(entered=ExpressionWrapper(entered_at, output_field=DateTimeField())),
+        {
+            "journey_id": Value(journey.pk),
+            "subscriber_id": F("pk"),
+            "status": Value(EnrolmentStatus.ACTIVE),
+            "entered_at": F("entered"),
+            "next_position": Value(first.position),
+            "next_due_at": ExpressionWrapper(
+                F("entered") + timedelta(days=first.wait_days), output_field=DateTimeField()
+            ),
+        },
+    )
 
 
 def pause(*, journey: Journey, by: AbstractBaseUser) -> None:

@@ -646,6 +646,10 @@ class WaitFrom(models.TextChoices):
     JOINED = "joined", "after joining"
 
 
+# A check's answers are lettered in this order; a reply is one of these letters.
+CHECK_LETTERS = ("A", "B", "C", "D")
+
+
 class JourneyStep(models.Model):
     """One step: wait, then send a message (its own Campaign), optionally asking a question.
 
@@ -682,6 +686,12 @@ class JourneyStep(models.Model):
     @property
     def is_check(self) -> bool:
         return bool(self.question)
+
+    @property
+    def lettered_choices(self) -> list[tuple[str, str]]:
+        """The answers as they are asked: (letter, answer), blanks left out."""
+        answers = [str(choice).strip() for choice in self.choices if str(choice).strip()]
+        return list(zip(CHECK_LETTERS, answers, strict=False))
 
 
 class EnrolmentStatus(models.TextChoices):

@@ -62,6 +62,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import compose, consent, throttle
+from campaigns.bulk import insert_select
 from campaigns.delivery_errors import DeliveryError, DeliveryOutcome
 from campaigns.emails import build_email
 from campaigns.models import (
@@ -153,10 +154,7 @@ def launch(*, campaign: Campaign, by: AbstractBaseUser) -> Campaign:
     now = timezone.now()
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        for medium in Medium:
-            if campaign.sends(medium):
-                for placement in campaign.placements.all():
-                    tracked_link_for(campaign=campaign, medium=medium, placement=placement)
+        make_links(campaign)
         campaign.status = CampaignStatus.SCHEDULED
         campaign.next_send_at = max(campaign.send_at or now, now)
         campaign.launched_by, campaign.launched_at = by, now
@@ -166,6 +164,19 @@ def launch(*, campaign: Campaign, by: AbstractBaseUser) -> Campaign:
         start_occurrence(campaign_id=campaign.pk)
     campaign.refresh_from_db()
     return campaign
+
+
+def make_links(campaign: Campaign) -> None:
+    """A tracked link per medium sent and placement promoted, made where missing: after an item is
+    retired, its successor's placement gets one before the next send (links_for leaves out links
+    to placements the campaign no longer promotes, so nothing is sent dead)."""
+    for medium in Medium:
+        if campaign.sends(medium):
+            for placement in campaign.placements.select_related("item", "channel"):
+                try:
+                    tracked_link_for(campaign=campaign, medium=medium, placement=placement)
+                except ValidationError:
+                    continue  # launch refuses it first; a later send keeps the link it has
 
 
 def next_week(at: datetime) -> datetime:
@@ -189,6 +200,7 @@ def start_occurrence(*, campaign_id: int, now: datetime | None = None) -> int:
         ):
             return 0
         campaign.occurrence += 1
+        make_links(campaign)
         written = write_ledger(campaign, now=now)
         campaign.status = CampaignStatus.SENDING
         campaign.next_send_at = next_week(campaign.next_send_at) if campaign.repeat == Repeat.WEEKLY else None
@@ -206,6 +218,39 @@ def recent_campaigns(now: datetime) -> Count:
         distinct=True,
         filter=Q(deliveries__not_before__gte=now - CAP_PERIOD, deliveries__status__in=COUNTED),
     )
+
+
+def ledger_columns(
+    campaign: Campaign, medium: str, *, not_before: object, now: datetime
+) -> dict[str, object]:
+    """A Delivery row's columns for a Subscriber query annotated with `recent` (recent_campaigns):
+    held back as capped once the person has had the weekly number of campaigns."""
+    capped = Q(recent__gte=settings.CAMPAIGN_WEEKLY_CAP)
+    return {
+        "campaign_id": Value(campaign.pk),
+        "subscriber_id": F("pk"),
+        "medium": Value(medium),
+        "occurrence": Value(campaign.occurrence),
+        "not_before": not_before,
+        "status": Case(
+            When(capped, then=Value(DeliveryStatus.CAPPED)), default=Value(DeliveryStatus.PENDING)
+        ),
+        "error": Case(
+            When(
+                capped,
+                then=Concat(
+                    Value("Already had "),
+                    Cast("recent", CharField()),
+                    Value(" campaign(s) this week."),
+                    output_field=CharField(),
+                ),
+            ),
+            default=Value(""),
+        ),
+        "attempts": Value(0),
+        "provider_id": Value(""),
+        "updated_at": Value(now),
+    }
 
 
 def write_ledger(campaign: Campaign, *, now: datetime) -> int:
@@ -227,50 +272,11 @@ def write_ledger(campaign: Campaign, *, now: datetime) -> int:
             *(When(time_zone=name, then=Value(window.opens(now, zone(name)))) for name in sorted(zones)),
             output_field=DateTimeField(),
         )
-        capped = Q(recent__gte=settings.CAMPAIGN_WEEKLY_CAP)
-        columns = {
-            "campaign_id": Value(campaign.pk),
-            "subscriber_id": F("pk"),
-            "medium": Value(medium),
-            "occurrence": Value(campaign.occurrence),
-            "not_before": opens,
-            "status": Case(
-                When(capped, then=Value(DeliveryStatus.CAPPED)), default=Value(DeliveryStatus.PENDING)
-            ),
-            "error": Case(
-                When(
-                    capped,
-                    then=Concat(
-                        Value("Already had "),
-                        Cast("recent", CharField()),
-                        Value(" campaign(s) this week."),
-                        output_field=CharField(),
-                    ),
-                ),
-                default=Value(""),
-            ),
-            "attempts": Value(0),
-            "provider_id": Value(""),
-            "updated_at": Value(now),
-        }
-        # Prefixed aliases: an annotation may not share a name with a field of Subscriber.
-        rows = (
-            audience.annotate(recent=recent_campaigns(now))
-            .annotate(**{f"row_{name}": expression for name, expression in columns.items()})
-            .values(*(f"row_{name}" for name in columns))
+        written += insert_select(
+            Delivery,
+            audience.annotate(recent=recent_campaigns(now)),
+            ledger_columns(campaign, medium, not_before=opens, now=now),
         )
-        select, params = rows.query.sql_with_params()
-        database = transaction.get_connection()
-        table = database.ops.quote_name(Delivery._meta.db_table)
-        names = ", ".join(database.ops.quote_name(name) for name in columns)
-        with database.cursor() as cursor:
-            # "WHERE true" lets SQLite read ON CONFLICT as the insert's, not the join's.
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) SELECT * FROM ({select}) AS audience "  # noqa: S608 - our own names
-                "WHERE true ON CONFLICT DO NOTHING",
-                params,
-            )
-            written += cursor.rowcount
     return written
 
 
@@ -544,8 +550,12 @@ class Ready(NamedTuple):
 
 
 def links_for(campaign: Campaign, medium: str) -> list[TrackedLink]:
+    """The links a message carries: to the placements the campaign still promotes (a retired item's
+    is dropped, or swapped for its successor's, by campaigns.retirement)."""
     return list(
-        TrackedLink.objects.filter(campaign=campaign, medium=medium, repointed_from=None)
+        TrackedLink.objects.filter(
+            campaign=campaign, medium=medium, repointed_from=None, placement__campaigns=campaign
+        )
         .select_related("placement__item")
         .order_by("pk")
     )
@@ -727,8 +737,11 @@ def set_provider_ids(pairs: list[tuple[int, str]], *, batch_size: int = 1000) ->
 
 
 def finish_if_done(campaign_id: int) -> None:
-    """Sending ends when no row of this send is waiting or being sent; a weekly one waits for next week."""
-    campaign = Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.SENDING).first()
+    """Sending ends when no row of this send is waiting or being sent; a weekly one waits for next week.
+    A live journey's step sends for as long as its journey runs: people reach it one by one."""
+    campaign = Campaign.objects.filter(
+        pk=campaign_id, status=CampaignStatus.SENDING, journey_step__isnull=True
+    ).first()
     if campaign is None:
         return
     waiting = Delivery.objects.filter(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from campaigns import sending, signup, signup_sessions, tracking, voice
+from campaigns import journey_schedule, sending, signup, signup_sessions, tracking, voice
 
 
 @shared_task(ignore_result=True, expires=50)
@@ -47,3 +47,9 @@ def clear_expired_sessions() -> int:
 def forget_expired_voice_receipts() -> int:
     """Daily (beat): delete receipts whose answer's window has closed; then nothing links a vote to anyone."""
     return voice.forget_expired()
+
+
+@shared_task(ignore_result=True, expires=50)
+def run_journeys() -> None:
+    """Every minute (beat): take people onto journeys, and queue every step that has fallen due."""
+    journey_schedule.tick()

@@ -282,6 +282,8 @@ CELERY_BEAT_SCHEDULE["clear-expired-sessions"] = {
     "task": "campaigns.tasks.clear_expired_sessions",
     "schedule": 600.0,
 }
+# Journeys move people on by the minute, as campaigns are released.
+CELERY_BEAT_SCHEDULE["run-journeys"] = {"task": "campaigns.tasks.run_journeys", "schedule": 60.0}
 # Issue 15: "useful?" receipts (who has answered, as keyed hashes) go when their message's window closes.
 CELERY_BEAT_SCHEDULE["forget-expired-voice-receipts"] = {
     "task": "campaigns.tasks.forget_expired_voice_receipts",
