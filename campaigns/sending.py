@@ -322,7 +322,12 @@ def send_due(*, campaign_id: int, budget_seconds: float | None = None) -> int:
     deadline = timezone.now() + timedelta(seconds=budget)
     tally = Tally()
     while timezone.now() < deadline:
-        campaign = Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.SENDING).first()
+        # With its journey step, if any: the text asks the step's check (compose.check_question).
+        campaign = (
+            Campaign.objects.select_related("journey_step")
+            .filter(pk=campaign_id, status=CampaignStatus.SENDING)
+            .first()
+        )
         if campaign is None:
             return tally.handed  # paused, cancelled or finished meanwhile
         claim, rows = claim_batch(campaign)
@@ -815,7 +820,7 @@ def reconcile(*, stale_after: timedelta | None = None, now: datetime | None = No
         unsettled |= Q(status=DeliveryStatus.UNKNOWN, medium=Medium.SMS)
     stale = (
         Delivery.objects.filter(unsettled, claimed_at__lte=now - stale_after)
-        .select_related("campaign", "subscriber")
+        .select_related("campaign__journey_step", "subscriber")
         .order_by("pk")
     )
     for row in stale.iterator(chunk_size=500):
