@@ -338,7 +338,8 @@ class JourneyAdmin(PolicyAdmin, HistoryAdmin):
         for position in drafts:
             self.message_user(
                 request,
-                f"Step {position}'s message is still a draft: nobody is sent it while it is one.",
+                f"Step {position}'s message is still a draft: nobody is sent it while it is one. "
+                "Compose it, then pause and resume the journey to take it live.",
                 messages.WARNING,
             )
 

@@ -451,5 +451,8 @@ def test_a_step_added_to_a_live_journey_is_flagged_while_its_message_is_a_draft(
 
     page = internal_client.get(url("change", journey))
 
-    assert "Step 3's message is still a draft: nobody is sent it while it is one." in messages_of(page)
+    assert (
+        "Step 3's message is still a draft: nobody is sent it while it is one. "
+        "Compose it, then pause and resume the journey to take it live."
+    ) in messages_of(page)
     assert not any("Step 1" in message for message in messages_of(page))

@@ -30,6 +30,7 @@ from campaigns.models import (
     Segment,
     Subscriber,
     TrackedLink,
+    WaitFrom,
 )
 from curation import services
 from tests.campaigns.journey_data import compose, welcome_series
@@ -413,3 +414,29 @@ def test_sign_up_through_the_page_confirms_the_entry(live_series, django_capture
         assert ConsentEvent.objects.filter(subscriber=imported, action=ConsentAction.CONFIRMED).exists()
         ticked = tick(django_capture_on_commit_callbacks)
     assert ticked.entered == 0
+
+
+def test_a_step_added_while_the_journey_runs_is_skipped_as_a_draft_and_sent_once_resumed(
+    live_series, placement, internal_curator, sms_outbox, django_capture_on_commit_callbacks
+):
+    added = journeys.create_step(journey=live_series, wait_days=0, wait_from=WaitFrom.JOINED)
+    with time_machine.travel(TUESDAY_MORNING, tick=False):
+        early = confirmed(1)[0]
+        tick(django_capture_on_commit_callbacks)
+    with time_machine.travel(TUESDAY_MORNING + timedelta(days=2, minutes=1), tick=False):
+        tick(django_capture_on_commit_callbacks)
+    assert rows(added) == []  # still a draft when the early joiner reached it
+
+    compose(added, placement, media=MediaPreference.SMS)
+    with time_machine.travel(TUESDAY_MORNING + timedelta(days=2, hours=1), tick=False):
+        journeys.pause(journey=live_series, by=internal_curator)
+        with django_capture_on_commit_callbacks(execute=True):
+            journeys.resume(journey=live_series, by=internal_curator)
+        late = confirmed(1)[0]
+        tick(django_capture_on_commit_callbacks)
+    with time_machine.travel(TUESDAY_MORNING + timedelta(days=4, hours=2), tick=False):
+        tick(django_capture_on_commit_callbacks)
+        tick(django_capture_on_commit_callbacks)
+
+    assert [row.subscriber_id for row in rows(added)] == [late.pk]
+    assert Enrolment.objects.get(subscriber=early).status == EnrolmentStatus.FINISHED
