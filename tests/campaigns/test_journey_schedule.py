@@ -9,9 +9,12 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
-from campaigns import journey_schedule, journeys
+from campaigns import journey_schedule, journeys, replies
 from campaigns.models import (
     CampaignStatus,
     CheckAnswerCount,
@@ -30,6 +33,7 @@ from campaigns.models import (
     Segment,
     Subscriber,
     TrackedLink,
+    VoiceReceipt,
     WaitFrom,
 )
 from curation import services
@@ -440,3 +444,36 @@ def test_a_step_added_while_the_journey_runs_is_skipped_as_a_draft_and_sent_once
 
     assert [row.subscriber_id for row in rows(added)] == [late.pk]
     assert Enrolment.objects.get(subscriber=early).status == EnrolmentStatus.FINISHED
+
+
+@pytest.fixture
+def asked(live_series, django_capture_on_commit_callbacks):
+    """Someone who was sent the check two days after joining."""
+    with time_machine.travel(TUESDAY_MORNING, tick=False):
+        person = confirmed(1)[0]
+        tick(django_capture_on_commit_callbacks)
+    with time_machine.travel(TUESDAY_MORNING + timedelta(days=2, minutes=1), tick=False):
+        tick(django_capture_on_commit_callbacks)
+    return person
+
+
+@hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    bodies=st.lists(
+        st.one_of(st.text(max_size=8), st.sampled_from(["a", "B", " c ", "D", "1", "A!"])), max_size=6
+    )
+)
+def test_whatever_someone_asked_texts_back_their_check_counts_at_most_once(asked, bodies):
+    CheckAnswerCount.objects.all().delete()
+    VoiceReceipt.objects.all().delete()
+    with time_machine.travel(TUESDAY_MORNING + timedelta(days=2, hours=1), tick=False):
+        for body in bodies:
+            reply = replies.answer_reply(sender=asked.phone, body=body, message_sid="SM" + "9" * 32)
+            assert reply is None or len(reply) <= 300
+
+    answered = [body.strip().upper().rstrip(".!") for body in bodies]
+    first = next((word for word in answered if word in ("A", "B", "C")), None)
+    counts = dict(CheckAnswerCount.objects.values_list("letter", "count"))
+    assert counts == ({first: 1} if first else {})
