@@ -7,18 +7,14 @@ The first answer stands, as a "useful?" vote's does.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from campaigns import compose, voice
 from campaigns.models import (
     CHECK_LETTERS,
-    HANDED_OVER,
     CheckAnswerCount,
-    Delivery,
     Enrolment,
     EnrolmentStatus,
     JourneyStep,
@@ -31,32 +27,11 @@ LETTERS = CHECK_LETTERS
 ALREADY_ANSWERED = "You've answered that one already, thanks."
 
 
-def window() -> timedelta:
-    """How long after the question was sent a reply still answers it."""
-    return timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
-
-
-def latest_check_sent(subscriber: Subscriber, *, now: datetime) -> Delivery | None:
-    return (
-        Delivery.objects.filter(
-            subscriber=subscriber,
-            medium=Medium.SMS,
-            status__in=HANDED_OVER,
-            sent_at__gt=now - window(),
-            sent_at__lte=now,
-            campaign__journey_step__question__gt="",
-        )
-        .select_related("campaign__journey_step")
-        .order_by("-sent_at", "-pk")
-        .first()
-    )
-
-
 def answer_by_text(*, subscriber: Subscriber, letter: str) -> str | None:
     """Count a reply to the latest check this person was sent; the reply to send back, or None
     when no check was sent to them lately (the letter then answers nothing we asked)."""
     now = timezone.now()
-    delivery = latest_check_sent(subscriber, now=now)
+    delivery = voice.latest_text_asking(subscriber, Q(campaign__journey_step__question__gt=""), now=now)
     if delivery is None:
         return None
     step = delivery.campaign.journey_step
@@ -65,7 +40,7 @@ def answer_by_text(*, subscriber: Subscriber, letter: str) -> str | None:
         return f"Reply with one of {', '.join(choices)}: {step.question.strip()}"[:300]
     with transaction.atomic():
         counted = voice.first_answer(
-            "check", step.pk, subscriber.link_key, expires_at=delivery.sent_at + window()
+            "check", step.pk, subscriber.link_key, expires_at=delivery.sent_at + voice.window()
         )
         if counted:
             voice.add_one(CheckAnswerCount, "count", step=step, letter=letter, week=voice.week_of(now))

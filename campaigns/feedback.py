@@ -12,16 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from campaigns import tokens, voice
 from campaigns.models import (
-    HANDED_OVER,
     Campaign,
-    Delivery,
     FeedbackCount,
     Medium,
     Subscriber,
@@ -36,27 +34,6 @@ ALREADY_COUNTED = "Thanks, you've already told us about that one."
 # A token's timestamp is whole seconds: its receipt outlives it by one, so no second vote slips
 # in between the receipt's deletion and the token's expiry.
 TOKEN_MARGIN = timedelta(seconds=1)
-
-
-def window() -> timedelta:
-    """How long after a message its question may be answered."""
-    return timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
-
-
-def latest_asking_text(subscriber: Subscriber, *, now: datetime) -> Delivery | None:
-    """The last text handed over to this person, within the window, whose campaign asked."""
-    return (
-        Delivery.objects.filter(
-            subscriber=subscriber,
-            medium=Medium.SMS,
-            status__in=HANDED_OVER,
-            sent_at__gt=now - window(),
-            sent_at__lte=now,
-            campaign__ask_useful=True,
-        )
-        .order_by("-sent_at", "-pk")
-        .first()
-    )
 
 
 def promoted_placements(campaign_id: int, medium: str) -> list[int]:
@@ -108,12 +85,12 @@ def vote_by_text(*, subscriber: Subscriber, answer: str) -> str | None:
     is one vote on each placement the text carried: per placement, a text's votes read as "people
     who found the message with this in it useful"."""
     now = timezone.now()
-    delivery = latest_asking_text(subscriber, now=now)
+    delivery = voice.latest_text_asking(subscriber, Q(campaign__ask_useful=True), now=now)
     if delivery is None:
         return None
     counted = count_once(
         receipt=("useful", Medium.SMS, delivery.campaign_id, delivery.occurrence, subscriber.link_key),
-        expires_at=delivery.sent_at + window(),
+        expires_at=delivery.sent_at + voice.window(),
         campaign_id=delivery.campaign_id,
         placement_ids=promoted_placements(delivery.campaign_id, Medium.SMS),
         medium=Medium.SMS,
@@ -147,7 +124,7 @@ class EmailVote:
 def email_vote(token: str) -> EmailVote | None:
     """The vote an email's button carries, or None if the link is forged, altered or expired, or
     its person, campaign or placement is gone."""
-    vote = tokens.vote_from_token(token, max_age=window())
+    vote = tokens.vote_from_token(token, max_age=voice.window())
     if vote is None or vote.answer not in TEXT_ANSWERS:
         return None
     if not Subscriber.objects.filter(link_key=vote.link_key).exists():
@@ -180,7 +157,7 @@ def vote_by_email(*, found: EmailVote, bot: bool) -> bool:
         return True
     return count_once(
         receipt=("useful", Medium.EMAIL, vote.campaign_id, vote.occurrence, vote.placement_id, vote.link_key),
-        expires_at=vote.signed_at + window() + TOKEN_MARGIN,
+        expires_at=vote.signed_at + voice.window() + TOKEN_MARGIN,
         campaign_id=vote.campaign_id,
         placement_ids=[vote.placement_id],
         medium=Medium.EMAIL,

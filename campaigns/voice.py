@@ -19,10 +19,10 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Model
+from django.db.models import F, Model, Q
 from django.utils import timezone
 
-from campaigns.models import VoiceReceipt
+from campaigns.models import HANDED_OVER, Delivery, Medium, Subscriber, VoiceReceipt
 from campaigns.quiet_hours import zone
 
 
@@ -41,6 +41,29 @@ def first_answer(*parts: object, expires_at: datetime) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def window() -> timedelta:
+    """How long after a message its question ("useful?", a check) may be answered."""
+    return timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
+
+
+def latest_text_asking(subscriber: Subscriber, asked: Q, *, now: datetime) -> Delivery | None:
+    """The last text handed over to this person within the window whose campaign asked (`asked`,
+    a condition on the Delivery): what a bare reply like "1" or "A" answers."""
+    return (
+        Delivery.objects.filter(
+            asked,
+            subscriber=subscriber,
+            medium=Medium.SMS,
+            status__in=HANDED_OVER,
+            sent_at__gt=now - window(),
+            sent_at__lte=now,
+        )
+        .select_related("campaign__journey_step")
+        .order_by("-sent_at", "-pk")
+        .first()
+    )
 
 
 def week_of(moment: datetime | None = None) -> date:
