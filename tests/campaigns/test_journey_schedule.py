@@ -12,7 +12,6 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from twilio.request_validator import RequestValidator
 
 from campaigns import journey_schedule, journeys, replies
 from campaigns.models import (
@@ -38,6 +37,7 @@ from campaigns.models import (
 )
 from curation import services
 from tests.campaigns.journey_data import compose, welcome_series
+from tests.campaigns.test_feedback_worker import reply_by_text
 from tests.factories import SubscriberFactory, live_item, subscribed_employees
 from tests.fakes.twilio import AUTH_TOKEN
 
@@ -85,15 +85,6 @@ def rows(step, **filters) -> list[Delivery]:
 
 def steps_of(journey):
     return list(journey.steps.select_related("message").order_by("position"))
-
-
-def reply_by_text(client, settings, phone: str, body: str, sid: str) -> str:
-    params = {"From": phone, "Body": body, "MessageSid": sid}
-    url = settings.PUBLIC_BASE_URL + "/hooks/twilio/inbound/"
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, params)
-    response = client.post("/hooks/twilio/inbound/", params, HTTP_X_TWILIO_SIGNATURE=signature)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def test_a_welcome_series_starts_when_someone_confirms_and_each_step_is_sent_once(

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from celery import Celery
-from twilio.request_validator import RequestValidator
 
 from campaigns import journeys
 from campaigns.models import ConsentState, Delivery, DeliveryStatus, Enrolment, EnrolmentStatus, Medium
 from tests.campaigns.journey_data import welcome_series
+from tests.campaigns.test_feedback_worker import reply_by_text
 from tests.campaigns.test_sending_worker import reconcile_in_subprocess, worker_env
 from tests.factories import SubscriberFactory, live_item, subscribed_employees
 from tests.fakes.twilio import AUTH_TOKEN
@@ -143,14 +143,7 @@ def test_a_stop_between_steps_ends_the_journey_and_nothing_more_is_texted(
         tick_in_subprocess(at(TUESDAY_MORNING, env))
         wait_for(lambda: texts_to(fake, person.phone), timeout=60, what="the welcome text")
 
-        params = {"From": person.phone, "Body": "STOP", "MessageSid": "SM" + "5" * 32}
-        signature = RequestValidator(AUTH_TOKEN).compute_signature(
-            settings.PUBLIC_BASE_URL + "/hooks/twilio/inbound/", params
-        )
-        assert (
-            client.post("/hooks/twilio/inbound/", params, HTTP_X_TWILIO_SIGNATURE=signature).status_code
-            == 200
-        )
+        reply_by_text(client, settings, person.phone, "STOP", "SM" + "5" * 32)
 
         # Two days on, when the check falls due: the tick lets them go instead.
         tick_in_subprocess(at(TUESDAY_MORNING + timedelta(days=2, minutes=5), env))
