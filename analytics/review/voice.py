@@ -88,6 +88,17 @@ def _summed(
     return total
 
 
+def _all_of(
+    found: dict[tuple[object, date], Counted], weeks: Iterable[date], empty: Callable[[], Counted]
+) -> Counted:
+    weeks = set(weeks)
+    total = empty()
+    for (_key, week), held in found.items():
+        if week in weeks:
+            total.add(held)
+    return total
+
+
 @dataclass
 class VoiceCounts:
     """The true totals per week, read once for a page: published only through VoteCells and
@@ -111,20 +122,10 @@ class VoiceCounts:
 
     def votes_on_items(self, weeks: Iterable[date]) -> Votes:
         """Every item's votes added up, from the true counts."""
-        weeks = set(weeks)
-        total = Votes()
-        for (_item, week), votes in self.item_votes.items():
-            if week in weeks:
-                total.add(votes)
-        return total
+        return _all_of(self.item_votes, weeks, Votes)
 
     def votes_in_campaigns(self, weeks: Iterable[date]) -> Votes:
-        weeks = set(weeks)
-        total = Votes()
-        for (_campaign, week), votes in self.campaign_votes.items():
-            if week in weeks:
-                total.add(votes)
-        return total
+        return _all_of(self.campaign_votes, weeks, Votes)
 
     def answers_on_item(self, item_id: int, weeks: Iterable[date]) -> Answers:
         return _summed(self.item_answers, item_id, weeks, Answers)
