@@ -24,6 +24,7 @@ from analytics.models import DailyMetric, RetentionPoint
 from analytics.review.cells import Cell, published
 from analytics.review.charts import Sparkline
 from analytics.review.figures import Figures, figure_sums
+from analytics.review.voice import ItemVoice, item_voice
 from analytics.review.weeks import RECENT_WEEKS, week_start_of
 from channels.models import MetricSource
 from curation.meeting_records import decisions_of
@@ -88,8 +89,20 @@ FIGURE_LABELS = {
     "share_of_live_content": "Share of live content",
     "url": "Address",
     "checked_at": "Checked",
+    "votes_recent": f"“Useful?” votes, {RECENT_WEEKS} weeks",
+    "useful_recent": "Useful",
+    "not_for_me_recent": "Not for me",
+    "share_useful": "Share useful",
+    "weeks": "Weeks",
 }
-SHARES = {"bottom_quantile", "growth", "share_of_interest", "share_of_live_content", "completion"}
+SHARES = {
+    "bottom_quantile",
+    "growth",
+    "share_of_interest",
+    "share_of_live_content",
+    "completion",
+    "share_useful",
+}
 
 
 # The agenda as cards.
@@ -203,8 +216,8 @@ class Traffic:
 
 @dataclass(frozen=True)
 class Feedback:
-    """What employees told us that bears on the card. Per item there is none yet: the quiz places
-    the organisation on the learner power continuum, which is said against the item's stage."""
+    """The learner power quiz, which places the organisation on the continuum: said against the
+    item's stage (what employees said of the item itself is the Evidence's voice)."""
 
     stage: str
     at_stage: quiz.Cell
@@ -224,6 +237,7 @@ class Evidence:
     traffic: Traffic | None
     feedback: Feedback | None
     live_in_topic: list[ContentItem] = field(default_factory=list)
+    voice: ItemVoice | None = None  # its "useful?" votes and check answers over the 12 weeks
 
     @property
     def duration_against_median(self) -> Cell:
@@ -288,6 +302,7 @@ def evidence_for(row: AgendaItem, meeting: ReviewMeeting) -> Evidence:
         format_items=timed,
         traffic=_traffic(whole, ga4_clicks),
         feedback=_feedback(item.stage),
+        voice=item_voice(item_id=item.pk, weeks=weeks),
     )
 
 

@@ -21,6 +21,7 @@ from analytics import privacy
 from analytics.review.cache import REVIEW_KEPT_SECONDS, kept_review
 from analytics.review.dashboard import review_table
 from analytics.review.figures import ENGAGEMENT_MEANS, PEOPLE_MEANS, VIEWS_MEANS
+from analytics.review.suggestions import RARELY_USEFUL_MIN_VOTES, RARELY_USEFUL_SHARE
 from analytics.review.weeks import (
     ReviewFilters,
     check_review_day,
@@ -148,6 +149,8 @@ def dashboard(request: HttpRequest, week: str | None = None) -> HttpResponse:
         "people_means": PEOPLE_MEANS,
         "views_means": VIEWS_MEANS,
         "review_kept_seconds": REVIEW_KEPT_SECONDS,
+        "rarely_useful_share": f"{RARELY_USEFUL_SHARE:.0%}",
+        "rarely_useful_votes": RARELY_USEFUL_MIN_VOTES,
         "last_complete_week": iso_week_label(last_complete_week()),
     }
     return render(request, "admin/analytics/review/dashboard.html", context)

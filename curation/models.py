@@ -264,6 +264,7 @@ class AgendaKind(models.TextChoices):
     RISING = "rising", "Rising"
     TOPIC_GAP = "topic_gap", "Topic gap"
     UNREACHABLE = "unreachable", "Link unreachable"
+    RARELY_USEFUL = "rarely_useful", "Rarely useful"
     CARRIED_OVER = "carried_over", "Not done since last meeting"
     LOOK_AGAIN = "look_again", "Looking again"
     OUTCOME = "outcome", "Did it work?"

@@ -12,6 +12,7 @@ A week's page is computed one way through (dashboard.weekly_review) and kept (ca
     durations.py    how long people stay, by item, format and channel
     items.py        the week's top and bottom items
     charts.py       presentation: sparklines and chart JSON
+    voice.py        what employees told us: "useful?" votes, checks answered right, reasons for leaving
     suggestions.py  what the data suggests the team discuss (the shape meetings rely on, and the engine)
     freshness.py    how fresh each channel's figures are
     dashboard.py    the week's review assembled from the modules above

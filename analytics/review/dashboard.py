@@ -25,11 +25,12 @@ from analytics.review.figures import (
     read_catalogue,
 )
 from analytics.review.freshness import Freshness, freshness_of
-from analytics.review.headlines import Headline, headlines_of
+from analytics.review.headlines import Headline, headlines_of, people_opting_out
 from analytics.review.items import ItemRow, top_and_bottom
 from analytics.review.preferences import preferences
 from analytics.review.suggestions import Suggestion, suggest
 from analytics.review.traffic import traffic
+from analytics.review.voice import Period, VoiceCounts, VoiceSection, read_voice, voice_tables
 from analytics.review.weeks import (
     FIRST_REVIEW_DAY,
     LAST_REVIEW_WEEK,
@@ -71,6 +72,7 @@ class WeeklyReview:
     campaign_share: str = ""
     has_figures: bool = True  # any figure for the week reviewed, under these filters
     attention: list[str] = field(default_factory=list)  # what to look at before trusting the page
+    voice: VoiceSection | None = None  # what employees told us: None for a week not begun
     # One computation of the review: the page keeps its rendered figures under it (a review kept in
     # the cache is the same computation on every request, so it is drawn once).
     computation: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -177,7 +179,8 @@ def weekly_review(*, week: date, filters: ReviewFilters) -> WeeklyReview:
     )
     tables["top_items"] = _item_table("top_items", "Top items", top)
     tables["bottom_items"] = _item_table("bottom_items", "Bottom items", bottom)
-    found = suggest(week_start, filters, read.catalogue, read.item_weeks, read.recent)
+    voice, tables_of_voice = _voice_section(read, range_start, range_end, tables)
+    found = suggest(week_start, filters, read.catalogue, read.item_weeks, read.recent, voice)
     tables["suggestions"] = _suggestion_table(found)
     freshness = freshness_of(read.catalogue, week_start, today())
     tables["freshness"] = _freshness_table(freshness)
@@ -202,6 +205,7 @@ def weekly_review(*, week: date, filters: ReviewFilters) -> WeeklyReview:
         campaign_share=campaign_share,
         has_figures=has_figures,
         attention=_attention(week_start, freshness, has_figures),
+        voice=tables_of_voice,
     )
 
 
@@ -294,6 +298,27 @@ def _detail_sections(
     this_week = {key[0]: f for key, f in read.placement_weeks.items() if key[1] == read.week_start}
     tables.update(durations(this_week, read.catalogue))
     charts["duration_format"] = bar_chart(tables["duration_format"], "Average duration (seconds)", 1)
+
+
+def _voice_section(
+    read: WeekFigures, start: date, end: date, tables: dict[str, Table]
+) -> tuple[VoiceCounts, VoiceSection]:
+    """What employees told us in the week and over the chart's range (whole weeks), read once with
+    the suggestions' twelve weeks, which the meeting's agenda is made from."""
+    week = Period((read.week_start,))
+    last_week = Period((read.week_start - timedelta(weeks=1),))
+    over = Period(tuple(weeks_between(start, end)))
+    first, last = min(over.weeks[0], read.recent[0]), max(over.weeks[-1], read.week_start)
+    counts = read_voice(first, last, read.filters)
+    opt_outs = people_opting_out(
+        {
+            name: (period.weeks[0], period.weeks[-1] + timedelta(days=6))
+            for name, period in (("week", week), ("last_week", last_week), ("over", over))
+        }
+    )
+    found, section = voice_tables(counts, read.catalogue, week, over, last_week, opt_outs)
+    tables.update(found)
+    return counts, section
 
 
 def _headline_table(headlines: list[Headline]) -> Table:

@@ -133,3 +133,20 @@ def _sign_ups_and_opt_outs(week_start: date, filters: ReviewFilters) -> dict[str
         left_now=people(ConsentAction.OPTED_OUT, True),
         left_before=people(ConsentAction.OPTED_OUT, False),
     )
+
+
+def people_opting_out(periods: dict[str, tuple[date, date]]) -> dict[str, int]:
+    """Everyone who opted out of texts or emails in each period (its first and last day), each
+    person once per period, whatever the filters: what reasons for leaving are counted beside."""
+    bounds = {name: day_bounds(first, last) for name, (first, last) in periods.items()}
+    since = min(start for start, _end in bounds.values())
+    until = max(end for _start, end in bounds.values())
+    events = ConsentEvent.objects.filter(
+        occurred_at__gte=since, occurred_at__lt=until, action=ConsentAction.OPTED_OUT
+    )
+    return events.aggregate(
+        **{
+            name: Count("subscriber", distinct=True, filter=Q(occurred_at__gte=start, occurred_at__lt=end))
+            for name, (start, end) in bounds.items()
+        }
+    )

@@ -23,6 +23,7 @@ from analytics.review.figures import (
     figures_by_placement_week,
     read_catalogue,
 )
+from analytics.review.voice import VoiceCounts, VoteCells, read_voice
 from analytics.review.weeks import (
     RECENT_WEEKS,
     ReviewFilters,
@@ -40,6 +41,7 @@ class SuggestionKind(enum.StrEnum):
     RISING = "rising"  # engagement growing week on week
     TOPIC_GAP = "topic_gap"  # interest (sign-up topics, clicks) but little live content
     UNREACHABLE = "unreachable"  # the link checker found the placement gone or private
+    RARELY_USEFUL = "rarely_useful"  # employees' "useful?" votes say it rarely is
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,10 @@ RETIRE_WEEKS_RUNNING = 4  # in the bottom quantile this many weeks in a row
 RETIRE_QUANTILE = 0.2
 RISING_GROWTH = 0.25  # up at least this much on four weeks ago
 TOPIC_GAP_RATIO = 1.5  # share of the interest against share of live content
+RARELY_USEFUL_SHARE = 0.4  # useful in under this share of its "useful?" votes over the twelve weeks
+# At least this many votes as published: clear of the small-count rule, and enough that a withheld
+# "useful" (0 to 4 of at least 15) is itself under RARELY_USEFUL_SHARE.
+RARELY_USEFUL_MIN_VOTES = 20
 
 
 def suggestions(*, week_start: date, filters: ReviewFilters | None = None) -> list[Suggestion]:
@@ -70,7 +76,10 @@ def suggestions(*, week_start: date, filters: ReviewFilters | None = None) -> li
     recent = weeks_between(week_start - timedelta(weeks=RECENT_WEEKS - 1), week_start)
     catalogue = read_catalogue(filters)
     placement_weeks = figures_by_placement_week(recent[0], week_start + timedelta(days=6), filters)
-    return suggest(week_start, filters, catalogue, figures_by_item_week(placement_weeks, catalogue), recent)
+    voice = read_voice(recent[0], week_start, filters)
+    return suggest(
+        week_start, filters, catalogue, figures_by_item_week(placement_weeks, catalogue), recent, voice
+    )
 
 
 def suggest(
@@ -79,16 +88,20 @@ def suggest(
     catalogue: Catalogue,
     item_weeks: dict[tuple[int, date], Figures],
     recent: list[date],
+    voice: VoiceCounts,
 ) -> list[Suggestion]:
     """The week's suggestions, from what was known by its end: nothing drawn from figures for a week
-    without any (nothing to base it on), and no link check made after the week."""
+    without any (nothing to base it on), no link check made after the week, and no vote after it.
+    Votes are employees' own word, not the platforms' figures: they count whatever the week's."""
     unreachable = _unreachable(catalogue, week_start)
+    rarely_useful = _rarely_useful(catalogue, voice, recent)
     if not any(week == week_start for _item, week in item_weeks):
-        return unreachable
+        return [*rarely_useful, *unreachable]
     return [
         *_retire_candidates(week_start, catalogue, item_weeks),
         *_rising(week_start, catalogue, item_weeks),
         *_topic_gaps(week_start, catalogue, item_weeks, recent),
+        *rarely_useful,
         *unreachable,
     ]
 
@@ -287,3 +300,51 @@ def _unreachable(catalogue: Catalogue, week_start: date) -> list[Suggestion]:
             )
         )
     return found
+
+
+def rarely_useful(cells: VoteCells) -> bool:
+    """Enough votes published, and useful in under RARELY_USEFUL_SHARE of them: by the published
+    share, or with "useful" withheld (at most 4 of at least RARELY_USEFUL_MIN_VOTES less 5)."""
+    if cells.votes.value is None or cells.votes.value < RARELY_USEFUL_MIN_VOTES:
+        return False
+    if cells.useful.suppressed:
+        return True
+    return cells.share.value is not None and cells.share.value < RARELY_USEFUL_SHARE * 100
+
+
+def _rarely_useful(catalogue: Catalogue, voice: VoiceCounts, recent: list[date]) -> list[Suggestion]:
+    """Live items employees found useful rarely over the twelve weeks to the week, as published."""
+    period = f"{len(recent)} weeks"
+    found = []
+    for item_id in voice.asked_items:
+        item = catalogue.items.get(item_id)
+        if item is None or item.lifecycle != Lifecycle.LIVE:
+            continue
+        cells = VoteCells.of(voice.votes_on_item(item_id, recent))
+        if not rarely_useful(cells):
+            continue
+        share = cells.share.value
+        said = f"Only {cells.share}" if share is not None else "Fewer than 5"
+        found.append(
+            (
+                share or 0,
+                Suggestion(
+                    kind=SuggestionKind.RARELY_USEFUL,
+                    item=item,
+                    reason=(
+                        f"{said} of {cells.votes} “useful?” votes on it in {period} said useful. "
+                        f"{cells.useful} useful, {cells.not_for_me} not for me; suggested under "
+                        f"{RARELY_USEFUL_SHARE:.0%} useful of at least {RARELY_USEFUL_MIN_VOTES} votes."
+                    ),
+                    figures={
+                        "votes_recent": cells.votes.csv,
+                        "useful_recent": cells.useful.csv,
+                        "not_for_me_recent": cells.not_for_me.csv,
+                        "share_useful": None if share is None else round(share / 100, 3),
+                        "weeks": f"{iso_week_label(recent[0])} to {iso_week_label(recent[-1])}",
+                    },
+                ),
+            )
+        )
+    found.sort(key=lambda pair: (pair[0], pair[1].item.title))
+    return [suggestion for _share, suggestion in found[:SUGGESTIONS_PER_KIND]]

@@ -370,7 +370,7 @@ def test_the_page_costs_the_same_queries_for_few_or_many_items_and_weeks(
         many = queries_for_page(internal_client)
 
     assert many == few
-    assert few <= 25
+    assert few <= 30  # 25, and the employees' voice: who was asked, votes, answers, reasons, opt-outs
 
 
 def test_a_longer_range_costs_two_more_queries_whatever_its_length():
