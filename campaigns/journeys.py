@@ -102,7 +102,8 @@ def go_live(*, journey: Journey, by: AbstractBaseUser, allowed_from: tuple[str, 
     with transaction.atomic():
         journey = Journey.objects.select_for_update().get(pk=journey.pk)
         if journey.status not in allowed_from:
-            raise ValidationError(f"The journey is {journey.get_status_display().lower()}: it cannot go live.")
+            status = journey.get_status_display().lower()
+            raise ValidationError(f"The journey is {status}: it cannot go live.")
         found = problems(journey)
         if found:
             raise ValidationError(found)
