@@ -131,6 +131,38 @@ def test_someone_who_confirms_on_a_friday_evening_in_tokyo_is_welcomed_in_their_
     assert Enrolment.objects.get(subscriber=person).next_due_at == MONDAY_0800_TOKYO + timedelta(days=2)
 
 
+def test_people_whose_working_hours_open_together_are_sent_together_and_the_rest_wait_for_theirs(
+    live_series, django_capture_on_commit_callbacks
+):
+    welcome, _check = steps_of(live_series)
+    with time_machine.travel(
+        TUESDAY_MORNING, tick=False
+    ):  # 10:00 in London, 15:30 in Kolkata, 05:00 in New York
+        london = confirmed(1)[0]
+        kolkata = confirmed(1, time_zone="Asia/Kolkata")[0]
+        new_york = confirmed(1, time_zone="America/New_York")[0]
+        ticked = tick(django_capture_on_commit_callbacks)
+
+    new_york_opens = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)  # 08:00 in New York
+    assert ticked.queued == 6  # a text and an email each
+    sent_at = {(row.subscriber_id, row.medium): row.not_before for row in rows(welcome)}
+    assert sent_at == {
+        (person.pk, medium): when
+        for person, when in [
+            (london, TUESDAY_MORNING),
+            (kolkata, TUESDAY_MORNING),
+            (new_york, new_york_opens),
+        ]
+        for medium in (Medium.SMS, Medium.EMAIL)
+    }
+    due = dict(Enrolment.objects.values_list("subscriber_id", "next_due_at"))
+    assert due == {
+        london.pk: TUESDAY_MORNING + timedelta(days=2),
+        kolkata.pk: TUESDAY_MORNING + timedelta(days=2),
+        new_york.pk: new_york_opens + timedelta(days=2),
+    }
+
+
 def test_a_step_at_a_local_time_of_day_goes_then_in_each_persons_zone(
     placement, internal_curator, django_capture_on_commit_callbacks
 ):
