@@ -106,10 +106,12 @@ def sms_body(campaign: Campaign, *, name: str, links: str) -> str:
     """The one place a text's words are made: the sender, the preview's cost and the reconciler's
     match against the provider's log all call it, so they agree to the character."""
     body = fill(campaign.sms_text, name=name, links=links).strip()
-    if question := check_question(campaign):
+    question = check_question(campaign)
+    if question:
         body = f"{body}\n{question}"
     footer = []
-    if campaign.ask_useful and USEFUL_LINE.lower() not in body.lower():
+    # A check's text asks one thing: its letters. "Useful?" is asked of every other text.
+    if campaign.ask_useful and not question and USEFUL_LINE.lower() not in body.lower():
         footer.append(USEFUL_LINE)
     if STOP_FOOTER.lower() not in body.lower():
         footer.append(STOP_FOOTER)

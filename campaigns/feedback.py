@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from campaigns import tokens, voice
+from campaigns import compose, tokens, voice
 from campaigns.models import (
     Campaign,
     FeedbackCount,
@@ -85,8 +85,11 @@ def vote_by_text(*, subscriber: Subscriber, answer: str) -> str | None:
     is one vote on each placement the text carried: per placement, a text's votes read as "people
     who found the message with this in it useful"."""
     now = timezone.now()
-    delivery = voice.latest_text_asking(subscriber, Q(campaign__ask_useful=True), now=now)
-    if delivery is None:
+    # A check's text asks only for its letters (compose.sms_body): a "1" after it answers nothing,
+    # not a text that asked before it.
+    is_check = Q(campaign__journey_step__question__gt="")
+    delivery = voice.latest_text_asking(subscriber, Q(campaign__ask_useful=True) | is_check, now=now)
+    if delivery is None or compose.check_question(delivery.campaign):
         return None
     counted = count_once(
         receipt=("useful", Medium.SMS, delivery.campaign_id, delivery.occurrence, subscriber.link_key),

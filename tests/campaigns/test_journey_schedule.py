@@ -25,6 +25,7 @@ from campaigns.models import (
     DeliveryStatus,
     Enrolment,
     EnrolmentStatus,
+    FeedbackCount,
     JourneyEntry,
     JourneyStatus,
     MediaPreference,
@@ -500,3 +501,16 @@ def test_whatever_someone_asked_texts_back_their_check_counts_at_most_once(asked
     first = next((word for word in answered if word in ("A", "B", "C")), None)
     counts = dict(CheckAnswerCount.objects.values_list("letter", "count"))
     assert counts == ({first: 1} if first else {})
+
+
+def test_a_checks_text_asks_only_its_letters_and_a_1_after_it_is_no_vote(asked, client, settings, sms_outbox):
+    check_text = sms_outbox[-1].body
+    assert "Reply A, B or C" in check_text
+    assert "Reply 1 if useful" not in check_text
+    assert "Reply 1 if useful" in sms_outbox[0].body  # the welcome before it asks
+
+    with time_machine.travel(TUESDAY_MORNING + timedelta(days=2, hours=1), tick=False):
+        reply = reply_by_text(client, settings, asked.phone, "1", "SM" + "1" * 32)
+
+    assert "counted" not in reply.lower()
+    assert not FeedbackCount.objects.filter(campaign__journey_step__question__gt="").exists()
