@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import DateTimeField, ExpressionWrapper, F, Min, Q, QuerySet, Value
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, Min, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from campaigns import journeys, sending
 from campaigns.bulk import insert_select
 from campaigns.models import (
     ConsentAction,
+    ConsentEvent,
     ConsentSource,
     Delivery,
     Enrolment,
@@ -90,17 +91,28 @@ def take_people_in(journey: Journey, now: datetime) -> int:
     matches the entry segment while the journey runs. Nobody enters a journey twice."""
     not_yet_on = Subscriber.objects.filter(reachable()).exclude(enrolments__journey=journey)
     if journey.entry == JourneyEntry.SIGNUP:
-        people = not_yet_on.annotate(
-            confirmed_at=Min(
-                "consent_events__occurred_at",
-                filter=Q(
-                    consent_events__action=ConsentAction.CONFIRMED,
-                    consent_events__source__in=SIGNED_UP,
-                    consent_events__occurred_at__gte=journey.launched_at,
-                    consent_events__occurred_at__lte=now,
-                ),
+        # Their first confirmation ever: adding a second medium later is not signing up again.
+        # (Only people with a confirmation since launch are looked at: occurred_at is indexed.)
+        since_launch = ConsentEvent.objects.filter(
+            subscriber=OuterRef("pk"),
+            action=ConsentAction.CONFIRMED,
+            source__in=SIGNED_UP,
+            occurred_at__gte=journey.launched_at,
+        )
+        people = (
+            not_yet_on.filter(Exists(since_launch))
+            .annotate(
+                confirmed_at=Min(
+                    "consent_events__occurred_at",
+                    filter=Q(
+                        consent_events__action=ConsentAction.CONFIRMED,
+                        consent_events__source__in=SIGNED_UP,
+                        consent_events__occurred_at__lte=now,
+                    ),
+                )
             )
-        ).filter(confirmed_at__isnull=False)
+            .filter(confirmed_at__gte=journey.launched_at)
+        )
         return journeys.enter(journey=journey, people=people, entered_at=F("confirmed_at"))
     if journey.entry == JourneyEntry.SEGMENT and journey.entry_segment is not None:
         members = segment_members(journey.entry_segment).values("pk")

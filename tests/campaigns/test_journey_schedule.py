@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from campaigns import journey_schedule, journeys, replies
+from campaigns import consent, journey_schedule, journeys, replies
 from campaigns.models import (
     CampaignStatus,
     CheckAnswerCount,
@@ -182,12 +182,19 @@ def test_a_step_at_a_local_time_of_day_goes_then_in_each_persons_zone(
     assert sent_at[tokyo.pk] == datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # Wednesday 10:00 in Tokyo
 
 
-def test_nobody_who_confirmed_before_the_launch_enters(
-    live_series, placement, django_capture_on_commit_callbacks
-):
+def test_nobody_who_confirmed_before_the_launch_enters(live_series, django_capture_on_commit_callbacks):
     with time_machine.travel(TUESDAY_MORNING - timedelta(days=40), tick=False):
         confirmed(3)
+        texts_first = SubscriberFactory(sms=ConsentState.SUBSCRIBED)
     with time_machine.travel(TUESDAY_MORNING, tick=False):
+        # Adding an email address after the launch is not signing up again.
+        consent.record_consent(
+            subscriber=texts_first,
+            medium=Medium.EMAIL,
+            action=ConsentAction.CONFIRMED,
+            source=ConsentSource.EMAIL_LINK,
+            evidence="Link emailed to the address",
+        )
         ticked = tick(django_capture_on_commit_callbacks)
     assert ticked.entered == 0
     assert not Delivery.objects.exists()
