@@ -146,9 +146,11 @@ def move_on(journey: Journey, now: datetime, ticked: Ticked) -> None:
 def send_step(
     step: JourneyStep, following: JourneyStep | None, due: QuerySet[Enrolment], now: datetime, ticked: Ticked
 ) -> None:
+    send_times = zones_by_send_time(step, due, now)
+    if not send_times:
+        return  # nobody due: not even the step's links are looked at
     media = sendable_media(step)
     written = 0
-    send_times = zones_by_send_time(step, due, now)
     for send_at, names in send_times.items():
         # One zone's people or several's, all sent at one moment; everyone due, when all are.
         in_zone = due if len(send_times) == 1 else due.filter(subscriber__time_zone__in=names)
