@@ -16,6 +16,48 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def database_url() -> str:
+    return (
+        os.environ.get("BENCH_DATABASE_URL")
+        or os.environ.get("DATABASE_URL")
+        or "postgres://postgres@127.0.0.1:5432/curation_bench"
+    )
+
+
+def sending_env(database_url: str, **overrides: str) -> dict[str, str]:
+    """Settings for a benchmark of the sending pipeline: a real database and Redis, providers that
+    answer at once, and nothing but the pipeline to hold a message back (no cap, no quiet hours)."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL")
+        or os.environ.get("REDIS_URL")
+        or "redis://127.0.0.1:6379/14",
+        # A secret turns DEBUG off: no query log growing in any process, as in production.
+        "SECRET_KEY": "benchmark-only-secret-key-not-used-anywhere-else-0123456789",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "LOG_LEVEL": "WARNING",
+        "SMS_BACKEND": "benchmarks.null_sms.NullSmsBackend",
+        "EMAIL_URL": "dummymail://",
+        "CAMPAIGN_WEEKLY_CAP": "1000000",
+        "SEND_WINDOW_DAYS": "0,1,2,3,4,5,6",
+        "SEND_WINDOW_START": "00:00",
+        "SEND_WINDOW_END": "00:00",  # end <= start: the window runs all day
+        "PYTHONPATH": str(ROOT),
+        **overrides,
+    }
+
+
+def setup_django(env: dict[str, str]) -> None:
+    """This process as one of the app's, on the benchmark's settings."""
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
 def ensure_database(database_url: str, env: dict[str, str]) -> None:
     """Create the database if missing and migrate it; never one the tests own."""
     name = database_url.rsplit("/", 1)[1].split("?")[0]

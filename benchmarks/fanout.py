@@ -39,33 +39,13 @@ WORKER_OPTIONS = (
     *("--without-heartbeat", "--without-gossip", "--without-mingle"),
 )
 
-DATABASE_URL = (
-    os.environ.get("BENCH_DATABASE_URL")
-    or os.environ.get("DATABASE_URL")
-    or "postgres://postgres@127.0.0.1:5432/curation_bench"
+DATABASE_URL = common.database_url()
+ENV = common.sending_env(
+    DATABASE_URL,
+    # Nothing but the pipeline may hold a text back: no rate limit either.
+    SMS_RATE_PER_SECOND="1000000",
+    EMAIL_RATE_PER_SECOND="1000000",
 )
-ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DATABASE_URL": DATABASE_URL,
-    "REDIS_URL": os.environ.get("BENCH_REDIS_URL")
-    or os.environ.get("REDIS_URL")
-    or "redis://127.0.0.1:6379/14",
-    # A secret turns DEBUG off: no query log growing in the worker, as in production.
-    "SECRET_KEY": "benchmark-only-secret-key-not-used-anywhere-else-0123456789",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "SECURE_SSL_REDIRECT": "false",
-    "LOG_LEVEL": "WARNING",
-    "SMS_BACKEND": "benchmarks.null_sms.NullSmsBackend",
-    "EMAIL_URL": "dummymail://",
-    # Nothing but the pipeline may hold a text back: no rate limit, no cap, no quiet hours.
-    "SMS_RATE_PER_SECOND": "1000000",
-    "EMAIL_RATE_PER_SECOND": "1000000",
-    "CAMPAIGN_WEEKLY_CAP": "1000000",
-    "SEND_WINDOW_DAYS": "0,1,2,3,4,5,6",
-    "SEND_WINDOW_START": "00:00",
-    "SEND_WINDOW_END": "00:00",  # end <= start: the window runs all day
-    "PYTHONPATH": str(ROOT),
-}
 
 
 def ensure_database() -> None:
@@ -73,11 +53,7 @@ def ensure_database() -> None:
 
 
 def setup_django() -> None:
-    os.environ.update(ENV)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    common.setup_django(ENV)
 
 
 def cleanup() -> None:

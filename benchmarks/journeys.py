@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import sys
 import time
 import tracemalloc
@@ -55,32 +54,12 @@ LEDGER_COLUMNS = (
     "updated_at",
 )
 
-DATABASE_URL = (
-    os.environ.get("BENCH_DATABASE_URL")
-    or os.environ.get("DATABASE_URL")
-    or "postgres://postgres@127.0.0.1:5432/curation_bench"
-)
-ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DATABASE_URL": DATABASE_URL,
-    "REDIS_URL": os.environ.get("BENCH_REDIS_URL")
-    or os.environ.get("REDIS_URL")
-    or "redis://127.0.0.1:6379/14",
+DATABASE_URL = common.database_url()
+ENV = common.sending_env(
+    DATABASE_URL,
     # Tasks go to Redis and wait there: no worker runs, so the tick's cost is the tick's alone.
-    "CELERY_TASK_ALWAYS_EAGER": "false",
-    # A secret turns DEBUG off: no query log growing in this process, as in production.
-    "SECRET_KEY": "benchmark-only-secret-key-not-used-anywhere-else-0123456789",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "SECURE_SSL_REDIRECT": "false",
-    "LOG_LEVEL": "WARNING",
-    "SMS_BACKEND": "benchmarks.null_sms.NullSmsBackend",
-    "EMAIL_URL": "dummymail://",
-    "CAMPAIGN_WEEKLY_CAP": "1000000",
-    "SEND_WINDOW_DAYS": "0,1,2,3,4,5,6",
-    "SEND_WINDOW_START": "00:00",
-    "SEND_WINDOW_END": "00:00",  # end <= start: the window runs all day
-    "PYTHONPATH": str(ROOT),
-}
+    CELERY_TASK_ALWAYS_EAGER="false",
+)
 
 
 def ensure_database() -> None:
@@ -88,11 +67,7 @@ def ensure_database() -> None:
 
 
 def setup_django() -> None:
-    os.environ.update(ENV)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    common.setup_django(ENV)
 
 
 def purge_queued_tasks() -> int:
