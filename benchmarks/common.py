@@ -58,6 +58,45 @@ def setup_django(env: dict[str, str]) -> None:
     django.setup()
 
 
+TIME_ZONES = ["Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney"]
+
+
+def create_employees(count: int, *, email_domain: str) -> list[int]:
+    """Subscribed by text and email across four time zones, written as the tests write them;
+    `email_domain` is how the benchmark finds them again to clean up."""
+    from tests.factories import subscribed_employees
+
+    ids: list[int] = []
+    for index, time_zone in enumerate(TIME_ZONES):
+        share = count // len(TIME_ZONES) + (index < count % len(TIME_ZONES))
+        people = subscribed_employees(share, email_domain=email_domain, time_zone=time_zone)
+        ids += [person.pk for person in people]
+    return ids
+
+
+def live_blog_post(*, url: str, name: str, title: str):
+    """A live post on a public blog channel at `url` (made once, then found again): something
+    campaigns may link to."""
+    from channels.models import Channel, MetricSource, Platform, Visibility
+    from channels.services import register_channel
+    from curation import services
+    from curation.models import Format, Placement, Stage
+
+    placement = Placement.objects.filter(channel__url=url).first()
+    if placement is None:
+        channel = Channel.objects.filter(url=url).first() or register_channel(
+            name=name,
+            platform=Platform.BLOG,
+            url=url,
+            visibility=Visibility.PUBLIC,
+            metric_source=MetricSource.CLICKS_ONLY,
+        )
+        item = services.create_item(title=title, format=Format.BLOG_POST, stage=Stage.EMBEDDED)
+        placement = services.place_item(item=item, channel=channel, url=f"{url}posts/1/")
+        services.mark_live(item=item)
+    return placement
+
+
 def ensure_database(database_url: str, env: dict[str, str]) -> None:
     """Create the database if missing and migrate it; never one the tests own."""
     name = database_url.rsplit("/", 1)[1].split("?")[0]

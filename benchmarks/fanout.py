@@ -30,7 +30,6 @@ from benchmarks import common  # noqa: E402 - after the path is set
 
 PYTHON = sys.executable
 BENCH_EMAIL_DOMAIN = "fanout.bench.example"  # how this benchmark's employees are found again
-TIME_ZONES = ["Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney"]
 TIMEOUT_SECONDS = 240
 # As the brief for this benchmark, but logging at info: the worker's " ready." line is how we
 # know it is listening before the clock starts.
@@ -67,41 +66,15 @@ def cleanup() -> None:
     people._raw_delete(Subscriber.objects.db)
 
 
-def create_employees(count: int) -> list[int]:
-    """Subscribed by text and email across four time zones, written as the tests write them."""
-    from tests.factories import subscribed_employees
-
-    ids = []
-    for index, time_zone in enumerate(TIME_ZONES):
-        share = count // len(TIME_ZONES) + (index < count % len(TIME_ZONES))
-        people = subscribed_employees(share, email_domain=BENCH_EMAIL_DOMAIN, time_zone=time_zone)
-        ids += [person.pk for person in people]
-    return ids
-
-
 def bench_campaign():
     """A draft texting everyone a link to a live blog post."""
     from django.contrib.auth import get_user_model
 
     from campaigns.models import Campaign, MediaPreference, Segment
-    from channels.models import Channel, MetricSource, Platform, Visibility
-    from channels.services import register_channel
-    from curation import services
-    from curation.models import Format, Placement, Stage
 
-    url = "https://blog.fanout.bench.example/"
-    placement = Placement.objects.filter(channel__url=url).first()
-    if placement is None:
-        channel = Channel.objects.filter(url=url).first() or register_channel(
-            name="Bench blog",
-            platform=Platform.BLOG,
-            url=url,
-            visibility=Visibility.PUBLIC,
-            metric_source=MetricSource.CLICKS_ONLY,
-        )
-        item = services.create_item(title="Bench post", format=Format.BLOG_POST, stage=Stage.EMBEDDED)
-        placement = services.place_item(item=item, channel=channel, url=f"{url}posts/1/")
-        services.mark_live(item=item)
+    placement = common.live_blog_post(
+        url="https://blog.fanout.bench.example/", name="Bench blog", title="Bench post"
+    )
     campaign = Campaign.objects.create(
         name="Bench fanout",
         slug=f"bench-fanout-{int(time.time())}",
@@ -252,7 +225,7 @@ def main() -> None:
     cleanup()
     try:
         started = time.perf_counter()
-        subscriber_ids = create_employees(arguments.recipients)
+        subscriber_ids = common.create_employees(arguments.recipients, email_domain=BENCH_EMAIL_DOMAIN)
         campaign, user = bench_campaign()
         setup = time.perf_counter() - started
         print(f"recipients: {arguments.recipients} (texts only; set up in {setup:.1f} s)")

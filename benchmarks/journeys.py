@@ -40,7 +40,6 @@ from benchmarks import common  # noqa: E402 - after the path is set
 
 BENCH_EMAIL_DOMAIN = "journeys.bench.example"  # how this benchmark's employees are found again
 JOURNEY_PREFIX = "Bench journey"  # and its journeys
-TIME_ZONES = ["Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney"]
 LEDGER_COLUMNS = (
     "campaign_id",
     "subscriber_id",
@@ -93,38 +92,6 @@ def cleanup() -> None:
     purge_queued_tasks()
 
 
-def create_employees(count: int) -> None:
-    """Subscribed by text and email across four time zones, written as the tests write them."""
-    from tests.factories import subscribed_employees
-
-    for index, time_zone in enumerate(TIME_ZONES):
-        share = count // len(TIME_ZONES) + (index < count % len(TIME_ZONES))
-        subscribed_employees(share, email_domain=BENCH_EMAIL_DOMAIN, time_zone=time_zone)
-
-
-def bench_placement():
-    """A live blog post for the steps to link to."""
-    from channels.models import Channel, MetricSource, Platform, Visibility
-    from channels.services import register_channel
-    from curation import services
-    from curation.models import Format, Placement, Stage
-
-    url = "https://blog.journeys.bench.example/"
-    placement = Placement.objects.filter(channel__url=url).first()
-    if placement is None:
-        channel = Channel.objects.filter(url=url).first() or register_channel(
-            name="Bench journeys blog",
-            platform=Platform.BLOG,
-            url=url,
-            visibility=Visibility.PUBLIC,
-            metric_source=MetricSource.CLICKS_ONLY,
-        )
-        item = services.create_item(title="Bench journey post", format=Format.BLOG_POST, stage=Stage.EMBEDDED)
-        placement = services.place_item(item=item, channel=channel, url=f"{url}posts/1/")
-        services.mark_live(item=item)
-    return placement
-
-
 def launcher():
     from django.contrib.auth import get_user_model
 
@@ -139,7 +106,9 @@ def bench_journeys(user) -> list:
     from campaigns.models import Journey, JourneyEntry, MediaPreference
     from tests.campaigns.journey_data import compose
 
-    placement = bench_placement()
+    placement = common.live_blog_post(
+        url="https://blog.journeys.bench.example/", name="Bench journeys blog", title="Bench journey post"
+    )
     check = {
         "question": "Which of these calms an angry customer first? Reply A, B or C",
         "choices": ["Listen first", "Offer a refund", "Call a manager"],
@@ -313,7 +282,7 @@ def send_times(journeys_: list, now: datetime) -> tuple[list[int], list[str], li
         (step.message_id, name, window.opens(at_local_time(now, step.at_local_time, name), zone(name)))
         for journey in journeys_
         for step in journey.steps.all()
-        for name in TIME_ZONES
+        for name in common.TIME_ZONES
     ]
     return tuple(list(column) for column in zip(*found, strict=True))
 
@@ -433,7 +402,7 @@ def main() -> None:
     cleanup()
     try:
         started = time.perf_counter()
-        create_employees(arguments.people)
+        common.create_employees(arguments.people, email_domain=BENCH_EMAIL_DOMAIN)
         user = launcher()
         journeys_ = bench_journeys(user)
         enrol_everyone(journeys_, user)
