@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from campaigns import compose, voice
+from campaigns import compose, sending, voice
 from campaigns.models import (
     CHECK_LETTERS,
     CheckAnswerCount,
@@ -20,7 +20,6 @@ from campaigns.models import (
     JourneyStep,
     Medium,
     Subscriber,
-    TrackedLink,
 )
 
 LETTERS = CHECK_LETTERS
@@ -63,11 +62,6 @@ def verdict(step: JourneyStep, letter: str) -> str:
 
 
 def item_link(step: JourneyStep) -> str:
-    """The step's tracked text link (its clicks count with the step's), else the item's own."""
-    link = (
-        TrackedLink.objects.filter(campaign=step.message, medium=Medium.SMS, repointed_from=None)
-        .filter(placement__campaigns=step.message)
-        .order_by("pk")
-        .first()
-    )
-    return compose.link_url(link.token) if link else ""
+    """The step's first tracked text link: its clicks count with the step's."""
+    links = sending.links_for(step.message, Medium.SMS)
+    return compose.link_url(links[0].token) if links else ""
