@@ -23,6 +23,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+LAPTOP = {"viewport": {"width": 1366, "height": 768}}
 
 
 def chromium_path() -> str | None:
@@ -62,3 +63,17 @@ def watched_page(context) -> Iterator:
     finally:
         context.close()
     assert page.console_errors == [], "the page logged errors"
+
+
+def signed_in_page(browser, live_server, user, **options: object):
+    """A laptop-sized watched_page signed in as `user` (the session force_login makes, as a cookie);
+    `options` go to the browser context (accept_downloads=True, ...)."""
+    from django.test import Client
+
+    signed_in = Client()
+    signed_in.force_login(user)
+    context = browser.new_context(**LAPTOP, base_url=live_server.url, **options)
+    context.add_cookies(
+        [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    return watched_page(context)

@@ -10,14 +10,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 
 from curation.demo import DEMO_USERS
-from tests.browser import watched_page
+from tests.browser import signed_in_page
 
 pytestmark = [pytest.mark.requires("chromium"), pytest.mark.django_db(transaction=True)]
-
-LAPTOP = {"viewport": {"width": 1366, "height": 768}}
 
 
 @pytest.fixture
@@ -26,13 +23,9 @@ def curator_page(browser, live_server):
     call_command("load_demo", force=True, stdout=io.StringIO())
     from django.contrib.auth import get_user_model
 
-    signed_in = Client()
-    signed_in.force_login(get_user_model().objects.get(username=DEMO_USERS[0][0]))
-    context = browser.new_context(**LAPTOP, base_url=live_server.url, accept_downloads=True)
-    context.add_cookies(
-        [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    with watched_page(context) as page:
+    with signed_in_page(
+        browser, live_server, get_user_model().objects.get(username=DEMO_USERS[0][0]), accept_downloads=True
+    ) as page:
         yield page
 
 

@@ -13,16 +13,14 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.test import Client
 from playwright.sync_api import expect
 
 from curation.demo import DEMO_USERS
 from curation.models import Decision, ReviewMeeting
-from tests.browser import watched_page
+from tests.browser import LAPTOP, signed_in_page
 
 pytestmark = [pytest.mark.requires("chromium"), pytest.mark.django_db(transaction=True)]
 
-LAPTOP = {"viewport": {"width": 1366, "height": 768}}
 PROJECTOR = {"width": 1920, "height": 1080}
 TUESDAY = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 # Set MEETING_SCREENSHOTS to a folder to keep the pages as pictures (for the lead's notes).
@@ -34,13 +32,12 @@ def room_page(browser, live_server):
     """A laptop-sized page signed in as the demo's internal curator, on the frozen Tuesday."""
     with time_machine.travel(TUESDAY, tick=True):
         call_command("load_demo", force=True, stdout=io.StringIO())
-        signed_in = Client()
-        signed_in.force_login(get_user_model().objects.get(username=DEMO_USERS[0][0]))
-        context = browser.new_context(**LAPTOP, base_url=live_server.url, accept_downloads=True)
-        context.add_cookies(
-            [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": live_server.url}]
-        )
-        with watched_page(context) as page:
+        with signed_in_page(
+            browser,
+            live_server,
+            get_user_model().objects.get(username=DEMO_USERS[0][0]),
+            accept_downloads=True,
+        ) as page:
             yield page
 
 

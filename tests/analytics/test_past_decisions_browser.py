@@ -6,25 +6,16 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.test import Client
 
 from tests.analytics.test_past_decisions import history  # noqa: F401 (a fixture)
-from tests.browser import watched_page
+from tests.browser import signed_in_page
 
 pytestmark = [pytest.mark.requires("chromium"), pytest.mark.django_db(transaction=True)]
-
-LAPTOP = {"viewport": {"width": 1366, "height": 768}}
 
 
 @pytest.fixture
 def curator_page(browser, live_server, internal_curator):
-    signed_in = Client()
-    signed_in.force_login(internal_curator)
-    context = browser.new_context(**LAPTOP, base_url=live_server.url)
-    context.add_cookies(
-        [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    with watched_page(context) as page:
+    with signed_in_page(browser, live_server, internal_curator) as page:
         yield page
 
 

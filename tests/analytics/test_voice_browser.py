@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.test import Client
 from playwright.sync_api import expect
 
 from campaigns import journeys, sending
@@ -24,13 +23,12 @@ from campaigns.models import (
     Usefulness,
 )
 from curation.models import AgendaKind, ReviewMeeting
-from tests.browser import watched_page
+from tests.browser import signed_in_page
 from tests.campaigns.journey_data import welcome_series
 from tests.factories import live_item, ready_campaign
 
 pytestmark = [pytest.mark.requires("chromium"), pytest.mark.django_db(transaction=True)]
 
-LAPTOP = {"viewport": {"width": 1366, "height": 768}}
 TUESDAY = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 REVIEWED = date(2026, 11, 16)  # 2026-W47, the last complete week on that Tuesday
 SCREENSHOTS = os.environ.get("MEETING_SCREENSHOTS", "")
@@ -64,13 +62,7 @@ def the_voice(curator) -> None:
 def curator_page(browser, live_server, internal_curator):
     with time_machine.travel(TUESDAY, tick=True):
         the_voice(internal_curator)
-        signed_in = Client()
-        signed_in.force_login(internal_curator)
-        context = browser.new_context(**LAPTOP, base_url=live_server.url)
-        context.add_cookies(
-            [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": live_server.url}]
-        )
-        with watched_page(context) as page:
+        with signed_in_page(browser, live_server, internal_curator) as page:
             yield page
 
 

@@ -4,11 +4,10 @@ our own JavaScript: "Preview changes" shows unsaved edits, and Launch asks first
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
 from campaigns.models import Campaign, CampaignStatus, MediaPreference
-from tests.browser import watched_page
+from tests.browser import signed_in_page
 from tests.factories import live_item, ready_campaign, subscribed_employees
 
 pytestmark = [
@@ -17,18 +16,10 @@ pytestmark = [
     pytest.mark.usefixtures("working_hours"),
 ]
 
-LAPTOP = {"viewport": {"width": 1366, "height": 768}}
-
 
 @pytest.fixture
 def launcher_page(browser, live_server, internal_curator):
-    signed_in = Client()
-    signed_in.force_login(internal_curator)
-    context = browser.new_context(**LAPTOP, base_url=live_server.url)
-    context.add_cookies(
-        [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    with watched_page(context) as page:
+    with signed_in_page(browser, live_server, internal_curator) as page:
         yield page
 
 

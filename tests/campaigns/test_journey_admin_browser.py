@@ -4,11 +4,10 @@ a step's message in the campaign composer, then Launch; the agency curator gets 
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
 from campaigns.models import CampaignStatus, Journey, JourneyStatus, MediaPreference
-from tests.browser import watched_page
+from tests.browser import signed_in_page
 from tests.campaigns.journey_data import compose, welcome_series
 from tests.factories import live_item
 
@@ -18,18 +17,7 @@ pytestmark = [
     pytest.mark.usefixtures("working_hours"),
 ]
 
-LAPTOP = {"viewport": {"width": 1366, "height": 768}}
 QUESTION = "Which of these calms an angry customer first? Reply A, B or C"
-
-
-def signed_in_page(browser, live_server, user):
-    signed_in = Client()
-    signed_in.force_login(user)
-    context = browser.new_context(**LAPTOP, base_url=live_server.url)
-    context.add_cookies(
-        [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    return watched_page(context)
 
 
 @pytest.fixture
