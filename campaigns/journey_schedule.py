@@ -167,6 +167,8 @@ def send_step(
         moved = move_past(in_zone, following, send_at, now)
         if not media:
             ticked.skipped += moved
+        if following is None:
+            ticked.finished += moved
     ticked.queued += written
     if written:
         message_id = step.message.pk
@@ -229,11 +231,3 @@ def move_past(
     else:
         next_due = Value(sent_at + wait)
     return enrolments.update(next_position=following.position, last_step_at=sent_at, next_due_at=next_due)
-
-
-def stop_after_answer(*, step: JourneyStep, subscriber: Subscriber) -> None:
-    """A check that ends the journey once answered: the person leaves it, having met the condition."""
-    if step.stop_on_answer:
-        Enrolment.objects.filter(
-            journey_id=step.journey_id, subscriber=subscriber, status=EnrolmentStatus.ACTIVE
-        ).update(status=EnrolmentStatus.STOPPED, ended_at=timezone.now(), next_due_at=None)
