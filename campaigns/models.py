@@ -100,6 +100,12 @@ class Subscriber(models.Model):
         help_text="Texts and emails arrive only in working hours in this zone.",
     )
     topics = models.ManyToManyField(Topic, related_name="subscribers", blank=True)
+    language = models.CharField(
+        max_length=12,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text="Pages, messages and replies reach them in this language.",
+    )
     preferred_media = models.CharField(
         max_length=10, choices=MediaPreference.choices, default=MediaPreference.BOTH
     )

@@ -124,6 +124,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# The languages employees can read the programme in (issue 16): pages, emails, system texts and
+# campaign messages. Each has a complete catalogue in locale/; Arabic is laid out right-to-left.
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("fr", "Français"),
+    ("ar", "العربية"),
+]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
