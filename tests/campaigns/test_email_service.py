@@ -4,6 +4,8 @@ failures recorded in plain words as retry, failed or unknown."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from campaigns.models import DeliveryStatus
@@ -12,6 +14,7 @@ from tests.factories import live_item, subscribed_employees
 from tests.fakes.mailgun import FakeMailgun
 from tests.fakes.postmark import FakePostmark
 from tests.helpers import free_port
+from tests.processes import run_python
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("working_hours")]
 
@@ -155,3 +158,46 @@ def test_a_service_that_stops_answering_mid_send_is_not_sent_again_blindly(
     row = delivery_to(campaign, person)
     assert row.status == DeliveryStatus.UNKNOWN
     assert row.error.startswith("The sending service stopped answering mid-send; the email may have gone")
+
+
+def test_a_service_error_mid_send_leaves_the_outcome_unknown_rather_than_send_twice(
+    postmark, placement, internal_curator, django_capture_on_commit_callbacks
+):
+    (person,) = subscribed_employees(1)
+    postmark.fail_for(person.email, status=500, error_code=500, message="Internal server error")
+
+    campaign = send_campaign(placement, internal_curator, django_capture_on_commit_callbacks)
+
+    row = delivery_to(campaign, person)
+    assert row.status == DeliveryStatus.UNKNOWN
+    assert row.error == (
+        "The sending service failed mid-send (500); the email may have gone, so it is not re-sent."
+    )
+
+
+READ_EMAIL_SETTINGS = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({"backend": settings.EMAIL_BACKEND, "anymail": settings.ANYMAIL}))
+"""
+
+
+def test_the_environment_chooses_the_service_and_its_settings_smtp_staying_the_default():
+    chosen = run_python(
+        READ_EMAIL_SETTINGS,
+        {
+            "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
+            "ANYMAIL_POSTMARK_SERVER_TOKEN": "token-from-the-environment",
+            "ANYMAIL_WEBHOOK_SECRET": "hooks:old-password,hooks:new-password",
+        },
+    )
+    default = run_python(READ_EMAIL_SETTINGS, {"EMAIL_URL": "smtp+tls://user:pass@smtp.example.org:587"})
+
+    assert chosen.returncode == 0, chosen.stderr
+    chosen = json.loads(chosen.stdout)
+    assert chosen["backend"] == "anymail.backends.postmark.EmailBackend"
+    assert chosen["anymail"]["POSTMARK_SERVER_TOKEN"] == "token-from-the-environment"
+    assert chosen["anymail"]["WEBHOOK_SECRET"] == ["hooks:old-password", "hooks:new-password"]
+    assert chosen["anymail"]["SEND_DEFAULTS"] == {"track_opens": False, "track_clicks": False}
+    assert json.loads(default.stdout)["backend"] == "django.core.mail.backends.smtp.EmailBackend"
