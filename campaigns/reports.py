@@ -324,8 +324,11 @@ def campaign_report(campaign: Campaign) -> list[ReportRow]:
         if not campaign.sends(medium) and not counts:
             continue
         sent = sum(counts[status] for status in HANDED_OVER)
-        delivered = counts[DeliveryStatus.DELIVERED] if medium == Medium.SMS else None
-        reached = sent if delivered is None else delivered
+        # Emails have delivery receipts only through a sending service's webhooks; click-through
+        # stays per email sent, so a lost webhook never inflates it.
+        receipts = medium == Medium.SMS or counts[DeliveryStatus.DELIVERED]
+        delivered = counts[DeliveryStatus.DELIVERED] if receipts else None
+        reached = delivered if medium == Medium.SMS else sent
         by_placement = {row["promoted"]: row for row in links if row["medium"] == medium}
         total = ReportRow(
             medium=medium,

@@ -24,7 +24,7 @@ from campaigns.models import (
     Suppression,
     SuppressionReason,
 )
-from campaigns.reports import email_feedback
+from campaigns.reports import campaign_report, email_feedback
 from tests.campaigns.email_services import (
     delivery_to,
     mailgun_event,
@@ -301,6 +301,8 @@ def test_complaints_past_the_limit_pause_the_send_and_the_report_shows_them(
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SCHEDULED
 
+    email_totals = next(row for row in campaign_report(campaign) if row.medium == Medium.EMAIL)
+    assert email_totals.delivered == 4  # the complaints prove their emails arrived
     counts = email_feedback(campaign)
     assert (counts.sent, counts.hard_bounces, counts.soft_bounces, counts.complaints) == (10, 1, 0, 4)
     page = internal_client.get(
