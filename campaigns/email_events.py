@@ -208,6 +208,9 @@ def pause_if_complaints_pass_the_limit(delivery: Delivery) -> None:
     """Pause the send (or next week's) when this complaint takes it past the limit. Only on
     crossing it: a curator who resumes after reading why is not paused again by the same send's
     next complaint, only if it falls back under the limit and passes it again."""
+    # One complaint at a time per campaign: two arriving together would each miss the other's row
+    # and both count under the limit.
+    Campaign.objects.select_for_update().filter(pk=delivery.campaign_id).first()
     counts = complaint_counts(delivery.campaign_id, delivery.occurrence)
     handed, complaints = counts["handed"], counts["complaints"]
     if not too_many(complaints, handed) or too_many(complaints - 1, handed):
