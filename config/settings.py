@@ -179,7 +179,7 @@ ANYMAIL["SEND_DEFAULTS"] = {"track_opens": False, "track_clicks": False}
 # soft-bounced this many times in a row, with nothing delivered in between, is suppressed.
 EMAIL_SOFT_BOUNCE_LIMIT = env.int("EMAIL_SOFT_BOUNCE_LIMIT", default=3)
 # Spam complaints: a send is paused once its complaints pass this share of the emails handed over
-# (0.3%: the rate above which Gmail and Yahoo start refusing a bulk sender's mail), and at least
+# (0.3%: the spam rate Gmail and Yahoo tell bulk senders never to reach), and at least
 # EMAIL_COMPLAINT_PAUSE_MIN of them, so one complaint in a small send does not trip it.
 EMAIL_COMPLAINT_PAUSE_RATE = env.float("EMAIL_COMPLAINT_PAUSE_RATE", default=0.003)
 EMAIL_COMPLAINT_PAUSE_MIN = env.int("EMAIL_COMPLAINT_PAUSE_MIN", default=3)
