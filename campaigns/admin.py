@@ -751,6 +751,7 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
             "progress": reports.progress(campaign),
             "refresh": reports.refresh(campaign),
             "ga4_note": reports.GA4_NOTE,
+            "email_feedback": reports.email_feedback(campaign) if campaign.sends(Medium.EMAIL) else None,
         }
         return TemplateResponse(request, "admin/campaigns/campaign/report.html", context)
 

@@ -7,6 +7,7 @@ import random
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from anymail.signals import AnymailTrackingEvent, EventType
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -16,7 +17,7 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import consent, journeys, sending
+from campaigns import consent, email_events, journeys, sending
 from campaigns.models import (
     Campaign,
     CheckAnswerCount,
@@ -171,6 +172,15 @@ def load_campaigns(*, stdout: OutputWrapper) -> None:
     for index, delivery in enumerate(Delivery.objects.filter(campaign=sent, medium=Medium.SMS)):
         status, code = ("undelivered", "30003") if index % 7 == 3 else ("delivered", "")
         record_receipt(message_sid=delivery.provider_id, status=status, error_code=code)
+    # Email receipts as a sending service's webhooks report them (campaigns.email_events): all
+    # delivered but one, deferred by a full mailbox (a soft bounce, counted; nobody suppressed).
+    emails = Delivery.objects.filter(campaign=sent, medium=Medium.EMAIL).order_by("pk")
+    for index, delivery in enumerate(emails):
+        kind = EventType.DEFERRED if index == 1 else EventType.DELIVERED
+        event = AnymailTrackingEvent(
+            event_type=kind, message_id=delivery.provider_id, description="Mailbox full"
+        )
+        email_events.record_event(event=event, esp_name="the demo")
     # It went out last Tuesday morning, so the weekly review's last complete week shows it.
     tuesday = _last_weeks_tuesday_ten()
     Delivery.objects.filter(campaign=sent).update(sent_at=tuesday, not_before=tuesday)

@@ -2,6 +2,7 @@
 
 Per-person List-Unsubscribe headers (RFC 8058) need one EmailMultiAlternatives per recipient;
 they all go through one connection so a batch opens one SMTP session, not one per person.
+The same messages go through a sending service's API when EMAIL_BACKEND is one of anymail's.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ def build_email(*, subscriber: Subscriber, subject: str, text: str, html: str | 
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
+    # Read by a sending service's backend (anymail), ignored by SMTP: no open pixel, and our own
+    # tracked links left as they are (a service's click tracking would make them per person).
+    message.track_opens = False
+    message.track_clicks = False
     if html:
         message.attach_alternative(html, "text/html")
     return message

@@ -205,6 +205,10 @@ class SuppressionReason(models.TextChoices):
     PROVIDER_OPTED_OUT = "provider_opted_out", "Opted out at the provider (STOP)"
     UNREACHABLE = "unreachable", "Provider reported unreachable"
     ERASED = "erased", "Erased at the employee's request"
+    # Email services' reports (issue 16), through campaigns.email_events.
+    HARD_BOUNCE = "hard_bounce", "Email bounced: the address does not exist"
+    SOFT_BOUNCES = "soft_bounces", "Email soft-bounced too many times in a row"
+    COMPLAINED = "complained", "Marked our email as spam"
 
 
 class Suppression(models.Model):
@@ -467,6 +471,26 @@ DELIVERY_PROGRESS: dict[str, int] = {
     DeliveryStatus.SKIPPED: 5,
     DeliveryStatus.CAPPED: 5,
 }
+
+
+class EmailFeedback(models.TextChoices):
+    """What an email service reported back about an email after it left: its own track beside
+    the status, also forward only (a complaint is never undone by a late "deferred")."""
+
+    NONE = "", "Nothing reported"
+    SOFT_BOUNCE = "soft_bounce", "Soft bounce (delayed or temporarily refused)"
+    HARD_BOUNCE = "hard_bounce", "Hard bounce (the address does not exist)"
+    COMPLAINED = "complained", "Marked as spam"
+
+
+FEEDBACK_PROGRESS: dict[str, int] = {
+    EmailFeedback.NONE: 0,
+    EmailFeedback.SOFT_BOUNCE: 1,
+    EmailFeedback.HARD_BOUNCE: 2,
+    EmailFeedback.COMPLAINED: 3,
+}
+
+
 # Handed to the provider: what counts towards the weekly limit and the report's "sent".
 HANDED_OVER = (
     DeliveryStatus.ACCEPTED,
@@ -499,6 +523,11 @@ class Delivery(models.Model):
     provider_id = models.CharField(max_length=64, blank=True, db_index=True)
     error_code = models.PositiveIntegerField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    # Emails only: bounces and complaints from the sending service's webhooks. A database default
+    # too: the ledger is written by INSERT ... SELECT (campaigns.bulk), which names no such column.
+    feedback = models.CharField(
+        max_length=20, choices=EmailFeedback.choices, blank=True, default="", db_default=""
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -3,8 +3,10 @@ imports the tasks that import it."""
 
 from __future__ import annotations
 
+from anymail.signals import AnymailTrackingEvent, tracking
 from django.dispatch import receiver
 
+from campaigns import email_events
 from campaigns.models import Campaign
 from campaigns.signals import deliveries_due
 from campaigns.tasks import send_deliveries
@@ -16,3 +18,9 @@ def queue_send_deliveries(
 ) -> None:
     for _ in range(batches):
         send_deliveries.delay(campaign_id)
+
+
+@receiver(tracking, dispatch_uid="campaigns.record_email_event")
+def record_email_event(sender: type, *, event: AnymailTrackingEvent, esp_name: str, **kwargs: object) -> None:
+    """An email service's webhook event, its signature or basic auth already checked by anymail."""
+    email_events.record_event(event=event, esp_name=esp_name)

@@ -27,6 +27,7 @@ from campaigns.models import (
     CampaignStatus,
     Delivery,
     DeliveryStatus,
+    EmailFeedback,
     FeedbackCount,
     Medium,
     TrackedLink,
@@ -323,8 +324,11 @@ def campaign_report(campaign: Campaign) -> list[ReportRow]:
         if not campaign.sends(medium) and not counts:
             continue
         sent = sum(counts[status] for status in HANDED_OVER)
-        delivered = counts[DeliveryStatus.DELIVERED] if medium == Medium.SMS else None
-        reached = sent if delivered is None else delivered
+        # Emails have delivery receipts only through a sending service's webhooks; click-through
+        # stays per email sent, so a lost webhook never inflates it.
+        receipts = medium == Medium.SMS or counts[DeliveryStatus.DELIVERED]
+        delivered = counts[DeliveryStatus.DELIVERED] if receipts else None
+        reached = delivered if medium == Medium.SMS else sent
         by_placement = {row["promoted"]: row for row in links if row["medium"] == medium}
         total = ReportRow(
             medium=medium,
@@ -370,6 +374,40 @@ def ga4_sessions(campaign: Campaign) -> dict[str, int]:
     return found
 
 
+# Bounces and complaints: what a sending service's webhooks reported (campaigns.email_events).
+
+
+@dataclass(frozen=True)
+class EmailFeedbackCounts:
+    """Emails of all sends so far: handed over, bounced, marked as spam. Counts of emails, for the
+    internal report (exact, as its other columns); the dashboard publishes them by analytics.privacy."""
+
+    sent: int = 0
+    hard_bounces: int = 0
+    soft_bounces: int = 0  # soft-bounced and not delivered since (still retried, or given up)
+    complaints: int = 0
+
+    @property
+    def bounces(self) -> int:
+        return self.hard_bounces + self.soft_bounces
+
+    @property
+    def complaint_percent(self) -> str:
+        return percent(self.complaints / self.sent if self.sent else None)
+
+
+def email_feedback(campaign: Campaign) -> EmailFeedbackCounts:
+    emails = Delivery.objects.filter(campaign=campaign, medium=Medium.EMAIL)
+    soft = Q(feedback=EmailFeedback.SOFT_BOUNCE) & ~Q(status=DeliveryStatus.DELIVERED)
+    counts = emails.aggregate(
+        sent=Count("pk", filter=Q(status__in=HANDED_OVER)),
+        hard_bounces=Count("pk", filter=Q(feedback=EmailFeedback.HARD_BOUNCE)),
+        soft_bounces=Count("pk", filter=soft),
+        complaints=Count("pk", filter=Q(feedback=EmailFeedback.COMPLAINED)),
+    )
+    return EmailFeedbackCounts(**counts)
+
+
 # CSV.
 
 CSV_HEADER = [
@@ -391,6 +429,9 @@ CSV_HEADER = [
     "GA4 sessions",
     "Useful",
     "Not for me",
+    "Hard bounces",
+    "Soft bounces",
+    "Spam complaints",
 ]
 
 
@@ -409,7 +450,9 @@ def report_csv(campaign: Campaign) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
+    bounced = email_feedback(campaign)
     for row in campaign_report(campaign):
+        totals = row.medium == Medium.EMAIL and not row.placement
         writer.writerow(
             safe_cell(value)
             for value in (
@@ -431,6 +474,9 @@ def report_csv(campaign: Campaign) -> str:
                 row.ga4_sessions,
                 row.useful_shown if row.placement else "",
                 row.not_for_me_shown if row.placement else "",
+                bounced.hard_bounces if totals else "",
+                bounced.soft_bounces if totals else "",
+                bounced.complaints if totals else "",
             )
         )
     return out.getvalue()

@@ -38,6 +38,7 @@ from datetime import datetime, timedelta
 from email.utils import make_msgid
 from typing import NamedTuple
 
+from anymail.exceptions import AnymailError
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -61,7 +62,7 @@ from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import compose, consent, throttle
+from campaigns import compose, consent, email_service, throttle
 from campaigns.bulk import insert_select
 from campaigns.delivery_errors import DeliveryError, DeliveryOutcome
 from campaigns.emails import build_email
@@ -621,7 +622,9 @@ def send_texts(
 
 
 def email_error(error: Exception) -> DeliveryError:
-    """What a failed SMTP send means for this message, in the same terms as a text's."""
+    """What a failed SMTP (or sending service) send means for this message, in the same terms as a text's."""
+    if isinstance(error, AnymailError):
+        return email_service.service_error(error)
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return DeliveryError("The mail server refused the address.", outcome=DeliveryOutcome.FAILED)
     if isinstance(error, smtplib.SMTPResponseException) and 400 <= error.smtp_code < 500:
@@ -645,13 +648,14 @@ def email_error(error: Exception) -> DeliveryError:
 def send_emails(
     context: BatchContext, ready: list[Ready], outcomes: dict[int, Outcome], *, until: float
 ) -> bool:
-    """As send_texts, through one SMTP connection for the part."""
+    """As send_texts, through one SMTP connection (or sending service session) for the part."""
     if not ready:
         return True
     connection = get_connection()
+    service = email_service.is_service(connection)
     try:
         connection.open()
-    except (OSError, smtplib.SMTPException) as error:
+    except (OSError, smtplib.SMTPException, AnymailError) as error:
         failure = email_error(error)
         if failure.outcome is DeliveryOutcome.UNKNOWN:  # nothing was handed over before it opened
             failure = DeliveryError(
@@ -674,15 +678,20 @@ def send_emails(
                 subject=compose.email_subject(context.campaign, name=name),
                 text=compose.email_body(context.campaign, name=name, links=links),
             )
-            message_id = make_msgid(domain=DNS_NAME)
-            message.extra_headers["Message-ID"] = message_id
+            # Over SMTP our own Message-ID names the email; a sending service gives its own id,
+            # which its webhooks use (campaigns.email_events finds the row by it).
+            message_id = "" if service else make_msgid(domain=DNS_NAME)
+            if message_id:
+                message.extra_headers["Message-ID"] = message_id
             try:
                 connection.send_messages([message])
-            except (OSError, smtplib.SMTPException) as error:
+            except (OSError, smtplib.SMTPException, AnymailError) as error:
                 outcomes[row.pk] = outcome_of(row, email_error(error), timezone.now())
                 if outcomes[row.pk].status != DeliveryStatus.FAILED:
                     return False
             else:
+                if service:
+                    message_id = email_service.service_message_id(message)
                 outcomes[row.pk] = Outcome(
                     DeliveryStatus.ACCEPTED, provider_id=message_id[:64], handed_over=True
                 )

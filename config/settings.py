@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "accounts.apps.AccountsConfig",
+    # Email through a sending service (issue 16): its system checks and tracking webhooks.
+    "anymail",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +158,31 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A mail server that stops answering fails the send in seconds: a part of a campaign holds its
 # recipients' locks while it sends, so a STOP would otherwise wait on it without end.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Email through a sending service (issue 16): EMAIL_BACKEND=anymail.backends.postmark.EmailBackend
+# (or mailgun, sendgrid, brevo, amazon_ses...) overrides EMAIL_URL's; every ANYMAIL_* variable
+# becomes an ANYMAIL setting (ANYMAIL_POSTMARK_SERVER_TOKEN -> POSTMARK_SERVER_TOKEN).
+if env.str("EMAIL_BACKEND", default=""):
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND")
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and value
+}
+# Basic auth for the webhooks, "user:password"; a comma-separated list while rotating. Required:
+# without it the tracking webhooks answer 403 (anymail alone would only warn).
+ANYMAIL["WEBHOOK_SECRET"] = env.list("ANYMAIL_WEBHOOK_SECRET", default=[])
+# The same bound as SMTP's: a part of a campaign holds its recipients' locks while it sends.
+ANYMAIL["REQUESTS_TIMEOUT"] = EMAIL_TIMEOUT
+# Open and click tracking stay off: an open or a click per person is what we never record.
+ANYMAIL["SEND_DEFAULTS"] = {"track_opens": False, "track_clicks": False}
+# A soft bounce (mailbox full, server busy) is retried by the service; an address whose emails
+# soft-bounced this many times in a row, with nothing delivered in between, is suppressed.
+EMAIL_SOFT_BOUNCE_LIMIT = env.int("EMAIL_SOFT_BOUNCE_LIMIT", default=3)
+# Spam complaints: a send is paused once its complaints pass this share of the emails handed over
+# (0.3%: the spam rate Gmail and Yahoo tell bulk senders never to reach), and at least
+# EMAIL_COMPLAINT_PAUSE_MIN of them, so one complaint in a small send does not trip it.
+EMAIL_COMPLAINT_PAUSE_RATE = env.float("EMAIL_COMPLAINT_PAUSE_RATE", default=0.003)
+EMAIL_COMPLAINT_PAUSE_MIN = env.int("EMAIL_COMPLAINT_PAUSE_MIN", default=3)
 
 # SMS leaves through a backend chosen like EMAIL_BACKEND (twilio / console / locmem).
 SMS_BACKEND = env.str("SMS_BACKEND", default="campaigns.sms.console.ConsoleBackend")

@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("", include("curation.urls")),
     path("healthz", healthz, name="healthz"),
+    # Email services' bounce and complaint webhooks (issue 16), signature-checked by anymail.
+    path("anymail/", include("campaigns.email_urls")),
     # The weekly review: curators' pages under the admin's login, before the admin's own catch-all.
     path("admin/review/", include("analytics.urls")),
     path("admin/", admin.site.urls),

@@ -14,6 +14,7 @@ from analytics.review.cells import Cell, Table
 from analytics.review.charts import bar_chart
 from analytics.review.dropout import dropout, series
 from analytics.review.durations import durations
+from analytics.review.email_health import email_health
 from analytics.review.figures import (
     Catalogue,
     Figures,
@@ -184,6 +185,7 @@ def weekly_review(*, week: date, filters: ReviewFilters) -> WeeklyReview:
     tables["suggestions"] = _suggestion_table(found)
     freshness = freshness_of(read.catalogue, week_start, today())
     tables["freshness"] = _freshness_table(freshness)
+    tables["email_health"] = email_health(week_start)
     has_figures = any(week == week_start for _placement, week in read.placement_weeks)
 
     return WeeklyReview(
