@@ -406,6 +406,7 @@ CAMPAIGN_FIELDSETS = [
     ("Message", {"fields": ["placements", "sms_text", "email_subject", "email_body", "ask_useful"]}),
     ("Audience", {"fields": ["segments", "media"]}),
     ("Schedule", {"fields": ["send_at", "repeat"]}),
+    ("Team channels", {"fields": ["team_channels", "team_post_title", "team_post_text"]}),
 ]
 CAMPAIGN_INPUTS = [name for _, options in CAMPAIGN_FIELDSETS for name in options["fields"]]
 CAMPAIGN_STATUS = [
@@ -502,7 +503,11 @@ def journey_step_of(campaign: Campaign) -> JourneyStep | None:
 
 
 # A step's audience is whoever is enrolled and its timing is the step's: no segments, no schedule.
-STEP_FIELDSETS = [fieldset for fieldset in CAMPAIGN_FIELDSETS if fieldset[0] not in ("Audience", "Schedule")]
+STEP_FIELDSETS = [
+    fieldset
+    for fieldset in CAMPAIGN_FIELDSETS
+    if fieldset[0] not in ("Audience", "Schedule", "Team channels")
+]
 
 
 class KindFilter(admin.SimpleListFilter):
@@ -765,4 +770,4 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
 
 
 # The journey admin registers beside the campaign admin whose composer its steps use.
-from campaigns import admin_journeys  # noqa: E402, F401
+from campaigns import admin_journeys, admin_team_channels  # noqa: E402, F401

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.dispatch import receiver
 
 from campaigns.models import Campaign
-from campaigns.signals import deliveries_due
-from campaigns.tasks import send_deliveries
+from campaigns.signals import deliveries_due, team_posts_due
+from campaigns.tasks import post_team_posts, send_deliveries
 
 
 @receiver(deliveries_due, dispatch_uid="campaigns.queue_send_deliveries")
@@ -16,3 +16,8 @@ def queue_send_deliveries(
 ) -> None:
     for _ in range(batches):
         send_deliveries.delay(campaign_id)
+
+
+@receiver(team_posts_due, dispatch_uid="campaigns.queue_team_posts")
+def queue_team_posts(sender: type[Campaign], *, campaign_id: int, **kwargs: object) -> None:
+    post_team_posts.delay(campaign_id)
