@@ -154,7 +154,7 @@ def test_a_task_run_twice_and_a_send_started_twice_post_once_per_channel(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_at_once_post_once(teams_fake, placements, internal_curator):
-    """Two tasks for the same send in two threads (two database connections): one claims, one finds nothing."""
+    """Two tasks for one send in two threads (two database connections): one claims, one finds nothing."""
     teams_fake.stall = 0.3  # the first is still posting when the second looks
     campaign = campaign_posting_to(placements, teams_channel())
     campaign.status = CampaignStatus.SCHEDULED
