@@ -3,12 +3,14 @@ through the real clients to loopback fakes, with links tracked per channel kind;
 
 from __future__ import annotations
 
+import io
 import threading
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -355,3 +357,18 @@ def test_launch_refuses_a_team_post_that_is_empty_or_names_someone(
     campaign.save()
 
     assert any(found.startswith(problem) for found in sending.problems(campaign))
+
+
+def test_the_demo_prints_a_teams_post_from_the_console_backend(
+    capsys, settings, django_capture_on_commit_callbacks
+):
+    settings.DEBUG = True  # load_demo refuses otherwise: its logins have a published password
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", stdout=io.StringIO())
+
+    printed = capsys.readouterr().out
+    post = TeamPost.objects.get(campaign__slug="sales-huddle")
+    assert post.status == TeamPostStatus.POSTED and post.channel.name == "Sales on Teams"
+    assert "Microsoft Teams post to Sales on Teams\nFor Thursday's huddle\n" in printed
+    link = TrackedLink.objects.filter(campaign=post.campaign, medium="teams").first()
+    assert f"/l/{link.token}" in printed
