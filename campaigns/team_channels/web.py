@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from django.conf import settings
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError, SlackRequestError
 from slack_sdk.web import SlackResponse
 from urllib3.exceptions import NewConnectionError
 
@@ -149,6 +149,12 @@ class SlackBot:
             raise self.classify_answer(error.response) from None
         except (URLError, HTTPException, OSError) as error:
             raise self.classify_connection(error) from None
+        except SlackRequestError:
+            raise failed(
+                "Slack's client refused to send the post (its token or channel is missing)."
+            ) from None
+        except SlackClientError:
+            raise unknown("Slack") from None
         return Posted(provider_id=str(response.get("ts", ""))[:64])
 
     @staticmethod

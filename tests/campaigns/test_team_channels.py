@@ -155,29 +155,34 @@ def test_a_task_run_twice_and_a_send_started_twice_post_once_per_channel(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_at_once_post_once(teams_fake, placements, internal_curator):
-    """Two tasks for one send in two threads (two database connections): one claims, one finds nothing."""
-    teams_fake.stall = 0.3  # the first is still posting when the second looks
+def test_two_workers_holding_the_same_due_post_post_it_once(teams_fake, placements, internal_curator):
+    """Two workers (threads, each with its own database connection) both read the post as due
+    before either claims it: the claim lets one post, and the other finds it taken."""
+    teams_fake.stall = 0.3  # the first is still posting when the second tries
     campaign = campaign_posting_to(placements, teams_channel())
-    campaign.status = CampaignStatus.SCHEDULED
+    campaign.status = CampaignStatus.SENDING
     campaign.occurrence = 1
     campaign.save()
     team_posting.plan_posts(campaign, now=campaign.created_at)
+    seen_due = [
+        TeamPost.objects.select_related("campaign", "channel").get(campaign=campaign) for _ in range(2)
+    ]
 
-    def work() -> None:
+    def work(row: TeamPost) -> None:
         try:
-            tasks.post_team_posts(campaign.pk)
+            team_posting.post_one(row, team_posting.PostRun())
         finally:
             connection.close()
 
-    workers = [threading.Thread(target=work) for _ in range(2)]
+    workers = [threading.Thread(target=work, args=(row,)) for row in seen_due]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
 
     assert len(teams_fake.posts) == 1
-    assert TeamPost.objects.get(campaign=campaign).status == TeamPostStatus.POSTED
+    post = TeamPost.objects.get(campaign=campaign)
+    assert (post.status, post.attempts) == (TeamPostStatus.POSTED, 1)
 
 
 def test_each_weekly_send_posts_again_once(
@@ -372,3 +377,36 @@ def test_the_demo_prints_a_teams_post_from_the_console_backend(
     assert "Microsoft Teams post to Sales on Teams\nFor Thursday's huddle\n" in printed
     link = TrackedLink.objects.filter(campaign=post.campaign, medium="teams").first()
     assert f"/l/{link.token}" in printed
+
+
+def test_a_rate_limited_slack_post_waits_and_is_tried_again(
+    slack_fake, placements, internal_curator, django_capture_on_commit_callbacks, settings
+):
+    slack_fake.rate_limited = True
+    campaign = launch(
+        campaign_posting_to(placements, slack_channel()), internal_curator, django_capture_on_commit_callbacks
+    )
+    post = TeamPost.objects.get(campaign=campaign)
+    assert (post.status, post.error) == (
+        TeamPostStatus.PENDING,
+        "Slack is limiting posts for now (ratelimited); it will be tried again.",
+    )
+
+    slack_fake.rate_limited = False
+    with later(settings.TEAM_POST_RETRY_SECONDS + 1):
+        tasks.post_due_team_posts()
+    post.refresh_from_db()
+    assert post.status == TeamPostStatus.POSTED and len(slack_fake.messages) == 1
+
+
+def test_a_connection_dropped_mid_post_is_not_posted_again(
+    teams_fake, placements, internal_curator, django_capture_on_commit_callbacks
+):
+    teams_fake.drop = True
+    campaign = launch(
+        campaign_posting_to(placements, teams_channel()), internal_curator, django_capture_on_commit_callbacks
+    )
+    tasks.post_due_team_posts()
+
+    assert TeamPost.objects.get(campaign=campaign).status == TeamPostStatus.UNKNOWN
+    assert teams_fake.requests == 1

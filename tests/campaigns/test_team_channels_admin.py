@@ -163,6 +163,11 @@ def test_the_agency_curator_can_neither_read_nor_change_team_channels(agency_cli
     assert agency_client.get(reverse("admin:campaigns_teampost_changelist")).status_code == 403
     assert secrets.reveal(channel) == AS_BROWSERS_WRITE_IT
     assert "Team channels" not in agency_client.get(reverse("admin:index")).content.decode()
+    draft = ready_campaign(placements=[live_item().placements.get()])
+    draft.team_channels.set([channel])
+    page = agency_client.get(reverse("admin:campaigns_campaign_change", args=[draft.pk]))
+    assert page.status_code == 200 and "Sales on Teams" in page.content.decode()
+    assert teams.SIGNATURE not in page.content.decode() and "logic.azure.com" not in page.content.decode()
 
 
 def test_the_test_post_action_reports_success_and_failure_in_plain_words(
