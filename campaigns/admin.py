@@ -61,6 +61,8 @@ from campaigns.models import (
 from campaigns.phones import normalise_phone
 from campaigns.preview import CampaignPreview, campaign_preview, send_moment
 from campaigns.sms.segments import count_segments
+from campaigns.team_channels.selectors import clicks_of as team_clicks_of
+from campaigns.team_channels.selectors import posts_of as team_posts_of
 from campaigns.tracking import check_promotable
 from channels.admin_history import HistoryAdmin
 from curation.admin import apply_to_each
@@ -756,6 +758,8 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
             "progress": reports.progress(campaign),
             "refresh": reports.refresh(campaign),
             "ga4_note": reports.GA4_NOTE,
+            "team_posts": team_posts_of(campaign),
+            "team_clicks": team_clicks_of(campaign),
         }
         return TemplateResponse(request, "admin/campaigns/campaign/report.html", context)
 

@@ -7,9 +7,10 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from campaigns.models import TeamChannel, TeamChannelKind
+from campaigns.models import TeamChannel, TeamChannelKind, TrackedLink
 from campaigns.team_channels import secrets
 from campaigns.team_channels import services as team_posting
+from campaigns.tracking import flush_clicks
 from tests.factories import live_item, ready_campaign
 from tests.fakes import slack, teams
 
@@ -199,3 +200,35 @@ def test_the_test_post_action_reports_success_and_failure_in_plain_words(
     assert teams_fake.cards()[0]["body"][0]["text"].startswith("Test post from")
     on_slack.refresh_from_db()
     assert "not_in_channel" in on_slack.last_test_result
+
+
+def test_the_launch_confirmation_and_the_report_show_the_team_posts(
+    internal_client, slack_fake, django_capture_on_commit_callbacks, working_hours
+):
+    slack_fake.not_joined = {slack.CHANNEL_ID}
+    channel = team_posting.save_channel(
+        channel=TeamChannel(
+            name="Sales on Slack", kind=TeamChannelKind.SLACK, slack_channel_id=slack.CHANNEL_ID
+        ),
+        new_secret=slack.BOT_TOKEN,
+    )
+    campaign = ready_campaign(placements=[live_item().placements.get()], team_post_text="This week's pick")
+    campaign.team_channels.set([channel])
+
+    confirmation = internal_client.get(reverse("admin:campaigns_campaign_launch", args=[campaign.pk]))
+    assert (
+        "One post to each of Sales on Slack (Slack): the same words for everyone"
+        in confirmation.content.decode()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        internal_client.post(reverse("admin:campaigns_campaign_launch", args=[campaign.pk]))
+    link = TrackedLink.objects.get(campaign=campaign, medium="slack")
+    internal_client.get(f"/l/{link.token}", HTTP_USER_AGENT="Mozilla/5.0 (Macintosh) Safari/605.1.15")
+    flush_clicks()
+    report = internal_client.get(reverse("admin:campaigns_campaign_report", args=[campaign.pk]))
+    report = report.content.decode()
+
+    assert "Team channel posts" in report
+    assert "<td>Sales on Slack (Slack)</td>" in report and "<td>Failed</td>" in report
+    assert "The Slack app is not in the channel (not_in_channel)" in report
+    assert "Slack: 1 human click, 0 bot hits." in report
