@@ -453,6 +453,8 @@ TEAM_POST_BACKEND = env.str(
 # Channels' secrets (Workflows addresses, bot tokens) are encrypted with a key derived from this;
 # it must outlive SECRET_KEY rotations, or every channel's secret has to be entered again.
 TEAM_CHANNEL_SECRET_KEY = env.str("TEAM_CHANNEL_SECRET_KEY", default=SECRET_KEY)
+# Older keys, still read, while `manage.py rotate_team_channel_secrets` re-encrypts with the new one.
+TEAM_CHANNEL_SECRET_KEY_FALLBACKS = env.list("TEAM_CHANNEL_SECRET_KEY_FALLBACKS", default=[])
 TEAM_POST_TIMEOUT_SECONDS = env.float("TEAM_POST_TIMEOUT_SECONDS", default=10)
 TEAM_POST_MAX_ATTEMPTS = env.int("TEAM_POST_MAX_ATTEMPTS", default=5)
 TEAM_POST_RETRY_SECONDS = env.int("TEAM_POST_RETRY_SECONDS", default=60)

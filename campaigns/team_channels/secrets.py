@@ -12,7 +12,7 @@ import base64
 import os
 import re
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
@@ -26,15 +26,26 @@ ENV_NAME = re.compile(rf"{ENV_PREFIX}[A-Z0-9_]+", re.ASCII)
 FORBIDDEN_ENV_NAMES = frozenset({"TEAM_CHANNEL_SECRET_KEY"})
 
 
-def _fernet() -> Fernet:
-    key = HKDF(
+def _derived(key: str) -> Fernet:
+    derived = HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=b"campaigns.team_channels.secrets"
-    ).derive(settings.TEAM_CHANNEL_SECRET_KEY.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
+    ).derive(key.encode())
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def _fernet() -> MultiFernet:
+    """Encrypts with TEAM_CHANNEL_SECRET_KEY; also reads what its fallbacks (older keys) encrypted."""
+    keys = [settings.TEAM_CHANNEL_SECRET_KEY, *settings.TEAM_CHANNEL_SECRET_KEY_FALLBACKS]
+    return MultiFernet([_derived(key) for key in keys])
 
 
 def encrypt(secret: str) -> str:
     return _fernet().encrypt(secret.encode()).decode()
+
+
+def rotate(ciphertext: str) -> str:
+    """The same secret, encrypted with the current key (InvalidToken if no key reads it)."""
+    return _fernet().rotate(ciphertext.encode()).decode()
 
 
 def check_env_var_name(name: str) -> str:

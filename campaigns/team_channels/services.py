@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import ada_url
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -105,6 +106,21 @@ def save_channel(*, channel: TeamChannel, new_secret: str = "") -> TeamChannel:
     channel.full_clean()
     channel.save()
     return channel
+
+
+def rotate_secrets() -> tuple[int, list[str]]:
+    """After TEAM_CHANNEL_SECRET_KEY changed (the old one in its FALLBACKS): every stored secret
+    encrypted again with the new key. Returns how many were, and the channels no key could read."""
+    rotated, unreadable = 0, []
+    for channel in TeamChannel.objects.exclude(secret_encrypted="").order_by("name"):
+        try:
+            channel.secret_encrypted = secrets.rotate(channel.secret_encrypted)
+        except InvalidToken:
+            unreadable.append(channel.name)
+            continue
+        channel.save(update_fields=["secret_encrypted"])
+        rotated += 1
+    return rotated, unreadable
 
 
 # A send's posts.

@@ -3,10 +3,14 @@ page; the agency curator can neither read nor change one; a test post reports in
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.contrib.messages import get_messages
+from django.core.management import call_command
 from django.urls import reverse
 
+from campaigns.delivery_errors import DeliveryError
 from campaigns.models import TeamChannel, TeamChannelKind, TrackedLink
 from campaigns.team_channels import secrets
 from campaigns.team_channels import services as team_posting
@@ -232,3 +236,23 @@ def test_the_launch_confirmation_and_the_report_show_the_team_posts(
     assert "<td>Sales on Slack (Slack)</td>" in report and "<td>Failed</td>" in report
     assert "The Slack app is not in the channel (not_in_channel)" in report
     assert "Slack: 1 human click, 0 bot hits." in report
+
+
+def test_secrets_survive_a_change_of_key_and_are_rotated_to_the_new_one(settings):
+    settings.TEAM_CHANNEL_SECRET_KEY = "the-old-key-" + "o" * 40
+    channel = team_posting.save_channel(
+        channel=TeamChannel(name="Sales on Teams", kind=TeamChannelKind.TEAMS), new_secret=teams.WORKFLOW_URL
+    )
+    settings.TEAM_CHANNEL_SECRET_KEY = "the-new-key-" + "n" * 40
+    with pytest.raises(DeliveryError, match="cannot be read with this server's TEAM_CHANNEL_SECRET_KEY"):
+        secrets.reveal(channel)
+
+    settings.TEAM_CHANNEL_SECRET_KEY_FALLBACKS = ["the-old-key-" + "o" * 40]
+    assert secrets.reveal(channel) == AS_BROWSERS_WRITE_IT
+    output = io.StringIO()
+    call_command("rotate_team_channel_secrets", stdout=output)
+    assert "1 channel secret(s) now encrypted with the current key." in output.getvalue()
+
+    settings.TEAM_CHANNEL_SECRET_KEY_FALLBACKS = []
+    channel.refresh_from_db()
+    assert secrets.reveal(channel) == AS_BROWSERS_WRITE_IT
