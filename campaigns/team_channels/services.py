@@ -165,8 +165,8 @@ def problems(campaign: Campaign) -> list[str]:
 
 
 def plan_posts(campaign: Campaign, *, now: datetime) -> int:
-    """Inside the transaction that starts a send: its links and one ledger row per channel,
-    posted once it commits. Returns the rows written."""
+    """Inside the transaction that starts a send: its links and one ledger row per channel (a row
+    already there is kept), posted once it commits. Returns how many channels the send posts to."""
     channels = list(campaign.team_channels.filter(is_active=True))
     if not channels:
         return 0
@@ -176,7 +176,7 @@ def plan_posts(campaign: Campaign, *, now: datetime) -> int:
                 tracked_link_for(campaign=campaign, medium=kind, placement=placement)
             except ValidationError:
                 continue  # launch refused it first; sending.links_for leaves it out
-    written = TeamPost.objects.bulk_create(
+    TeamPost.objects.bulk_create(
         [
             TeamPost(campaign=campaign, channel=channel, occurrence=campaign.occurrence, not_before=now)
             for channel in channels
@@ -185,7 +185,7 @@ def plan_posts(campaign: Campaign, *, now: datetime) -> int:
     )
     campaign_id = campaign.pk
     transaction.on_commit(lambda: team_posts_due.send(sender=Campaign, campaign_id=campaign_id))
-    return len(written)
+    return len(channels)
 
 
 @dataclass
