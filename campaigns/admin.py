@@ -61,6 +61,8 @@ from campaigns.models import (
 from campaigns.phones import normalise_phone
 from campaigns.preview import CampaignPreview, campaign_preview, send_moment
 from campaigns.sms.segments import count_segments
+from campaigns.team_channels.selectors import clicks_of as team_clicks_of
+from campaigns.team_channels.selectors import posts_of as team_posts_of
 from campaigns.tracking import check_promotable
 from channels.admin_history import HistoryAdmin
 from curation.admin import apply_to_each
@@ -406,6 +408,7 @@ CAMPAIGN_FIELDSETS = [
     ("Message", {"fields": ["placements", "sms_text", "email_subject", "email_body", "ask_useful"]}),
     ("Audience", {"fields": ["segments", "media"]}),
     ("Schedule", {"fields": ["send_at", "repeat"]}),
+    ("Team channels", {"fields": ["team_channels", "team_post_title", "team_post_text"]}),
 ]
 CAMPAIGN_INPUTS = [name for _, options in CAMPAIGN_FIELDSETS for name in options["fields"]]
 CAMPAIGN_STATUS = [
@@ -502,7 +505,11 @@ def journey_step_of(campaign: Campaign) -> JourneyStep | None:
 
 
 # A step's audience is whoever is enrolled and its timing is the step's: no segments, no schedule.
-STEP_FIELDSETS = [fieldset for fieldset in CAMPAIGN_FIELDSETS if fieldset[0] not in ("Audience", "Schedule")]
+STEP_FIELDSETS = [
+    fieldset
+    for fieldset in CAMPAIGN_FIELDSETS
+    if fieldset[0] not in ("Audience", "Schedule", "Team channels")
+]
 
 
 class KindFilter(admin.SimpleListFilter):
@@ -752,6 +759,8 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
             "refresh": reports.refresh(campaign),
             "ga4_note": reports.GA4_NOTE,
             "email_feedback": reports.email_feedback(campaign) if campaign.sends(Medium.EMAIL) else None,
+            "team_posts": team_posts_of(campaign),
+            "team_clicks": team_clicks_of(campaign),
         }
         return TemplateResponse(request, "admin/campaigns/campaign/report.html", context)
 
@@ -766,4 +775,4 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
 
 
 # The journey admin registers beside the campaign admin whose composer its steps use.
-from campaigns import admin_journeys  # noqa: E402, F401
+from campaigns import admin_journeys, admin_team_channels  # noqa: E402, F401

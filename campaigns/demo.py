@@ -38,11 +38,14 @@ from campaigns.models import (
     Repeat,
     Segment,
     Subscriber,
+    TeamChannel,
+    TeamChannelKind,
     TrackedLink,
     Usefulness,
 )
 from campaigns.receipts import record_receipt
 from campaigns.services import create_subscriber
+from campaigns.team_channels import services as team_posting
 from campaigns.tracking import check_promotable
 from curation.models import Placement, Topic
 from curation.roles import INTERNAL_CURATOR
@@ -77,6 +80,7 @@ def load(*, stdout: OutputWrapper) -> None:
     load_employees(stdout=stdout)
     load_campaigns(stdout=stdout)
     load_welcome_series(stdout=stdout)
+    load_team_post(stdout=stdout)
     stdout.write(signup_invitation())
 
 
@@ -403,3 +407,43 @@ def _next_monday_nine() -> datetime:
     local = timezone.now().astimezone(ZoneInfo(settings.PROGRAMME_TIME_ZONE))
     monday = local.date() + timedelta(days=7 - local.weekday())
     return datetime.combine(monday, time(9, 0), tzinfo=local.tzinfo)
+
+
+# Team channels: a Teams channel on the console backend, and a campaign that posts its card there.
+DEMO_TEAMS_WORKFLOW = (
+    "https://prod-00.westeurope.logic.azure.com/workflows/0demo/triggers/manual/paths/invoke"
+    "?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=demo-not-a-real-signature"
+)
+
+
+def load_team_post(*, stdout: OutputWrapper) -> None:
+    """Its card is printed (the console backend) as the campaign starts: what Teams would show."""
+    curator = get_user_model().objects.filter(groups__name=INTERNAL_CURATOR).first()
+    if Campaign.objects.filter(slug="sales-huddle").exists() or curator is None:
+        stdout.write("Team post: already there.")
+        return
+    channel = TeamChannel.objects.filter(name="Sales on Teams").first() or team_posting.save_channel(
+        channel=TeamChannel(name="Sales on Teams", kind=TeamChannelKind.TEAMS), new_secret=DEMO_TEAMS_WORKFLOW
+    )
+    campaign = Campaign.objects.create(
+        name="Sales huddle",
+        slug="sales-huddle",
+        purpose="This week's pick for the sales team, in their Teams channel as well as by email.",
+        media=MediaPreference.EMAIL,
+        email_subject="For this week's huddle, {first_name}",
+        email_body="Hi {first_name},\n\nFor Thursday's huddle:\n\n{links}\n",
+        team_post_title="For Thursday's huddle",
+        team_post_text="Five minutes each before we meet: how to give feedback that lands.",
+    )
+    campaign.placements.set(_demo_placements(2))
+    campaign.segments.set(Segment.objects.filter(name="Sales team"))
+    campaign.team_channels.set([channel])
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        TEAM_POST_BACKEND="campaigns.team_channels.console.ConsoleBackend",
+        SEND_WINDOW_DAYS=list(range(7)),
+        SEND_WINDOW_START="00:00",
+        SEND_WINDOW_END="00:00",
+    ):
+        sending.launch(campaign=campaign, by=curator)
+    stdout.write("Team post: “Sales huddle” posted its card to “Sales on Teams” (printed above).")

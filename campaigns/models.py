@@ -368,6 +368,20 @@ class Campaign(models.Model):
     launched_at = models.DateTimeField(null=True, blank=True, editable=False)
     paused_reason = models.CharField(max_length=300, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Team channels: one post per channel per send, beside the texts and emails; it names nobody.
+    team_channels = models.ManyToManyField(
+        "TeamChannel",
+        related_name="campaigns",
+        blank=True,
+        limit_choices_to={"is_active": True},
+        help_text="Teams and Slack channels that get one post per send, with the links.",
+    )
+    team_post_title = models.CharField(
+        "team post heading", max_length=150, blank=True, help_text="No placeholders: a post names nobody."
+    )
+    team_post_text = models.TextField(
+        "team post", blank=True, help_text="Plain text. The links follow it as buttons."
+    )
 
     history = HistoricalRecords()
 
@@ -387,6 +401,12 @@ class Campaign(models.Model):
         return self.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
 
 
+def link_media() -> list[tuple[str, str]]:
+    """What a link can be sent by: the personal media, and team channels' posts (each its own
+    utm_source). Called, not listed, so a medium added to Medium needs no change here."""
+    return [*Medium.choices, *TeamChannelKind.choices]
+
+
 class TrackedLink(models.Model):
     """The link in a message: one per campaign x medium x placement, never per person.
 
@@ -394,7 +414,7 @@ class TrackedLink(models.Model):
     """
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="links")
-    medium = models.CharField(max_length=10, choices=Medium.choices)
+    medium = models.CharField(max_length=10, choices=link_media)
     placement = models.ForeignKey(
         "curation.Placement", on_delete=models.PROTECT, related_name="tracked_links"
     )
@@ -777,3 +797,95 @@ class CheckAnswerCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} {self.letter}: {self.count}"
+
+
+# Team channels: a campaign's post to a Microsoft Teams or Slack channel, one per send, naming nobody.
+
+
+class TeamChannelKind(models.TextChoices):
+    TEAMS = "teams", "Microsoft Teams"
+    SLACK = "slack", "Slack"
+
+
+class TeamChannel(models.Model):
+    """A Teams or Slack channel campaigns post to, registered by an internal curator.
+
+    Its secret (a Teams Workflows address, which carries its own signature, or a Slack bot token)
+    is stored encrypted, or named as an environment variable, and never shown again: only
+    campaigns.team_channels.secrets reads it, to post.
+    """
+
+    name = models.CharField(
+        max_length=120, unique=True, help_text="As curators know it, e.g. “Sales on Teams”."
+    )
+    kind = models.CharField(max_length=10, choices=TeamChannelKind.choices)
+    slack_channel_id = models.CharField(
+        "Slack channel ID",
+        max_length=32,
+        blank=True,
+        help_text="Slack only: the ID at the bottom of the channel's details, e.g. C0123456789.",
+    )
+    secret_encrypted = models.TextField(blank=True, editable=False)
+    secret_env_var = models.CharField(
+        "secret from environment variable",
+        max_length=100,
+        blank=True,
+        help_text="Instead of storing the secret here: the name of a TEAM_CHANNEL_… environment variable.",
+    )
+    is_active = models.BooleanField(
+        "active", default=True, help_text="Switch off rather than delete: posts already made stay on record."
+    )
+    last_tested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_test_result = models.CharField(max_length=300, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.secret_encrypted or self.secret_env_var)
+
+
+class TeamPostStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to post"
+    POSTING = "posting", "Being posted"
+    POSTED = "posted", "Posted"
+    FAILED = "failed", "Failed"
+    UNKNOWN = "unknown", "Outcome unknown"
+
+
+class TeamPost(models.Model):
+    """The post ledger: one row per campaign occurrence x team channel, written before posting.
+
+    The unique constraint and the claim (a conditional update from pending to posting) are what
+    make a send started twice, or a task run twice, post once.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="team_posts")
+    channel = models.ForeignKey(TeamChannel, on_delete=models.PROTECT, related_name="posts")
+    occurrence = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=TeamPostStatus.choices, default=TeamPostStatus.PENDING)
+    not_before = models.DateTimeField(help_text="Not posted before this: a retry waits its turn.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claim = models.UUIDField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=64, blank=True, help_text="Slack's message timestamp.")
+    error = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-not_before", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "occurrence", "channel"], name="team_post_once_per_occurrence"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "not_before"], name="team_post_due")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} → {self.channel.name} (send {self.occurrence})"

@@ -81,6 +81,7 @@ from campaigns.quiet_hours import SendWindow, zone
 from campaigns.selectors import campaign_audience, reachable_on
 from campaigns.signals import deliveries_due
 from campaigns.sms import SmsMessage, get_backend
+from campaigns.team_channels import services as team_posting
 from campaigns.tokens import public_url
 from campaigns.tracking import check_promotable, tracked_link_for
 
@@ -120,6 +121,7 @@ def problems(campaign: Campaign) -> list[str]:
             found.extend(error.messages)
     if not campaign.segments.exists():
         found.append(NO_SEGMENT)
+    found.extend(team_posting.problems(campaign))
     texts = []
     if campaign.sends(Medium.SMS):
         texts.append(("text message", campaign.sms_text))
@@ -203,6 +205,7 @@ def start_occurrence(*, campaign_id: int, now: datetime | None = None) -> int:
         campaign.occurrence += 1
         make_links(campaign)
         written = write_ledger(campaign, now=now)
+        team_posting.plan_posts(campaign, now=now)  # one post per team channel, made on commit
         campaign.status = CampaignStatus.SENDING
         campaign.next_send_at = next_week(campaign.next_send_at) if campaign.repeat == Repeat.WEEKLY else None
         campaign.save(update_fields=["occurrence", "status", "next_send_at"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from campaigns import journey_schedule, sending, signup, signup_sessions, tracking, voice
+from campaigns.team_channels import services as team_posting
 
 
 @shared_task(ignore_result=True, expires=50)
@@ -53,3 +54,15 @@ def forget_expired_voice_receipts() -> int:
 def run_journeys() -> None:
     """Every minute (beat): take people onto journeys, and queue every step that has fallen due."""
     journey_schedule.tick()
+
+
+@shared_task(ignore_result=True)
+def post_team_posts(campaign_id: int) -> None:
+    """A send's Teams and Slack posts; a run twice finds them claimed or posted, and posts nothing."""
+    team_posting.post_due(campaign_id=campaign_id)
+
+
+@shared_task(ignore_result=True, expires=50)
+def post_due_team_posts() -> None:
+    """Every minute (beat): team posts whose retry is due; claims whose worker vanished, settled."""
+    team_posting.post_due()

@@ -467,3 +467,33 @@ LOGGING = {
 if EMBEDDED_SCHEDULE:
     # "Task succeeded" three times a minute would bury the texts and emails the demo prints.
     LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
+
+# --- Team channels (issue 16): campaign posts to Microsoft Teams and Slack channels ---
+# Posts leave through a backend chosen like EMAIL_BACKEND: web (Teams Workflows and Slack's Web
+# API), console (prints them: the embedded default) or locmem (team_channels.outbox, for tests).
+TEAM_POST_BACKEND = env.str(
+    "TEAM_POST_BACKEND",
+    default="campaigns.team_channels.console.ConsoleBackend"
+    if DEBUG
+    else "campaigns.team_channels.web.WebBackend",
+)
+# Channels' secrets (Workflows addresses, bot tokens) are encrypted with a key derived from this;
+# it must outlive SECRET_KEY rotations, or every channel's secret has to be entered again.
+TEAM_CHANNEL_SECRET_KEY = env.str("TEAM_CHANNEL_SECRET_KEY", default=SECRET_KEY)
+# Older keys, still read, while `manage.py rotate_team_channel_secrets` re-encrypts with the new one.
+TEAM_CHANNEL_SECRET_KEY_FALLBACKS = env.list("TEAM_CHANNEL_SECRET_KEY_FALLBACKS", default=[])
+TEAM_POST_TIMEOUT_SECONDS = env.float("TEAM_POST_TIMEOUT_SECONDS", default=10)
+TEAM_POST_MAX_ATTEMPTS = env.int("TEAM_POST_MAX_ATTEMPTS", default=5)
+TEAM_POST_RETRY_SECONDS = env.int("TEAM_POST_RETRY_SECONDS", default=60)
+# A claim older than this lost its worker (a post is one call of at most the timeout above).
+TEAM_POST_CLAIM_SECONDS = env.int("TEAM_POST_CLAIM_SECONDS", default=120)
+# Where a Teams Workflows address may lead (Power Automate's hosts); connectors' are refused.
+TEAMS_WORKFLOW_HOSTS = env.list(
+    "TEAMS_WORKFLOW_HOSTS",
+    default=["logic.azure.com", "powerplatform.com", "powerautomate.com", "flow.microsoft.com"],
+)
+# Another address for the same requests (a proxy, or the loopback fakes in tests); empty: the real ones.
+TEAMS_WORKFLOW_BASE_URL = env.str("TEAMS_WORKFLOW_BASE_URL", default="")
+SLACK_API_BASE_URL = env.str("SLACK_API_BASE_URL", default="https://slack.com/api/")
+# Beat: posts waiting for a retry go out, and claims whose worker vanished are settled.
+CELERY_BEAT_SCHEDULE["post-team-channels"] = {"task": "campaigns.tasks.post_due_team_posts", "schedule": 60.0}

@@ -25,6 +25,8 @@ pytest_plugins = [
     "tests.fakes.youtube",
     "tests.fakes.ga4",
     "tests.fakes.oidc",
+    "tests.fakes.teams",
+    "tests.fakes.slack",
 ]
 
 # Google's client libraries must never probe the cloud metadata server from a test.
