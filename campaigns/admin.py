@@ -57,6 +57,8 @@ from campaigns.models import (
     Segment,
     Subscriber,
     Suppression,
+    TemplateApproval,
+    WhatsAppTemplate,
 )
 from campaigns.phones import normalise_phone
 from campaigns.preview import CampaignPreview, campaign_preview, send_moment
@@ -404,6 +406,7 @@ class ContactAccessLogAdmin(PolicyAdmin, admin.ModelAdmin):
 CAMPAIGN_FIELDSETS = [
     (None, {"fields": ["name", "slug", "purpose"]}),
     ("Message", {"fields": ["placements", "sms_text", "email_subject", "email_body", "ask_useful"]}),
+    ("WhatsApp", {"fields": ["whatsapp_template", "whatsapp_variables", "whatsapp_text"]}),
     ("Audience", {"fields": ["segments", "media"]}),
     ("Schedule", {"fields": ["send_at", "repeat"]}),
 ]
@@ -428,7 +431,7 @@ class CampaignForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        for name in ("sms_text", "email_subject", "email_body"):
+        for name in ("sms_text", "email_subject", "email_body", "whatsapp_text"):
             try:
                 compose.check_placeholders(cleaned.get(name) or "")
             except ValidationError as error:
@@ -454,7 +457,7 @@ class LaunchSummary:
     sends_at: datetime | None  # None: now
 
 
-MEDIUM_WORDS = {Medium.SMS: "text", Medium.EMAIL: "email"}
+MEDIUM_WORDS = {Medium.SMS: "text", Medium.EMAIL: "email", Medium.WHATSAPP: "WhatsApp"}
 
 
 def people(count: int) -> str:
@@ -570,6 +573,11 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
         """Only on the add page. Not the `prepopulated_fields` attribute: simple_history's page of a
         past version reads that, and fails on a slug the page shows read-only."""
         return {"slug": ["name"]} if obj is None else {}
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: object):
+        if db_field.name == "whatsapp_template":  # outside the window WhatsApp takes nothing else
+            kwargs["queryset"] = WhatsAppTemplate.objects.filter(approval=TemplateApproval.APPROVED)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs: object):
         if db_field.name == "placements":  # check_promotable reads each one's item and channel
@@ -765,4 +773,4 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
 
 
 # The journey admin registers beside the campaign admin whose composer its steps use.
-from campaigns import admin_journeys  # noqa: E402, F401
+from campaigns import admin_journeys, admin_whatsapp  # noqa: E402, F401

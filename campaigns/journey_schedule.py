@@ -157,7 +157,7 @@ def send_step(
         people = Subscriber.objects.filter(pk__in=in_zone.values("subscriber_id"))
         for medium in media:
             audience = people.filter(
-                reachable_on(medium), preferred_media__in=[medium, MediaPreference.BOTH]
+                reachable_on(medium), preferred_media__in=MediaPreference.including(medium)
             ).annotate(recent=sending.recent_campaigns(now))
             written += insert_select(
                 Delivery,
