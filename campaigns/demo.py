@@ -16,7 +16,7 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import consent, journeys, sending
+from campaigns import consent, journeys, preferences, sending
 from campaigns.models import (
     Campaign,
     CheckAnswerCount,
@@ -37,12 +37,15 @@ from campaigns.models import (
     Repeat,
     Segment,
     Subscriber,
+    TemplateApproval,
     TrackedLink,
     Usefulness,
+    WhatsAppTemplate,
 )
 from campaigns.receipts import record_receipt
 from campaigns.services import create_subscriber
 from campaigns.tracking import check_promotable
+from campaigns.whatsapp import templates as whatsapp_templates
 from curation.models import Placement, Topic
 from curation.roles import INTERNAL_CURATOR
 
@@ -76,6 +79,7 @@ def load(*, stdout: OutputWrapper) -> None:
     load_employees(stdout=stdout)
     load_campaigns(stdout=stdout)
     load_welcome_series(stdout=stdout)
+    load_whatsapp(stdout=stdout)
     stdout.write(signup_invitation())
 
 
@@ -393,3 +397,46 @@ def _next_monday_nine() -> datetime:
     local = timezone.now().astimezone(ZoneInfo(settings.PROGRAMME_TIME_ZONE))
     monday = local.date() + timedelta(days=7 - local.weekday())
     return datetime.combine(monday, time(9, 0), tzinfo=local.tzinfo)
+
+
+WHATSAPP_PEOPLE = (3, 4)  # confirmed employees who then chose WhatsApp on their own page
+
+
+@transaction.atomic
+def load_whatsapp(*, stdout: OutputWrapper) -> None:
+    """Two employees who chose WhatsApp on their own page (their opt-in, in the consent ledger), the
+    console backend's approved template read as a curator's refresh reads Twilio's, and a draft
+    WhatsApp campaign using it, whose preview shows the message as it will read and its price."""
+    if Campaign.objects.filter(slug="whatsapp-nudge").exists():
+        stdout.write("WhatsApp: already there.")
+        return
+    with override_settings(WHATSAPP_BACKEND="campaigns.whatsapp.console.ConsoleBackend"):
+        whatsapp_templates.refresh_templates()
+    template = WhatsAppTemplate.objects.filter(approval=TemplateApproval.APPROVED).order_by("pk").first()
+    chose = 0
+    for index in WHATSAPP_PEOPLE:
+        person = Subscriber.objects.filter(phone=f"+447400{100000 + index:06d}").first()
+        if person is None or person.sms_state != ConsentState.SUBSCRIBED:
+            continue
+        preferences.update_preferences(
+            subscriber=person,
+            topics=person.topics.all(),
+            preferred_media=MediaPreference.WHATSAPP_EMAIL,
+            time_zone=person.time_zone,
+        )
+        chose += 1
+    everyone, _ = Segment.objects.get_or_create(
+        name="Everyone, any medium", defaults={"medium": MediaPreference.ALL}
+    )
+    draft = Campaign.objects.create(
+        name="WhatsApp nudge",
+        slug="whatsapp-nudge",
+        purpose="The week's pick for those who chose WhatsApp.",
+        media=MediaPreference.WHATSAPP,
+        whatsapp_template=template,
+        whatsapp_variables={"1": "first_name", "2": "links"},
+        whatsapp_text="Thanks for writing, {first_name}. This week's pick: {links}",
+    )
+    draft.placements.set(_demo_placements(1))
+    draft.segments.set([everyone])
+    stdout.write(f"WhatsApp: {chose} employees chose it, 1 approved template, 1 draft campaign.")
