@@ -264,7 +264,7 @@ def main() -> None:
         subscriber_ids = common.create_employees(arguments.recipients, email_domain=BENCH_EMAIL_DOMAIN)
         campaign, user = bench_campaign()
         setup = time.perf_counter() - started
-        print(f"recipients: {arguments.recipients} (texts only; set up in {setup:.1f} s)")
+        print(f"recipients: {arguments.recipients} (texts, then WhatsApp; set up in {setup:.1f} s)")
         base = baseline(campaign, subscriber_ids)
         print(f"baseline bulk insert: {base:.2f} s")
         seconds, launched, peak, outcomes = fanout(campaign, user, arguments.recipients)

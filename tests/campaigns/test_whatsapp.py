@@ -446,6 +446,22 @@ def test_a_read_is_counted_for_the_campaign_once_and_the_row_only_says_delivered
     assert ReadCount.objects.get(campaign=campaign).reads == 1
 
 
+def test_the_report_shows_whatsapp_delivered_and_reads_only_as_a_withheld_or_rounded_total(
+    twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks, client, settings
+):
+    subscribed_employees(2, media=(Medium.WHATSAPP,), preferred_media=MediaPreference.WHATSAPP)
+    campaign = launch(whatsapp_campaign(nudge), internal_curator, django_capture_on_commit_callbacks)
+    for delivery in Delivery.objects.all():
+        params = {"MessageSid": delivery.provider_id, "MessageStatus": "read", "To": "whatsapp:+440"}
+        signed_post(client, settings, STATUS_PATH, params)
+    client.force_login(internal_curator)
+
+    page = client.get(reverse("admin:campaigns_campaign_report", args=[campaign.pk])).content.decode()
+
+    assert '<th scope="row">WhatsApp</th>' in page
+    assert "read: fewer than 5" in page  # two people read it: too few to publish
+
+
 # What curators see.
 
 
