@@ -50,6 +50,7 @@ from campaigns.models import (
     Campaign,
     CampaignStatus,
     ConsentEvent,
+    ConsentState,
     ContactAccessAction,
     ContactAccessLog,
     JourneyStep,
@@ -243,9 +244,10 @@ class SubscriberAdmin(PolicyAdmin, ImportExportMixin, HistoryAdmin):
     def where(self, subscriber: Subscriber) -> str:
         return ", ".join(part for part in (subscriber.department, subscriber.location) if part) or "—"
 
-    @admin.display(description="Texts / emails")
+    @admin.display(description="Texts / emails / WhatsApp")
     def consent(self, subscriber: Subscriber) -> str:
-        return f"{subscriber.get_sms_state_display()} / {subscriber.get_email_state_display()}"
+        states = (subscriber.sms_state, subscriber.email_state, subscriber.whatsapp_state)
+        return " / ".join(ConsentState(state).label for state in states)
 
     @admin.display(description="Topics")
     def topic_names(self, subscriber: Subscriber) -> str:

@@ -74,7 +74,7 @@ def tick(*, now: datetime | None = None) -> Ticked:
 
 
 def reachable() -> Q:
-    return reachable_on(Medium.SMS) | reachable_on(Medium.EMAIL)
+    return reachable_on(Medium.SMS) | reachable_on(Medium.EMAIL) | reachable_on(Medium.WHATSAPP)
 
 
 def let_opted_out_go(now: datetime) -> int:

@@ -202,7 +202,7 @@ MODEL_RULES: dict[str, dict[str, Rule]] = {
         "enrol": LAUNCHER,
     },
     # Templates are Twilio's: refreshed from it ("refresh" is a change), never typed in here.
-    "campaigns.whatsapptemplate": {"add": NOBODY, "refresh": Rule(needs=("change",))},
+    "campaigns.whatsapptemplate": {"add": NOBODY, "change": NOBODY, "refresh": Rule(needs=("change",))},
     "campaigns.readcount": READ_ONLY,
     "analytics.dailymetric": {"change": Rule(needs=("change",), only_if=_typed_by_hand)},
     "analytics.retentionpoint": READ_ONLY,  # written by syncs only

@@ -139,9 +139,11 @@ def problems(campaign: Campaign) -> list[str]:
             "Choose an approved WhatsApp template: outside the 24-hour window WhatsApp accepts nothing else."
         ]
     found = []
-    if not any(
-        MediaPreference(segment.medium).includes(Medium.WHATSAPP) for segment in campaign.segments.all()
-    ):
+    # A journey step has no segments (its audience is whoever is enrolled); a campaign with none is
+    # told so by campaigns.sending.problems.
+    segments = list(campaign.segments.all()) if campaign.pk else []
+    takes_whatsapp = [MediaPreference(segment.medium).includes(Medium.WHATSAPP) for segment in segments]
+    if segments and not any(takes_whatsapp):
         found.append(
             "None of the chosen segments takes WhatsApp: choose one whose medium includes WhatsApp "
             "(“Texts, WhatsApp and emails”, for instance)."

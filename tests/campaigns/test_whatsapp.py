@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
-from campaigns import consent, sending, whatsapp
+from campaigns import consent, journey_schedule, journeys, sending, whatsapp
 from campaigns.delivery_errors import DeliveryError, DeliveryOutcome
 from campaigns.models import (
     Campaign,
@@ -26,6 +26,7 @@ from campaigns.models import (
     ConsentState,
     Delivery,
     DeliveryStatus,
+    Journey,
     MediaPreference,
     Medium,
     ReadCount,
@@ -70,6 +71,11 @@ def whatsapp_campaign(template: WhatsAppTemplate | None, **fields: object) -> Ca
         **fields,
     }
     return ready_campaign(placements=[placement], **values)
+
+
+def whatsapp_people(count: int) -> list[Subscriber]:
+    """Employees subscribed on WhatsApp alone, who chose it."""
+    return subscribed_employees(count, media=(Medium.WHATSAPP,), preferred_media=MediaPreference.WHATSAPP)
 
 
 def launch(campaign, by, capture) -> Campaign:
@@ -143,7 +149,7 @@ def test_refreshing_with_bad_credentials_says_so_and_changes_nothing(twilio_fake
 def test_a_launch_sends_the_template_by_content_sid_with_its_variables_and_no_body(
     twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks, settings
 ):
-    person = subscribed_employees(1, media=(Medium.WHATSAPP,), preferred_media=MediaPreference.WHATSAPP)[0]
+    person = whatsapp_people(1)[0]
     campaign = launch(whatsapp_campaign(nudge), internal_curator, django_capture_on_commit_callbacks)
 
     (request,) = twilio_fake.whatsapp_to(person.phone)
@@ -186,7 +192,7 @@ def test_free_text_goes_only_to_those_who_wrote_in_the_last_24_hours(
 def test_the_window_is_judged_short_so_free_text_never_arrives_after_it_closed(
     twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks
 ):
-    person = subscribed_employees(1, media=(Medium.WHATSAPP,), preferred_media=MediaPreference.WHATSAPP)[0]
+    person = whatsapp_people(1)[0]
     Subscriber.objects.filter(pk=person.pk).update(
         whatsapp_inbound_at=TUESDAY_MORNING - timedelta(hours=23, minutes=50)
     )
@@ -238,7 +244,7 @@ def test_a_template_without_an_approved_template_cannot_be_launched(
 def test_a_template_paused_by_whatsapp_after_launch_fails_in_words_without_calling_twilio(
     twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks
 ):
-    subscribed_employees(1, media=(Medium.WHATSAPP,), preferred_media=MediaPreference.WHATSAPP)
+    whatsapp_people(1)
     campaign = whatsapp_campaign(nudge, send_at=TUESDAY_MORNING + timedelta(days=1))
     launch(campaign, internal_curator, django_capture_on_commit_callbacks)
     WhatsAppTemplate.objects.filter(pk=nudge.pk).update(approval=TemplateApproval.PAUSED)
@@ -369,7 +375,7 @@ def test_a_forged_whatsapp_stop_or_receipt_is_refused_and_changes_nothing(client
 def test_a_send_task_run_twice_sends_each_whatsapp_message_once(
     twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks
 ):
-    people = subscribed_employees(5, media=(Medium.WHATSAPP,), preferred_media=MediaPreference.WHATSAPP)
+    people = whatsapp_people(5)
     campaign = launch(whatsapp_campaign(nudge), internal_curator, django_capture_on_commit_callbacks)
     with time_machine.travel(TUESDAY_MORNING, tick=True):
         sending.start_occurrence(campaign_id=campaign.pk)
@@ -383,7 +389,7 @@ def test_a_send_task_run_twice_sends_each_whatsapp_message_once(
 def test_the_reconciler_finds_a_lost_outcome_in_twilios_log_by_whatsapp_address(
     twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks
 ):
-    went, never = subscribed_employees(2, media=(Medium.WHATSAPP,), preferred_media=MediaPreference.WHATSAPP)
+    went, never = whatsapp_people(2)
     launch(whatsapp_campaign(nudge), internal_curator, django_capture_on_commit_callbacks)
     # As if the worker died after Twilio took the first message, before recording either outcome.
     claimed_at = timezone.now() - timedelta(minutes=10)
@@ -429,7 +435,7 @@ def test_the_weekly_cap_counts_whatsapp_beside_texts_and_emails(
 def test_a_read_is_counted_for_the_campaign_once_and_the_row_only_says_delivered(
     twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks, client, settings
 ):
-    subscribed_employees(1, media=(Medium.WHATSAPP,), preferred_media=MediaPreference.WHATSAPP)
+    whatsapp_people(1)
     campaign = launch(whatsapp_campaign(nudge), internal_curator, django_capture_on_commit_callbacks)
     delivery = Delivery.objects.get()
 
@@ -449,7 +455,7 @@ def test_a_read_is_counted_for_the_campaign_once_and_the_row_only_says_delivered
 def test_the_report_shows_whatsapp_delivered_and_reads_only_as_a_withheld_or_rounded_total(
     twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks, client, settings
 ):
-    subscribed_employees(2, media=(Medium.WHATSAPP,), preferred_media=MediaPreference.WHATSAPP)
+    whatsapp_people(2)
     campaign = launch(whatsapp_campaign(nudge), internal_curator, django_capture_on_commit_callbacks)
     for delivery in Delivery.objects.all():
         params = {"MessageSid": delivery.provider_id, "MessageStatus": "read", "To": "whatsapp:+440"}
@@ -466,7 +472,7 @@ def test_the_report_shows_whatsapp_delivered_and_reads_only_as_a_withheld_or_rou
 
 
 def test_the_preview_shows_the_template_as_it_will_read_and_its_price_category(twilio_fake, nudge):
-    subscribed_employees(3, media=(Medium.WHATSAPP,), preferred_media=MediaPreference.WHATSAPP)
+    whatsapp_people(3)
     campaign = whatsapp_campaign(nudge, whatsapp_text="Hello {first_name}: {links}")
 
     (preview,) = campaign_preview(campaign, now=TUESDAY_MORNING).media
@@ -514,9 +520,37 @@ def test_the_campaign_form_offers_only_approved_templates(twilio_fake, nudge, in
 def test_whatsapp_messages_in_tests_go_to_the_outbox_on_the_locmem_backend(internal_curator):
     templates.refresh_templates()  # the locmem backend's one demo template
     (template,) = WhatsAppTemplate.objects.all()
-    subscribed_employees(1, media=(Medium.WHATSAPP,), preferred_media=MediaPreference.WHATSAPP)
+    whatsapp_people(1)
     with time_machine.travel(TUESDAY_MORNING, tick=True):
         sending.launch(campaign=whatsapp_campaign(template), by=internal_curator)
         sending.send_due(campaign_id=Campaign.objects.get().pk)
     (message,) = whatsapp.outbox
     assert message.content_sid == template.content_sid and message.content_variables["1"].startswith("Sam")
+
+
+def test_a_journey_step_sends_its_template_to_those_who_chose_whatsapp(
+    internal_curator, django_capture_on_commit_callbacks
+):
+    templates.refresh_templates()  # the locmem backend's one demo template
+    template = WhatsAppTemplate.objects.get()
+    placement = live_item(title="Calming an angry customer").placements.get()
+    with time_machine.travel(TUESDAY_MORNING - timedelta(days=30), tick=False):
+        journey = Journey.objects.create(name="Welcome")
+        step = journeys.create_step(journey=journey)
+        message = step.message
+        message.media = MediaPreference.WHATSAPP
+        message.whatsapp_template = template
+        message.whatsapp_variables = {"1": "first_name", "2": "links"}
+        message.save()
+        message.placements.set([placement])
+        assert journeys.step_problems(step) == []  # a step has no segments: its audience is enrolled
+        journeys.launch(journey=journey, by=internal_curator)
+
+    with time_machine.travel(TUESDAY_MORNING, tick=False), django_capture_on_commit_callbacks(execute=True):
+        (person,) = whatsapp_people(1)
+        journey_schedule.tick()
+
+    (sent,) = whatsapp.outbox
+    assert (sent.to, sent.content_sid) == (person.phone, template.content_sid)
+    assert sent.content_variables["2"].startswith("http")
+    assert Delivery.objects.get(campaign=message).medium == Medium.WHATSAPP
