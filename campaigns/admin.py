@@ -438,6 +438,13 @@ class CampaignForm(forms.ModelForm):
                 compose.check_placeholders(cleaned.get(name) or "")
             except ValidationError as error:
                 self.add_error(name, error)
+        variables = cleaned.get("whatsapp_variables")
+        if variables is not None and not (
+            isinstance(variables, dict) and all(isinstance(value, str) for value in variables.values())
+        ):
+            self.add_error(
+                "whatsapp_variables", 'Give each variable as words, e.g. {"1": "first_name", "2": "links"}.'
+            )
         for placement in cleaned.get("placements") or []:
             try:
                 check_promotable(placement)

@@ -63,6 +63,8 @@ def not_sendable(campaign: Campaign) -> str:
     template = campaign.whatsapp_template
     if template is None:
         return "The campaign has no WhatsApp template."
+    if not isinstance(campaign.whatsapp_variables, dict):
+        return "The WhatsApp template's variables are not a list of number: words pairs."
     if not template.is_approved:
         approval = template.get_approval_display().lower()
         return f"The WhatsApp template “{template.name}” is {approval}, not approved."

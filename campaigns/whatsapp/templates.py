@@ -101,7 +101,8 @@ def links_line(links: Sequence[TrackedLink]) -> str:
 def content_variables(campaign: Campaign, *, name: str, links: str) -> dict[str, str]:
     """What the template's variables hold for one person."""
     values = {}
-    for key, value in (campaign.whatsapp_variables or {}).items():
+    variables = campaign.whatsapp_variables if isinstance(campaign.whatsapp_variables, dict) else {}
+    for key, value in variables.items():
         text = str(value).strip()
         if text in NAMED:
             values[str(key)] = name if text == "first_name" else links

@@ -554,3 +554,51 @@ def test_a_journey_step_sends_its_template_to_those_who_chose_whatsapp(
     assert (sent.to, sent.content_sid) == (person.phone, template.content_sid)
     assert sent.content_variables["2"].startswith("http")
     assert Delivery.objects.get(campaign=message).medium == Medium.WHATSAPP
+
+
+def test_a_63016_reported_later_by_the_status_callback_reads_in_plain_words(
+    twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks, client, settings
+):
+    whatsapp_people(1)
+    launch(whatsapp_campaign(nudge), internal_curator, django_capture_on_commit_callbacks)
+    delivery = Delivery.objects.get()
+
+    params = {"MessageSid": delivery.provider_id, "MessageStatus": "failed", "ErrorCode": "63016"}
+    signed_post(client, settings, STATUS_PATH, params)
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.error == (
+        "WhatsApp refused free text outside the 24-hour window; only a template may be sent (63016)."
+    )
+
+
+def test_the_campaign_form_refuses_variables_that_are_not_words_by_number(
+    twilio_fake, nudge, internal_curator, client
+):
+    campaign = whatsapp_campaign(nudge)
+    client.force_login(internal_curator)
+    url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+    page = client.get(url)
+    form = page.context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and not isinstance(value, list | dict)
+    }
+    data |= {
+        "placements": [p.pk for p in campaign.placements.all()],
+        "segments": [s.pk for s in campaign.segments.all()],
+        "whatsapp_template": nudge.pk,
+        "whatsapp_variables": '["first_name", "links"]',
+    }
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert (
+        "Give each variable as words, e.g. {&quot;1&quot;: &quot;first_name&quot;"
+        in response.content.decode()
+    )
+    campaign.refresh_from_db()
+    assert campaign.whatsapp_variables == {"1": "first_name", "2": "links"}
