@@ -40,7 +40,7 @@ from campaigns.tokens import Purpose, make_token
 from campaigns.whatsapp import templates
 from campaigns.whatsapp.base import WhatsAppMessage
 from campaigns.whatsapp.twilio import TwilioWhatsAppBackend
-from tests.factories import live_item, ready_campaign, subscribed_employees
+from tests.factories import SubscriberFactory, live_item, ready_campaign, subscribed_employees
 from tests.fakes.twilio import AUTH_TOKEN
 from tests.helpers import TUESDAY_MORNING
 
@@ -602,3 +602,18 @@ def test_the_campaign_form_refuses_variables_that_are_not_words_by_number(
     )
     campaign.refresh_from_db()
     assert campaign.whatsapp_variables == {"1": "first_name", "2": "links"}
+
+
+def test_someone_without_a_number_is_told_whatsapp_needs_one_and_nothing_changes(client):
+    person = SubscriberFactory(
+        phone="", email="desk@acme-learning.example", email_consent=ConsentState.SUBSCRIBED
+    )
+    url = reverse("campaigns:account", args=[make_token(person, Purpose.ACCOUNT)])
+
+    response = client.post(
+        url, {"action": "save", "preferred_media": MediaPreference.WHATSAPP, "time_zone": "Europe/London"}
+    )
+
+    assert "WhatsApp needs your mobile number: sign up with it first." in response.content.decode()
+    person.refresh_from_db()
+    assert (person.preferred_media, person.whatsapp_state) == (MediaPreference.BOTH, ConsentState.NONE)
