@@ -8,8 +8,10 @@ else the local services CI uses). The database is created and migrated if missin
     .venv/bin/python benchmarks/fanout.py                     # 100,000 recipients
     .venv/bin/python benchmarks/fanout.py --recipients 5000   # a quick look
 
-Texts only (one Delivery per recipient), so both sides write the same rows. Prints the
-figures, `ratio: <baseline / fanout>` (goal >= 0.5) and the worker's peak memory.
+Texts first (one Delivery per recipient), so both sides write the same rows. Prints the
+figures, `ratio: <baseline / fanout>` (goal >= 0.5) and the worker's peak memory. Then the same
+recipients by WhatsApp (an approved template, its variables filled per person), measured the same
+way beside texts: `whatsapp ratio:` and WhatsApp's messages per second against texts'.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ ENV = common.sending_env(
     # Nothing but the pipeline may hold a text back: no rate limit either.
     SMS_RATE_PER_SECOND="1000000",
     EMAIL_RATE_PER_SECOND="1000000",
+    WHATSAPP_RATE_PER_SECOND="1000000",
+    WHATSAPP_BACKEND="benchmarks.null_sms.NullWhatsAppBackend",
 )
 
 
@@ -89,7 +93,39 @@ def bench_campaign():
     return campaign, user
 
 
-def baseline(campaign, subscriber_ids: list[int]) -> float:
+def whatsapp_campaign(placement_campaign, subscriber_ids: list[int]):
+    """The same people, now also subscribed on WhatsApp by their own choice, and a draft sending
+    them the approved template with the same link."""
+    from django.db import transaction
+
+    from campaigns.hashing import address_hash
+    from campaigns.models import Campaign, ConsentState, MediaPreference, Medium, Segment, Subscriber
+    from campaigns.whatsapp.console import DEMO_TEMPLATES
+    from campaigns.whatsapp.templates import save_template
+
+    with transaction.atomic():
+        people = list(Subscriber.objects.filter(pk__in=subscriber_ids).only("pk", "phone"))
+        for person in people:
+            person.whatsapp_hash = address_hash(Medium.WHATSAPP, person.phone)
+            person.whatsapp_state = ConsentState.SUBSCRIBED
+            person.preferred_media = MediaPreference.ALL
+        Subscriber.objects.bulk_update(
+            people, ["whatsapp_hash", "whatsapp_state", "preferred_media"], batch_size=5000
+        )
+    campaign = Campaign.objects.create(
+        name="Bench fanout by WhatsApp",
+        slug=f"{placement_campaign.slug}-whatsapp",
+        media=MediaPreference.WHATSAPP,
+        whatsapp_template=save_template(DEMO_TEMPLATES[0]),
+        whatsapp_variables={"1": "first_name", "2": "links"},
+    )
+    campaign.placements.set(placement_campaign.placements.all())
+    everyone, _ = Segment.objects.get_or_create(name="Everyone, any medium", medium=MediaPreference.ALL)
+    campaign.segments.set([everyone])
+    return campaign
+
+
+def baseline(campaign, subscriber_ids: list[int], medium: str = "sms") -> float:
     """The floor: the ledger rows launch writes, bulk-inserted in one transaction, then removed."""
     from django.db import transaction
     from django.utils import timezone
@@ -104,7 +140,7 @@ def baseline(campaign, subscriber_ids: list[int]) -> float:
                 Delivery(
                     campaign=campaign,
                     subscriber_id=subscriber_id,
-                    medium=Medium.SMS,
+                    medium=Medium(medium),
                     occurrence=1,
                     not_before=now,
                     status=DeliveryStatus.PENDING,
@@ -228,7 +264,7 @@ def main() -> None:
         subscriber_ids = common.create_employees(arguments.recipients, email_domain=BENCH_EMAIL_DOMAIN)
         campaign, user = bench_campaign()
         setup = time.perf_counter() - started
-        print(f"recipients: {arguments.recipients} (texts only; set up in {setup:.1f} s)")
+        print(f"recipients: {arguments.recipients} (texts, then WhatsApp; set up in {setup:.1f} s)")
         base = baseline(campaign, subscriber_ids)
         print(f"baseline bulk insert: {base:.2f} s")
         seconds, launched, peak, outcomes = fanout(campaign, user, arguments.recipients)
@@ -237,6 +273,20 @@ def main() -> None:
         print(f"outcomes: {outcomes}")
         print(f"peak worker memory: {peak:.0f} MB (VmHWM, main process and pool summed)")
         print(f"ratio: {base / seconds:.2f}")
+
+        whatsapp = whatsapp_campaign(campaign, subscriber_ids)
+        wa_base = baseline(whatsapp, subscriber_ids, medium="whatsapp")
+        print(f"whatsapp baseline bulk insert: {wa_base:.2f} s")
+        wa_seconds, wa_launched, wa_peak, wa_outcomes = fanout(whatsapp, user, arguments.recipients)
+        print(
+            f"whatsapp fanout through the worker: {wa_seconds:.2f} s "
+            f"({arguments.recipients / wa_seconds:.0f} messages/s)"
+        )
+        print(f"  of which the launch: {wa_launched:.2f} s")
+        print(f"whatsapp outcomes: {wa_outcomes}")
+        print(f"whatsapp peak worker memory: {wa_peak:.0f} MB")
+        print(f"whatsapp ratio: {wa_base / wa_seconds:.2f}")
+        print(f"whatsapp messages/s over texts' messages/s: {seconds / wa_seconds:.2f}")
     finally:
         cleanup()
 

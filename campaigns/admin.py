@@ -50,6 +50,7 @@ from campaigns.models import (
     Campaign,
     CampaignStatus,
     ConsentEvent,
+    ConsentState,
     ContactAccessAction,
     ContactAccessLog,
     JourneyStep,
@@ -57,6 +58,8 @@ from campaigns.models import (
     Segment,
     Subscriber,
     Suppression,
+    TemplateApproval,
+    WhatsAppTemplate,
 )
 from campaigns.phones import normalise_phone
 from campaigns.preview import CampaignPreview, campaign_preview, send_moment
@@ -243,9 +246,10 @@ class SubscriberAdmin(PolicyAdmin, ImportExportMixin, HistoryAdmin):
     def where(self, subscriber: Subscriber) -> str:
         return ", ".join(part for part in (subscriber.department, subscriber.location) if part) or "—"
 
-    @admin.display(description="Texts / emails")
+    @admin.display(description="Texts / emails / WhatsApp")
     def consent(self, subscriber: Subscriber) -> str:
-        return f"{subscriber.get_sms_state_display()} / {subscriber.get_email_state_display()}"
+        states = (subscriber.sms_state, subscriber.email_state, subscriber.whatsapp_state)
+        return " / ".join(ConsentState(state).label for state in states)
 
     @admin.display(description="Topics")
     def topic_names(self, subscriber: Subscriber) -> str:
@@ -406,6 +410,7 @@ class ContactAccessLogAdmin(PolicyAdmin, admin.ModelAdmin):
 CAMPAIGN_FIELDSETS = [
     (None, {"fields": ["name", "slug", "purpose"]}),
     ("Message", {"fields": ["placements", "sms_text", "email_subject", "email_body", "ask_useful"]}),
+    ("WhatsApp", {"fields": ["whatsapp_template", "whatsapp_variables", "whatsapp_text"]}),
     ("Audience", {"fields": ["segments", "media"]}),
     ("Schedule", {"fields": ["send_at", "repeat"]}),
     ("Team channels", {"fields": ["team_channels", "team_post_title", "team_post_text"]}),
@@ -431,11 +436,18 @@ class CampaignForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        for name in ("sms_text", "email_subject", "email_body"):
+        for name in ("sms_text", "email_subject", "email_body", "whatsapp_text"):
             try:
                 compose.check_placeholders(cleaned.get(name) or "")
             except ValidationError as error:
                 self.add_error(name, error)
+        variables = cleaned.get("whatsapp_variables")
+        if variables is not None and not (
+            isinstance(variables, dict) and all(isinstance(value, str) for value in variables.values())
+        ):
+            self.add_error(
+                "whatsapp_variables", 'Give each variable as words, e.g. {"1": "first_name", "2": "links"}.'
+            )
         for placement in cleaned.get("placements") or []:
             try:
                 check_promotable(placement)
@@ -457,7 +469,7 @@ class LaunchSummary:
     sends_at: datetime | None  # None: now
 
 
-MEDIUM_WORDS = {Medium.SMS: "text", Medium.EMAIL: "email"}
+MEDIUM_WORDS = {Medium.SMS: "text", Medium.EMAIL: "email", Medium.WHATSAPP: "WhatsApp"}
 
 
 def people(count: int) -> str:
@@ -577,6 +589,11 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
         """Only on the add page. Not the `prepopulated_fields` attribute: simple_history's page of a
         past version reads that, and fails on a slug the page shows read-only."""
         return {"slug": ["name"]} if obj is None else {}
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: object):
+        if db_field.name == "whatsapp_template":  # outside the window WhatsApp takes nothing else
+            kwargs["queryset"] = WhatsAppTemplate.objects.filter(approval=TemplateApproval.APPROVED)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs: object):
         if db_field.name == "placements":  # check_promotable reads each one's item and channel
@@ -775,4 +792,4 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
 
 
 # The journey admin registers beside the campaign admin whose composer its steps use.
-from campaigns import admin_journeys, admin_team_channels  # noqa: E402, F401
+from campaigns import admin_journeys, admin_team_channels, admin_whatsapp  # noqa: E402, F401

@@ -19,7 +19,9 @@ from campaigns import signup_sessions
 from campaigns.delivery_errors import DeliveryError, DeliveryOutcome
 from campaigns.hashing import address_hash
 from campaigns.models import (
+    SELF_CONSENT_ONLY,
     STATE_AFTER,
+    STATE_FIELD,
     ConsentAction,
     ConsentEvent,
     ConsentSource,
@@ -37,6 +39,7 @@ SELF_SOURCES = frozenset(
         ConsentSource.SMS_KEYWORD,
         ConsentSource.EMAIL_LINK,
         ConsentSource.SELF_SERVICE,
+        ConsentSource.WHATSAPP_KEYWORD,
     }
 )
 
@@ -89,6 +92,10 @@ def record_consent(
     if not address:
         raise ValidationError(f"There is no {Medium(medium).label} address to record consent for.")
     gives_consent = action in (ConsentAction.CONFIRMED, ConsentAction.OPTED_IN)
+    if gives_consent and source not in SELF_SOURCES and medium in SELF_CONSENT_ONLY:
+        raise ValidationError(
+            "Only the employee can opt in to WhatsApp: from their own page or by messaging START."
+        )
     if gives_consent and source not in SELF_SOURCES and is_suppressed(medium, address):
         raise ValidationError(
             f"This {Medium(medium).label} address is on the suppression list: only the employee "
@@ -106,7 +113,7 @@ def record_consent(
         provider_message_id=provider_message_id,
     )
     state = derived_state(subscriber, medium)
-    field = "sms_state" if medium == Medium.SMS else "email_state"
+    field = STATE_FIELD[medium]
     setattr(subscriber, field, state)
     subscriber.save(update_fields=[field])
     if action == ConsentAction.OPTED_OUT:

@@ -17,7 +17,7 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import consent, email_events, journeys, sending
+from campaigns import consent, email_events, journeys, preferences, sending
 from campaigns.models import (
     Campaign,
     CheckAnswerCount,
@@ -40,13 +40,16 @@ from campaigns.models import (
     Subscriber,
     TeamChannel,
     TeamChannelKind,
+    TemplateApproval,
     TrackedLink,
     Usefulness,
+    WhatsAppTemplate,
 )
 from campaigns.receipts import record_receipt
 from campaigns.services import create_subscriber
 from campaigns.team_channels import services as team_posting
 from campaigns.tracking import check_promotable
+from campaigns.whatsapp import templates as whatsapp_templates
 from curation.models import Placement, Topic
 from curation.roles import INTERNAL_CURATOR
 
@@ -81,6 +84,7 @@ def load(*, stdout: OutputWrapper) -> None:
     load_campaigns(stdout=stdout)
     load_welcome_series(stdout=stdout)
     load_team_post(stdout=stdout)
+    load_whatsapp(stdout=stdout)
     stdout.write(signup_invitation())
 
 
@@ -447,3 +451,46 @@ def load_team_post(*, stdout: OutputWrapper) -> None:
     ):
         sending.launch(campaign=campaign, by=curator)
     stdout.write("Team post: “Sales huddle” posted its card to “Sales on Teams” (printed above).")
+
+
+WHATSAPP_PEOPLE = (3, 4)  # confirmed employees who then chose WhatsApp on their own page
+
+
+@transaction.atomic
+def load_whatsapp(*, stdout: OutputWrapper) -> None:
+    """Two employees who chose WhatsApp on their own page (their opt-in, in the consent ledger), the
+    console backend's approved template read as a curator's refresh reads Twilio's, and a draft
+    WhatsApp campaign using it, whose preview shows the message as it will read and its price."""
+    if Campaign.objects.filter(slug="whatsapp-nudge").exists():
+        stdout.write("WhatsApp: already there.")
+        return
+    with override_settings(WHATSAPP_BACKEND="campaigns.whatsapp.console.ConsoleBackend"):
+        whatsapp_templates.refresh_templates()
+    template = WhatsAppTemplate.objects.filter(approval=TemplateApproval.APPROVED).order_by("pk").first()
+    chose = 0
+    for index in WHATSAPP_PEOPLE:
+        person = Subscriber.objects.filter(phone=f"+447400{100000 + index:06d}").first()
+        if person is None or person.sms_state != ConsentState.SUBSCRIBED:
+            continue
+        preferences.update_preferences(
+            subscriber=person,
+            topics=person.topics.all(),
+            preferred_media=MediaPreference.WHATSAPP_EMAIL,
+            time_zone=person.time_zone,
+        )
+        chose += 1
+    everyone, _ = Segment.objects.get_or_create(
+        name="Everyone, any medium", defaults={"medium": MediaPreference.ALL}
+    )
+    draft = Campaign.objects.create(
+        name="WhatsApp nudge",
+        slug="whatsapp-nudge",
+        purpose="The week's pick for those who chose WhatsApp.",
+        media=MediaPreference.WHATSAPP,
+        whatsapp_template=template,
+        whatsapp_variables={"1": "first_name", "2": "links"},
+        whatsapp_text="Thanks for writing, {first_name}. This week's pick: {links}",
+    )
+    draft.placements.set(_demo_placements(1))
+    draft.segments.set([everyone])
+    stdout.write(f"WhatsApp: {chose} employees chose it, 1 approved template, 1 draft campaign.")

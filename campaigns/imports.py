@@ -15,7 +15,15 @@ from tablib import Dataset
 
 from campaigns import consent
 from campaigns.hashing import address_hash, normalise_email
-from campaigns.models import ConsentAction, ConsentSource, ConsentState, Medium, Subscriber, Suppression
+from campaigns.models import (
+    SELF_CONSENT_ONLY,
+    ConsentAction,
+    ConsentSource,
+    ConsentState,
+    Medium,
+    Subscriber,
+    Suppression,
+)
 from campaigns.phones import check_allowed_region, normalise_phone
 from curation.models import Topic
 
@@ -285,9 +293,14 @@ class SubscriberResource(resources.ModelResource):
             return
         for medium in Medium:
             # Never over an opt-out: only the employee can take that back.
-            if instance.address(medium) and instance.state(medium) in (
-                ConsentState.NONE,
-                ConsentState.PENDING,
+            if (
+                medium not in SELF_CONSENT_ONLY
+                and instance.address(medium)
+                and instance.state(medium)
+                in (
+                    ConsentState.NONE,
+                    ConsentState.PENDING,
+                )
             ):
                 consent.record_consent(
                     subscriber=instance,

@@ -18,7 +18,7 @@ from campaigns import consent
 from campaigns.delivery_errors import DeliveryError
 from campaigns.emails import build_email, send_emails
 from campaigns.links import invitation_url
-from campaigns.models import ConsentState, MediaPreference, Medium, Subscriber
+from campaigns.models import SELF_CONSENT_ONLY, ConsentState, MediaPreference, Medium, Subscriber
 from campaigns.sms import send_sms
 
 MAX_INVITATIONS = 2
@@ -37,7 +37,8 @@ def invitable_media(subscriber: Subscriber) -> list[str]:
     return [
         medium
         for medium in Medium
-        if subscriber.address(medium)
+        if medium not in SELF_CONSENT_ONLY  # an invitation goes by text or email, never WhatsApp
+        and subscriber.address(medium)
         and MediaPreference(subscriber.preferred_media).includes(medium)
         and subscriber.state(medium) == ConsentState.NONE
         and not consent.is_suppressed(medium, subscriber.address(medium))

@@ -74,7 +74,7 @@ def tick(*, now: datetime | None = None) -> Ticked:
 
 
 def reachable() -> Q:
-    return reachable_on(Medium.SMS) | reachable_on(Medium.EMAIL)
+    return reachable_on(Medium.SMS) | reachable_on(Medium.EMAIL) | reachable_on(Medium.WHATSAPP)
 
 
 def let_opted_out_go(now: datetime) -> int:
@@ -157,7 +157,7 @@ def send_step(
         people = Subscriber.objects.filter(pk__in=in_zone.values("subscriber_id"))
         for medium in media:
             audience = people.filter(
-                reachable_on(medium), preferred_media__in=[medium, MediaPreference.BOTH]
+                reachable_on(medium), preferred_media__in=MediaPreference.including(medium)
             ).annotate(recent=sending.recent_campaigns(now))
             written += insert_select(
                 Delivery,

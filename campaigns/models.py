@@ -18,15 +18,44 @@ from curation.models import Topic
 class Medium(models.TextChoices):
     SMS = "sms", "SMS"
     EMAIL = "email", "Email"
+    WHATSAPP = "whatsapp", "WhatsApp"
 
 
 class MediaPreference(models.TextChoices):
+    """Which media a person (or a campaign, or a segment) uses. The first three kept their meaning
+    when WhatsApp came: "both" is still texts and emails, so nobody gets WhatsApp unasked."""
+
     SMS = "sms", "Texts only"
     EMAIL = "email", "Emails only"
     BOTH = "both", "Texts and emails"
+    WHATSAPP = "whatsapp", "WhatsApp only"
+    WHATSAPP_EMAIL = "wa_email", "WhatsApp and emails"
+    ALL = "all", "Texts, WhatsApp and emails"
 
     def includes(self, medium: str) -> bool:
-        return self == MediaPreference.BOTH or self == medium
+        return medium in PREFERENCE_MEDIA[self]
+
+    @classmethod
+    def including(cls, medium: str) -> list[str]:
+        """The preferences that take in `medium`: for `preferred_media__in=` in audience queries."""
+        return [preference for preference, media in PREFERENCE_MEDIA.items() if medium in media]
+
+
+PREFERENCE_MEDIA: dict[str, frozenset[str]] = {
+    MediaPreference.SMS: frozenset({Medium.SMS}),
+    MediaPreference.EMAIL: frozenset({Medium.EMAIL}),
+    MediaPreference.BOTH: frozenset({Medium.SMS, Medium.EMAIL}),
+    MediaPreference.WHATSAPP: frozenset({Medium.WHATSAPP}),
+    MediaPreference.WHATSAPP_EMAIL: frozenset({Medium.WHATSAPP, Medium.EMAIL}),
+    MediaPreference.ALL: frozenset({Medium.SMS, Medium.WHATSAPP, Medium.EMAIL}),
+}
+# The stored consent state and suppression hash of each medium on Subscriber. WhatsApp reaches the
+# phone number, with consent and a suppression hash of its own: a STOP there leaves texts alone.
+STATE_FIELD = {Medium.SMS: "sms_state", Medium.EMAIL: "email_state", Medium.WHATSAPP: "whatsapp_state"}
+HASH_FIELD = {Medium.SMS: "phone_hash", Medium.EMAIL: "email_hash", Medium.WHATSAPP: "whatsapp_hash"}
+# Consent that only the employee can give: an import or an invitation never opts anyone into
+# WhatsApp (Meta requires the person's own opt-in for business messages).
+SELF_CONSENT_ONLY = frozenset({Medium.WHATSAPP})
 
 
 class ConsentState(models.TextChoices):
@@ -53,6 +82,7 @@ class ConsentSource(models.TextChoices):
     IMPORT = "import", "Import (consent held elsewhere)"
     CURATOR = "curator", "Curator"
     PROVIDER = "provider", "Provider report"
+    WHATSAPP_KEYWORD = "whatsapp_keyword", "WhatsApp keyword"
 
 
 # The state each ledger action leaves a medium in; the latest row wins.
@@ -82,8 +112,9 @@ def new_link_key() -> str:
 class Subscriber(models.Model):
     """An employee who may be messaged: an invitee until they opt in, then a subscriber.
 
-    `sms_state` and `email_state` are the consent ledger's latest word per medium, stored so
-    audiences can be chosen with one query; only campaigns.consent writes them, with the ledger row.
+    `sms_state`, `email_state` and `whatsapp_state` are the consent ledger's latest word per medium,
+    stored so audiences can be chosen with one query; only campaigns.consent writes them, with the
+    ledger row.
     """
 
     phone = models.CharField(
@@ -115,10 +146,17 @@ class Subscriber(models.Model):
     email_state = models.CharField(
         max_length=20, choices=ConsentState.choices, default=ConsentState.NONE, editable=False
     )
+    whatsapp_state = models.CharField(
+        max_length=20, choices=ConsentState.choices, default=ConsentState.NONE, editable=False
+    )
+    # When they last wrote to us on WhatsApp (never what they wrote): for 24 hours after it, free
+    # text may be sent to them; outside it, only an approved template (Meta's customer-service window).
+    whatsapp_inbound_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Keyed hashes of phone and email, kept in step on save, so audiences can leave out the
     # suppression list in SQL.
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    whatsapp_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     invitations_sent = models.PositiveSmallIntegerField(default=0, editable=False)
     last_invited_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -126,7 +164,16 @@ class Subscriber(models.Model):
     link_key = models.CharField(max_length=32, unique=True, default=new_link_key, editable=False)
 
     history = HistoricalRecords(
-        excluded_fields=["phone", "email", "display_name", "phone_hash", "email_hash", "link_key"]
+        excluded_fields=[
+            "phone",
+            "email",
+            "display_name",
+            "phone_hash",
+            "email_hash",
+            "whatsapp_hash",
+            "whatsapp_inbound_at",
+            "link_key",
+        ]
     )
 
     class Meta:
@@ -158,23 +205,24 @@ class Subscriber(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.phone_hash = address_hash(Medium.SMS, self.phone)
         self.email_hash = address_hash(Medium.EMAIL, self.email)
+        self.whatsapp_hash = address_hash(Medium.WHATSAPP, self.phone)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"phone", "email"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "phone_hash", "email_hash"}
+        if update_fields is not None and {"phone", "email", "whatsapp_state"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "phone_hash", "email_hash", "whatsapp_hash"}
         super().save(*args, **kwargs)
 
     def state(self, medium: str) -> str:
-        return self.sms_state if medium == Medium.SMS else self.email_state
+        return getattr(self, STATE_FIELD[medium])
 
     def address(self, medium: str) -> str:
-        return self.phone if medium == Medium.SMS else self.email
+        return self.email if medium == Medium.EMAIL else self.phone
 
     def wants(self, medium: str) -> bool:
         return MediaPreference(self.preferred_media).includes(medium)
 
     @property
     def is_invitee(self) -> bool:
-        return ConsentState.SUBSCRIBED not in (self.sms_state, self.email_state)
+        return ConsentState.SUBSCRIBED not in (self.sms_state, self.email_state, self.whatsapp_state)
 
 
 class ConsentEvent(models.Model):
@@ -344,6 +392,26 @@ class Campaign(models.Model):
     email_subject = models.CharField(max_length=150, blank=True)
     email_body = models.TextField(
         blank=True, help_text="Plain text. Placeholders: {first_name}, {links}. An unsubscribe link is added."
+    )
+    whatsapp_template = models.ForeignKey(
+        "campaigns.WhatsAppTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        help_text="An approved template: the only message WhatsApp lets us start a conversation with.",
+    )
+    whatsapp_variables = models.JSONField(
+        "template variables",
+        default=dict,
+        blank=True,
+        help_text='What fills each {{n}} of the template, e.g. {"1": "first_name", "2": "links"}.',
+    )
+    whatsapp_text = models.TextField(
+        "WhatsApp free text",
+        blank=True,
+        help_text="Optional. Sent instead of the template only to those who wrote to us on WhatsApp "
+        "in the last 24 hours. Placeholders: {first_name}, {links}.",
     )
     send_at = models.DateTimeField(
         null=True, blank=True, help_text="Leave empty to send as soon as it is launched."
@@ -889,3 +957,72 @@ class TeamPost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} → {self.channel.name} (send {self.occurrence})"
+
+
+# WhatsApp: business-initiated messages outside the customer-service window are approved templates.
+
+
+class TemplateApproval(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    PENDING = "pending", "Pending"
+    RECEIVED = "received", "Received by WhatsApp"
+    REJECTED = "rejected", "Rejected"
+    PAUSED = "paused", "Paused by WhatsApp"
+    DISABLED = "disabled", "Disabled by WhatsApp"
+    UNSUBMITTED = "unsubmitted", "Not submitted"
+
+
+class TemplateCategory(models.TextChoices):
+    """What WhatsApp charges for a template message: the price category."""
+
+    MARKETING = "marketing", "Marketing"
+    UTILITY = "utility", "Utility"
+    AUTHENTICATION = "authentication", "Authentication"
+    UNKNOWN = "", "Not categorised yet"
+
+
+class WhatsAppTemplate(models.Model):
+    """A content template as Twilio's Content API last told us: its words and WhatsApp's approval.
+
+    Written only by campaigns.whatsapp.templates when a curator refreshes from Twilio; never typed
+    in, so what the preview shows is what Twilio holds.
+    """
+
+    content_sid = models.CharField(max_length=34, unique=True)
+    name = models.CharField(max_length=200)
+    language = models.CharField(max_length=20, blank=True)
+    body = models.TextField(help_text="The template's words, with {{1}}, {{2}}... where variables go.")
+    sample_variables = models.JSONField(default=dict, blank=True)
+    category = models.CharField(max_length=20, choices=TemplateCategory.choices, blank=True)
+    approval = models.CharField(
+        max_length=20, choices=TemplateApproval.choices, default=TemplateApproval.UNSUBMITTED
+    )
+    rejection_reason = models.CharField(max_length=300, blank=True)
+    checked_at = models.DateTimeField(help_text="When Twilio was last asked.")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "WhatsApp template"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_approval_display().lower()})"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approval == TemplateApproval.APPROVED
+
+
+class ReadCount(models.Model):
+    """WhatsApp read receipts, counted per campaign send: never which person read what."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="read_counts")
+    occurrence = models.PositiveIntegerField()
+    reads = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "occurrence"], name="read_count_unique_per_send")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} #{self.occurrence}: {self.reads} read"

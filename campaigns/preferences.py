@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from campaigns import consent
-from campaigns.models import ConsentEvent, ConsentSource, Medium, Subscriber
+from campaigns.models import (
+    ConsentAction,
+    ConsentEvent,
+    ConsentSource,
+    ConsentState,
+    MediaPreference,
+    Medium,
+    Subscriber,
+)
 from campaigns.tokens import Purpose, subscriber_from_token
 from curation.models import Topic
 
@@ -33,6 +41,14 @@ class HeldMedium:
     state: str
     changed: ConsentEvent | None
 
+    @property
+    def kind(self) -> str:
+        return {Medium.SMS: "Mobile number", Medium.WHATSAPP: "WhatsApp"}.get(self.medium, "Email")
+
+    @property
+    def messages(self) -> str:
+        return {Medium.SMS: "texts", Medium.WHATSAPP: "WhatsApp messages"}.get(self.medium, "emails")
+
 
 def held_media(subscriber: Subscriber) -> list[HeldMedium]:
     """Each address we hold, its consent state and the ledger row that put it there."""
@@ -43,6 +59,8 @@ def held_media(subscriber: Subscriber) -> list[HeldMedium]:
         HeldMedium(medium, subscriber.address(medium), subscriber.state(medium), latest.get(medium))
         for medium in Medium
         if subscriber.address(medium)
+        # WhatsApp is listed once they have chosen it: the number is the same as for texts.
+        and (medium != Medium.WHATSAPP or subscriber.state(medium) != ConsentState.NONE)
     ]
 
 
@@ -55,6 +73,15 @@ def update_preferences(
     subscriber.full_clean()
     subscriber.save(update_fields=["preferred_media", "time_zone"])
     subscriber.topics.set(topics)
+    wants_whatsapp = MediaPreference(preferred_media).includes(Medium.WHATSAPP)
+    if wants_whatsapp and subscriber.whatsapp_state != ConsentState.SUBSCRIBED:
+        consent.record_consent(
+            subscriber=subscriber,
+            medium=Medium.WHATSAPP,
+            action=ConsentAction.OPTED_IN,
+            source=ConsentSource.SELF_SERVICE,
+            evidence=f"Chose “{MediaPreference(preferred_media).label}” on their own page",
+        )
     return subscriber
 
 

@@ -28,6 +28,7 @@ from campaigns.models import Campaign, Medium, Subscriber
 from campaigns.quiet_hours import SendWindow, zone
 from campaigns.selectors import campaign_audience
 from campaigns.sms.segments import SegmentCount, count_segments
+from campaigns.whatsapp import templates as whatsapp_templates
 from curation.models import Placement
 
 SAMPLE_NAME = "Sam"
@@ -47,6 +48,11 @@ class MediumPreview:
     most_segments: int = 0  # the longest text once real first names are in
     estimated_cost: Decimal | None = None
     currency: str = ""
+    # WhatsApp: the template's words as they will read, what WhatsApp charges it as, and the free
+    # text those inside their 24-hour window get instead.
+    template: str = ""
+    price_category: str = ""
+    free_text: str = ""
 
     @property
     def to_send(self) -> int:
@@ -113,6 +119,8 @@ def medium_preview(
     }
     links, sample = medium_links(campaign, medium, placements)
     links_text = compose.links_text(links, medium)
+    if medium == Medium.WHATSAPP:
+        return whatsapp_preview(campaign, links, common, sample=sample)
     if medium == Medium.EMAIL:
         # Each person's "useful?" links are their own: the preview shows stand-ins of that length.
         links_text = compose.sample_email_links(campaign, links)
@@ -142,6 +150,20 @@ def medium_preview(
         estimated_cost=Decimal(sum(segments_for[name] * people for name, people in per_name.items()))
         * settings.SMS_PRICE_PER_SEGMENT,
         currency=settings.SMS_PRICE_CURRENCY,
+    )
+
+
+def whatsapp_preview(campaign: Campaign, links: Sequence, common: dict, *, sample: bool) -> MediumPreview:
+    """The template with its variables filled, as a person outside their window reads it."""
+    line = whatsapp_templates.links_line(links)
+    template = campaign.whatsapp_template
+    return MediumPreview(
+        **common,
+        sample_links=sample,
+        body=whatsapp_templates.template_body(campaign, name=SAMPLE_NAME, links=line),
+        template=str(template) if template else "",
+        price_category=whatsapp_templates.price_category(template),
+        free_text=whatsapp_templates.free_text(campaign, name=SAMPLE_NAME, links=line),
     )
 
 

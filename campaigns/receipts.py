@@ -13,6 +13,7 @@ from django.db import transaction
 from campaigns import consent
 from campaigns.models import DELIVERY_PROGRESS, Delivery, DeliveryStatus, Medium, SuppressionReason
 from campaigns.sms.twilio import SUPPRESS_CODES
+from campaigns.whatsapp import reads
 
 TWILIO_STATUSES = {
     "accepted": DeliveryStatus.ACCEPTED,
@@ -35,6 +36,11 @@ RECEIPT_ERRORS = {
     30007: "The carrier filtered the text as spam (30007).",
     30008: "The carrier did not say why it failed (30008).",
     30036: "It expired in the queue before the working day ended (30036).",
+    # WhatsApp's, reported by the same callbacks.
+    63016: "WhatsApp refused free text outside the 24-hour window; only a template may be sent (63016).",
+    63003: "The number is not on WhatsApp (63003).",
+    63024: "The number cannot receive WhatsApp messages (63024).",
+    63049: "WhatsApp chose not to deliver this marketing message to the person (63049).",
 }
 
 
@@ -42,17 +48,22 @@ TWILIO_ERROR_CODE = re.compile(r"[0-9]{1,6}", re.ASCII)
 
 
 @transaction.atomic
-def record_receipt(*, message_sid: str, status: str, error_code: str = "") -> bool:
-    """Apply a status callback; True if it moved a delivery forward."""
+def record_receipt(
+    *, message_sid: str, status: str, error_code: str = "", idempotency_token: str = ""
+) -> bool:
+    """Apply a status callback; True if it moved a delivery forward. A WhatsApp "read" is
+    counted for the campaign (campaigns.whatsapp.reads), never kept on the row."""
     new = TWILIO_STATUSES.get(status.lower())
     if new is None or not message_sid:
         return False
     delivery = (
         Delivery.objects.select_for_update(of=("self",))
         .select_related("subscriber")
-        .filter(provider_id=message_sid, medium=Medium.SMS)
+        .filter(provider_id=message_sid, medium__in=[Medium.SMS, Medium.WHATSAPP])
         .first()
     )
+    if delivery is not None and delivery.medium == Medium.WHATSAPP and status.lower() == "read":
+        reads.count_read(delivery, idempotency_token=idempotency_token)
     if delivery is None or DELIVERY_PROGRESS[new] <= DELIVERY_PROGRESS[delivery.status]:
         return False
     # Twilio's codes are five digits; "²" (a digit to Python) or 23 digits (past the column) is no code.
@@ -64,6 +75,8 @@ def record_receipt(*, message_sid: str, status: str, error_code: str = "") -> bo
     delivery.save(update_fields=["status", "error_code", "error", "updated_at"])
     if code in SUPPRESS_CODES and delivery.subscriber:
         consent.suppress(
-            medium=Medium.SMS, address=delivery.subscriber.phone, reason=SuppressionReason.PROVIDER_OPTED_OUT
+            medium=delivery.medium,
+            address=delivery.subscriber.phone,
+            reason=SuppressionReason.PROVIDER_OPTED_OUT,
         )
     return True

@@ -34,6 +34,7 @@ from campaigns.models import (
     Usefulness,
 )
 from campaigns.sending import STILL_TO_GO
+from campaigns.whatsapp import reads as whatsapp_reads
 from curation.models import Placement
 
 NOT_SENT = (DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED)
@@ -220,6 +221,13 @@ class ReportRow:
     ga4_sessions: int | None = None  # None: nothing measures it (no GA4 channel, or not synced)
     # "Useful?" votes, people only (bots apart), for placement rows: published through votes_shown.
     votes: dict[str, int] | None = None
+    # WhatsApp's read receipts, counted for the campaign only (campaigns.whatsapp.reads): people too.
+    reads: int | None = None
+
+    @property
+    def reads_shown(self) -> str:
+        published = rounded(self.reads or 0)
+        return FEWER if published is None else f"{published:,}"
 
     @property
     def medium_label(self) -> str:
@@ -324,11 +332,11 @@ def campaign_report(campaign: Campaign) -> list[ReportRow]:
         if not campaign.sends(medium) and not counts:
             continue
         sent = sum(counts[status] for status in HANDED_OVER)
-        # Emails have delivery receipts only through a sending service's webhooks; click-through
-        # stays per email sent, so a lost webhook never inflates it.
-        receipts = medium == Medium.SMS or counts[DeliveryStatus.DELIVERED]
+        # Texts and WhatsApp always report delivery; emails only through a sending service's
+        # webhooks, and their click-through stays per email sent, so a lost webhook never inflates it.
+        receipts = medium in (Medium.SMS, Medium.WHATSAPP) or counts[DeliveryStatus.DELIVERED]
         delivered = counts[DeliveryStatus.DELIVERED] if receipts else None
-        reached = delivered if medium == Medium.SMS else sent
+        reached = delivered if medium in (Medium.SMS, Medium.WHATSAPP) else sent
         by_placement = {row["promoted"]: row for row in links if row["medium"] == medium}
         total = ReportRow(
             medium=medium,
@@ -346,6 +354,7 @@ def campaign_report(campaign: Campaign) -> list[ReportRow]:
             bot_hits=sum(row["bots"] for row in by_placement.values()),
             unique_clicks=sum(row["unique"] for row in by_placement.values()),
             ga4_sessions=sessions.get(medium),
+            reads=whatsapp_reads.reads(campaign.pk) if medium == Medium.WHATSAPP else None,
         )
         report.append(total)
         # Before launch there are no links yet: the placements chosen, with nothing counted.

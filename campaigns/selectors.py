@@ -24,7 +24,17 @@ from django.db.models import (
 from django.db.models.lookups import In
 from django.db.models.sql.compiler import SQLCompiler
 
-from campaigns.models import Campaign, ConsentState, MediaPreference, Medium, Segment, Subscriber, Suppression
+from campaigns.models import (
+    HASH_FIELD,
+    STATE_FIELD,
+    Campaign,
+    ConsentState,
+    MediaPreference,
+    Medium,
+    Segment,
+    Subscriber,
+    Suppression,
+)
 from curation.compliance import RESTRICTED_SENSITIVITIES
 from curation.models import Lifecycle, Placement
 
@@ -67,14 +77,13 @@ class EmptyOrListed(Func):
 
 def reachable_on(medium: str) -> Q:
     """Subscribed on the medium, and the address is not on that medium's suppression list."""
-    hash_field = "phone_hash" if medium == Medium.SMS else "email_hash"
-    state_field = "sms_state" if medium == Medium.SMS else "email_state"
-    suppressed = Exists(Suppression.objects.filter(medium=medium, address_hash=OuterRef(hash_field)))
-    return Q(**{state_field: ConsentState.SUBSCRIBED}) & ~Q(suppressed)
+    suppressed = Exists(Suppression.objects.filter(medium=medium, address_hash=OuterRef(HASH_FIELD[medium])))
+    return Q(**{STATE_FIELD[medium]: ConsentState.SUBSCRIBED}) & ~Q(suppressed)
 
 
-SMS_RULES = [MediaPreference.SMS, MediaPreference.BOTH]
-EMAIL_RULES = [MediaPreference.EMAIL, MediaPreference.BOTH]
+SMS_RULES = MediaPreference.including(Medium.SMS)
+EMAIL_RULES = MediaPreference.including(Medium.EMAIL)
+WHATSAPP_RULES = MediaPreference.including(Medium.WHATSAPP)
 
 
 def segment_rule(segment: Segment) -> Q:
@@ -98,6 +107,8 @@ def segment_members(segment: Segment) -> QuerySet[Subscriber]:
         reachable |= reachable_on(Medium.SMS)
     if segment.medium in EMAIL_RULES:
         reachable |= reachable_on(Medium.EMAIL)
+    if segment.medium in WHATSAPP_RULES:
+        reachable |= reachable_on(Medium.WHATSAPP)
     return Subscriber.objects.filter(reachable, segment_rule(segment))
 
 
@@ -115,7 +126,7 @@ def campaign_audience(campaign: Campaign, medium: str) -> QuerySet[Subscriber]:
         return Subscriber.objects.none()
     in_any = functools.reduce(operator.or_, rules)
     return Subscriber.objects.filter(
-        in_any, reachable_on(medium), preferred_media__in=[medium, MediaPreference.BOTH]
+        in_any, reachable_on(medium), preferred_media__in=MediaPreference.including(medium)
     )
 
 
@@ -133,7 +144,8 @@ def member_count() -> Subquery:
     )
     members = Subscriber.objects.filter(
         (reachable_on(Medium.SMS) & Q(In(OuterRef("medium"), SMS_RULES)))
-        | (reachable_on(Medium.EMAIL) & Q(In(OuterRef("medium"), EMAIL_RULES))),
+        | (reachable_on(Medium.EMAIL) & Q(In(OuterRef("medium"), EMAIL_RULES)))
+        | (reachable_on(Medium.WHATSAPP) & Q(In(OuterRef("medium"), WHATSAPP_RULES))),
         EmptyOrListed(OuterRef("departments"), F("department")),
         EmptyOrListed(OuterRef("locations"), F("location")),
         ~Q(has_topics) | Q(Exists(wants)),

@@ -84,6 +84,8 @@ from campaigns.sms import SmsMessage, get_backend
 from campaigns.team_channels import services as team_posting
 from campaigns.tokens import public_url
 from campaigns.tracking import check_promotable, tracked_link_for
+from campaigns.whatsapp import sending as whatsapp_sending
+from campaigns.whatsapp import templates as whatsapp_templates
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +131,8 @@ def problems(campaign: Campaign) -> list[str]:
         texts.append(("email body", campaign.email_body))
         if not campaign.email_subject.strip():
             found.append("Write the email's subject.")
+    if campaign.sends(Medium.WHATSAPP):
+        found.extend(whatsapp_templates.problems(campaign))
     for label, text in texts:
         if not text.strip():
             found.append(f"Write the {label}.")
@@ -409,6 +413,7 @@ def with_consent_now(subscriber_ids: list[int]) -> dict[int, Subscriber]:
         .annotate(
             sms_ok=ExpressionWrapper(reachable_on(Medium.SMS), output_field=BooleanField()),
             email_ok=ExpressionWrapper(reachable_on(Medium.EMAIL), output_field=BooleanField()),
+            whatsapp_ok=ExpressionWrapper(reachable_on(Medium.WHATSAPP), output_field=BooleanField()),
         )
     )
     return {subscriber.pk: subscriber for subscriber in locked}
@@ -518,7 +523,9 @@ def send_part(context: BatchContext, rows: list[Delivery], tally: Tally) -> Part
                 outcomes[row.pk] = Outcome(DeliveryStatus.PENDING, not_before=opens, tried=False)
             else:
                 ready.append(Ready(row, subscriber, closes=hours.closes(subscriber.time_zone)))
-        send = send_texts if medium == Medium.SMS else send_emails
+        send = {Medium.SMS: send_texts, Medium.WHATSAPP: whatsapp_sending.send_whatsapp}.get(
+            medium, send_emails
+        )
         carry_on = send(context, ready, outcomes, until=time.monotonic() + PART_SECONDS)
         unreached = [row for row, _, _ in ready if row.pk not in outcomes]
         if not carry_on:
@@ -830,6 +837,7 @@ def reconcile(*, stale_after: timedelta | None = None, now: datetime | None = No
     unsettled = Q(status=DeliveryStatus.CLAIMED)
     if hasattr(backend, "sent_to"):
         unsettled |= Q(status=DeliveryStatus.UNKNOWN, medium=Medium.SMS)
+    unsettled |= whatsapp_sending.settleable_unknowns()
     stale = (
         Delivery.objects.filter(unsettled, claimed_at__lte=now - stale_after)
         .select_related("campaign__journey_step", "subscriber")
@@ -858,6 +866,9 @@ def settle_claim(row: Delivery, backend, result: Reconciled) -> None:
     )
     if row.subscriber is None:
         unchanged.update(status=DeliveryStatus.SKIPPED, claim=None, error="Erased before it was sent.")
+        return
+    if row.medium == Medium.WHATSAPP:
+        whatsapp_sending.settle_claim(row, unchanged, result)
         return
     if row.medium == Medium.EMAIL or not hasattr(backend, "sent_to"):
         if row.status == DeliveryStatus.CLAIMED:

@@ -37,6 +37,8 @@ return {granted, wait}
 def rate_per_second(medium: str) -> float:
     if medium == Medium.SMS:
         return settings.SMS_RATE_PER_SECOND or settings.SMS_SENDER_RATES[settings.SMS_SENDER_TYPE]
+    if medium == Medium.WHATSAPP:
+        return settings.WHATSAPP_RATE_PER_SECOND
     return settings.EMAIL_RATE_PER_SECOND
 
 

@@ -232,6 +232,14 @@ TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
 # A text stuck in the provider's queue longer than this expires rather than arriving at night.
 SMS_VALIDITY_SECONDS = env.int("SMS_VALIDITY_SECONDS", default=4 * 3600)
 
+# WhatsApp leaves through a backend chosen like SMS_BACKEND (twilio / console / locmem); the Twilio
+# one uses the account above, from a WhatsApp sender (a number, or a Messaging Service holding one).
+WHATSAPP_BACKEND = env.str("WHATSAPP_BACKEND", default="campaigns.whatsapp.console.ConsoleBackend")
+TWILIO_WHATSAPP_FROM = env.str("TWILIO_WHATSAPP_FROM", default="")  # E.164, without "whatsapp:"
+TWILIO_WHATSAPP_MESSAGING_SERVICE_SID = env.str("TWILIO_WHATSAPP_MESSAGING_SERVICE_SID", default="")
+# Twilio's default WhatsApp throughput is 80 messages a second per sender.
+WHATSAPP_RATE_PER_SECOND = env.float("WHATSAPP_RATE_PER_SECOND", default=80)
+
 # Campaign sending. Working hours in each recipient's own zone; nothing is sent outside them.
 SEND_WINDOW_START = env.str("SEND_WINDOW_START", default="08:00")
 SEND_WINDOW_END = env.str("SEND_WINDOW_END", default="20:00")

@@ -47,6 +47,8 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "campaigns.journey": ALL_ACTIONS,
         "campaigns.journeystep": ALL_ACTIONS,
         "campaigns.trackedlink": frozenset({"view"}),
+        # The agency picks a campaign's WhatsApp template; refreshing them from Twilio is internal.
+        "campaigns.whatsapptemplate": frozenset({"view"}),
         "analytics": frozenset({"view"}),
         # The agency runs the platform accounts: it imports their exports and types weekly figures.
         "analytics.dailymetric": frozenset({"view", "add", "change"}),
@@ -199,6 +201,9 @@ MODEL_RULES: dict[str, dict[str, Rule]] = {
         "end": LAUNCHER,
         "enrol": LAUNCHER,
     },
+    # Templates are Twilio's: refreshed from it ("refresh" is a change), never typed in here.
+    "campaigns.whatsapptemplate": {"add": NOBODY, "change": NOBODY, "refresh": Rule(needs=("change",))},
+    "campaigns.readcount": READ_ONLY,
     "analytics.dailymetric": {"change": Rule(needs=("change",), only_if=_typed_by_hand)},
     "analytics.retentionpoint": READ_ONLY,  # written by syncs only
     "analytics.campaignsessions": READ_ONLY,

@@ -14,7 +14,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from campaigns import sms
+from campaigns import sms, whatsapp
 from curation.roles import AGENCY_CURATOR, INTERNAL_CURATOR
 from tests.helpers import enrol_totp
 
@@ -86,6 +86,15 @@ def sms_outbox(settings):
     sms.outbox.clear()
     yield sms.outbox
     sms.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def whatsapp_outbox(settings):
+    """WhatsApp messages go to campaigns.whatsapp.outbox in every test, as texts do."""
+    settings.WHATSAPP_BACKEND = "campaigns.whatsapp.locmem.LocmemBackend"
+    whatsapp.outbox.clear()
+    yield whatsapp.outbox
+    whatsapp.outbox.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -144,10 +144,14 @@ CONSENT_PATH = {
 
 
 def subscribed_employees(
-    count: int, *, email_domain: str = "acme-learning.example", **fields: object
+    count: int,
+    *,
+    email_domain: str = "acme-learning.example",
+    media: tuple[str, ...] = (Medium.SMS, Medium.EMAIL),
+    **fields: object,
 ) -> list[Subscriber]:
-    """Many employees subscribed by text and email, written in bulk with the ledger rows the
-    sign-up services would write (one by one, the services take minutes for thousands)."""
+    """Many employees subscribed by text and email (or the `media` given), written in bulk with the
+    ledger rows the sign-up services would write (one by one, the services take minutes for thousands)."""
     first = Subscriber.objects.count()
     people = [
         Subscriber(
@@ -156,8 +160,9 @@ def subscribed_employees(
             display_name=f"Sam{first + n} Example",
             department="Sales",
             location="Leeds",
-            sms_state=ConsentState.SUBSCRIBED,
-            email_state=ConsentState.SUBSCRIBED,
+            sms_state=ConsentState.SUBSCRIBED if Medium.SMS in media else ConsentState.NONE,
+            email_state=ConsentState.SUBSCRIBED if Medium.EMAIL in media else ConsentState.NONE,
+            whatsapp_state=ConsentState.SUBSCRIBED if Medium.WHATSAPP in media else ConsentState.NONE,
             **fields,
         )
         for n in range(count)
@@ -165,6 +170,7 @@ def subscribed_employees(
     for person in people:  # save() is skipped by bulk_create: keep the address hashes in step
         person.phone_hash = address_hash(Medium.SMS, person.phone)
         person.email_hash = address_hash(Medium.EMAIL, person.email)
+        person.whatsapp_hash = address_hash(Medium.WHATSAPP, person.phone)
     people = Subscriber.objects.bulk_create(people, batch_size=2000)
     ConsentEvent.objects.bulk_create(
         [
@@ -177,7 +183,7 @@ def subscribed_employees(
                 occurred_at=timezone.now(),
             )
             for person in people
-            for medium in Medium
+            for medium in media
             for action in (ConsentAction.REQUESTED, ConsentAction.CONFIRMED)
         ],
         batch_size=5000,

@@ -5,8 +5,15 @@ from __future__ import annotations
 from django import forms
 
 from campaigns.forms.signup import MEDIA_CHOICES, time_zone_choices
-from campaigns.models import Subscriber
+from campaigns.models import MediaPreference, Medium, Subscriber
 from curation.models import Topic
+
+# WhatsApp is offered once someone has signed up: choosing it here is their opt-in to it.
+ACCOUNT_MEDIA_CHOICES = [
+    *MEDIA_CHOICES,
+    (MediaPreference.WHATSAPP, "WhatsApp only"),
+    (MediaPreference.WHATSAPP_EMAIL, "WhatsApp and emails"),
+]
 
 
 class PreferencesForm(forms.Form):
@@ -18,9 +25,9 @@ class PreferencesForm(forms.Form):
     )
     preferred_media = forms.ChoiceField(
         label="How would you like to hear from us?",
-        choices=MEDIA_CHOICES,
+        choices=ACCOUNT_MEDIA_CHOICES,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose texts, emails or both."},
+        error_messages={"required": "Choose texts, WhatsApp, emails or a pair of them."},
     )
     time_zone = forms.ChoiceField(
         label="Your time zone",
@@ -28,6 +35,16 @@ class PreferencesForm(forms.Form):
         help_text="We only send during working hours in this time zone.",
         error_messages={"invalid_choice": "Choose a time zone from the list, such as Europe/London."},
     )
+
+    def __init__(self, *args: object, subscriber: Subscriber | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.subscriber = subscriber
+
+    def clean_preferred_media(self) -> str:
+        media = self.cleaned_data["preferred_media"]
+        if self.subscriber and MediaPreference(media).includes(Medium.WHATSAPP) and not self.subscriber.phone:
+            raise forms.ValidationError("WhatsApp needs your mobile number: sign up with it first.")
+        return media
 
     @classmethod
     def initial_for(cls, subscriber: Subscriber) -> dict[str, object]:

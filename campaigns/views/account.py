@@ -39,8 +39,8 @@ def account(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "campaigns/account/erased.html")
     notice = ""
     stopped = ""
-    if action in ("stop_sms", "stop_email"):
-        stopped = Medium.SMS if action == "stop_sms" else Medium.EMAIL
+    if action in ("stop_sms", "stop_email", "stop_whatsapp"):
+        stopped = Medium(action.removeprefix("stop_"))
         preferences.stop_from_account_page(subscriber=subscriber, medium=stopped)
         notice = f"Done: we will not send you {_medium_name(stopped)} any more."
     if action == "leave_reason":
@@ -60,7 +60,9 @@ def account(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(f"{request.path}#wish")
         wish_form.add_error(None, wishes.TOO_MANY_WISHES)
     form = PreferencesForm(
-        request.POST if action == "save" else None, initial=PreferencesForm.initial_for(subscriber)
+        request.POST if action == "save" else None,
+        initial=PreferencesForm.initial_for(subscriber),
+        subscriber=subscriber,
     )
     if action == "save" and form.is_valid():
         preferences.update_preferences(subscriber=subscriber, **form.cleaned_data)
@@ -79,7 +81,7 @@ def account(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _medium_name(medium: str) -> str:
-    return "texts" if medium == Medium.SMS else "emails"
+    return {Medium.SMS: "texts", Medium.WHATSAPP: "WhatsApp messages"}.get(medium, "emails")
 
 
 # Mail providers POST "List-Unsubscribe=One-Click" with no cookies and no CSRF token (RFC 8058).

@@ -8,12 +8,15 @@ from twilio.twiml.messaging_response import MessagingResponse
 from campaigns.inbound import handle_inbound_sms
 from campaigns.receipts import record_receipt
 from campaigns.signatures import twilio_webhook
+from campaigns.whatsapp.inbound import handle_inbound_whatsapp, is_whatsapp
 
 
 @twilio_webhook
 def twilio_inbound(request: HttpRequest) -> HttpResponse:
-    reply = handle_inbound_sms(
-        sender=request.POST.get("From", ""),
+    sender = request.POST.get("From", "")
+    handle = handle_inbound_whatsapp if is_whatsapp(sender) else handle_inbound_sms
+    reply = handle(
+        sender=sender,
         body=request.POST.get("Body", ""),
         message_sid=request.POST.get("MessageSid", ""),
     )
@@ -29,5 +32,6 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
         message_sid=request.POST.get("MessageSid", ""),
         status=request.POST.get("MessageStatus", ""),
         error_code=request.POST.get("ErrorCode", ""),
+        idempotency_token=request.headers.get("I-Twilio-Idempotency-Token", ""),
     )
     return HttpResponse(status=204)

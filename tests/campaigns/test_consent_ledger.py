@@ -92,5 +92,6 @@ def test_erasure_keeps_only_a_keyed_hash():
     assert hashes == {
         address_hash(Medium.SMS, "+447400123555"),
         address_hash(Medium.EMAIL, "GONE@acme-learning.example"),
+        address_hash(Medium.WHATSAPP, "+447400123555"),  # the number, on WhatsApp too
     }
     assert not any("447400123555" in h or "gone" in h for h in hashes)

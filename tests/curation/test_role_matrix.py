@@ -52,6 +52,7 @@ from campaigns.models import (
     Segment,
     Suppression,
     SuppressionReason,
+    WhatsAppTemplate,
 )
 from channels.models import MetricSource
 from curation.admin_policy import PolicyAdmin
@@ -202,6 +203,12 @@ campaigns.suppression          add                   403       403     403    lo
 campaigns.suppression          change                read      403     403    login
 campaigns.suppression          delete                403       403     403    login
 campaigns.suppression          bulk-delete           no        no      no     no
+campaigns.whatsapptemplate     list                  200       200     403    login
+campaigns.whatsapptemplate     add                   403       403     403    login
+campaigns.whatsapptemplate     change                read      read    403    login
+campaigns.whatsapptemplate     delete                200       403     403    login
+campaigns.whatsapptemplate     bulk-delete           yes       no      no     no
+campaigns.whatsapptemplate     action:refresh_selected yes     no      no     no
 campaigns.contactaccesslog     list                  200       403     403    login
 campaigns.contactaccesslog     add                   403       403     403    login
 campaigns.contactaccesslog     change                read      403     403    login
@@ -394,6 +401,9 @@ def make(subject: str):
         "campaigns.segment": lambda: Segment.objects.create(name="Finance"),
         "campaigns.suppression": lambda: Suppression.objects.create(
             address_hash="a" * 64, medium=Medium.SMS, reason=SuppressionReason.values[0]
+        ),
+        "campaigns.whatsapptemplate": lambda: WhatsAppTemplate.objects.create(
+            content_sid="HX" + "a" * 32, name="learning_nudge", body="Hi {{1}}", checked_at=timezone.now()
         ),
         "campaigns.contactaccesslog": lambda: ContactAccessLog.objects.create(
             user=get_user_model().objects.create_user("auditor"),

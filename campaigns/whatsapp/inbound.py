@@ -1,0 +1,77 @@
+"""What a WhatsApp message from an employee means, and the window it opens.
+
+Twilio posts WhatsApp messages to the same inbound webhook as texts, From=whatsapp:+E164. Each one
+opens the person's 24-hour customer-service window, so we keep when they last wrote (never what).
+STOP opts them out of WhatsApp only (texts and emails have consent of their own) and START back in;
+a MessageSid the ledger already names is not acted on twice, as for texts.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns import consent
+from campaigns.inbound import already_acted_on
+from campaigns.keywords import Keyword, parse_keyword
+from campaigns.models import ConsentAction, ConsentSource, ConsentState, Medium, Subscriber, SuppressionReason
+from campaigns.phones import normalise_phone
+from campaigns.services import find_subscriber
+from campaigns.whatsapp.base import PREFIX
+
+STOPPED = "You will get no more WhatsApp messages from us. Reply START to have them again."
+STARTED = "You will get our learning tips on WhatsApp. Reply STOP at any time to stop."
+
+
+def is_whatsapp(sender: str) -> bool:
+    return sender.startswith(PREFIX)
+
+
+def help_reply() -> str:
+    return f"{settings.PROGRAMME_NAME}: learning tips on WhatsApp from your organisation. Reply STOP to stop."
+
+
+@transaction.atomic
+def handle_inbound_whatsapp(*, sender: str, body: str, message_sid: str) -> str | None:
+    """Act on an inbound WhatsApp message; returns the reply to send back, if any (we are inside
+    the window they just opened, so a plain reply is allowed)."""
+    try:
+        phone = normalise_phone(sender.removeprefix(PREFIX))
+    except ValidationError:
+        return None
+    subscriber = find_subscriber(phone=phone)
+    if subscriber:
+        Subscriber.objects.filter(pk=subscriber.pk).update(whatsapp_inbound_at=timezone.now())
+    keyword = parse_keyword(body)
+    if keyword is None:
+        return None
+    if keyword is Keyword.HELP:
+        return help_reply()
+    if subscriber and already_acted_on(subscriber=subscriber, message_sid=message_sid):
+        return None
+    evidence = f"WhatsApp message {body.strip()!r} ({message_sid})"
+    if keyword is Keyword.OPT_OUT:
+        if subscriber:
+            consent.opt_out(
+                subscriber=subscriber,
+                media=[Medium.WHATSAPP],
+                source=ConsentSource.WHATSAPP_KEYWORD,
+                evidence=evidence,
+                provider_message_id=message_sid,
+            )
+        # Suppressed even if we hold no record: they asked us never to message this number here.
+        consent.suppress(medium=Medium.WHATSAPP, address=phone, reason=SuppressionReason.OPTED_OUT)
+        return STOPPED
+    if subscriber and subscriber.whatsapp_state != ConsentState.SUBSCRIBED:
+        consent.record_consent(
+            subscriber=subscriber,
+            medium=Medium.WHATSAPP,
+            action=ConsentAction.OPTED_IN,
+            source=ConsentSource.WHATSAPP_KEYWORD,
+            evidence=evidence,
+            provider_message_id=message_sid,
+        )
+        return STARTED
+    return None
