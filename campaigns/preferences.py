@@ -48,12 +48,18 @@ def held_media(subscriber: Subscriber) -> list[HeldMedium]:
 
 @transaction.atomic
 def update_preferences(
-    *, subscriber: Subscriber, topics: Iterable[Topic], preferred_media: str, time_zone: str
+    *,
+    subscriber: Subscriber,
+    topics: Iterable[Topic],
+    preferred_media: str,
+    time_zone: str,
+    language: str | None = None,
 ) -> Subscriber:
     subscriber.preferred_media = preferred_media
     subscriber.time_zone = time_zone
+    subscriber.language = language or subscriber.language
     subscriber.full_clean()
-    subscriber.save(update_fields=["preferred_media", "time_zone"])
+    subscriber.save(update_fields=["preferred_media", "time_zone", "language"])
     subscriber.topics.set(topics)
     return subscriber
 

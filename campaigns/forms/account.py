@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.forms.signup import MEDIA_CHOICES, time_zone_choices
 from campaigns.models import Subscriber
@@ -11,22 +13,30 @@ from curation.models import Topic
 
 class PreferencesForm(forms.Form):
     topics = forms.ModelMultipleChoiceField(
-        label="What would you like to learn about?",
+        label=_("What would you like to learn about?"),
         queryset=Topic.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     preferred_media = forms.ChoiceField(
-        label="How would you like to hear from us?",
+        label=_("How would you like to hear from us?"),
         choices=MEDIA_CHOICES,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose texts, emails or both."},
+        error_messages={"required": _("Choose texts, emails or both.")},
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=settings.LANGUAGES,
+        # Not posted (a page from before it was asked): the language stays as it is.
+        required=False,
+        help_text=_("Our pages, texts and emails reach you in this language."),
+        error_messages={"invalid_choice": _("Choose a language from the list.")},
     )
     time_zone = forms.ChoiceField(
-        label="Your time zone",
+        label=_("Your time zone"),
         choices=time_zone_choices,
-        help_text="We only send during working hours in this time zone.",
-        error_messages={"invalid_choice": "Choose a time zone from the list, such as Europe/London."},
+        help_text=_("We only send during working hours in this time zone."),
+        error_messages={"invalid_choice": _("Choose a time zone from the list, such as Europe/London.")},
     )
 
     @classmethod
@@ -34,5 +44,6 @@ class PreferencesForm(forms.Form):
         return {
             "topics": list(subscriber.topics.all()),
             "preferred_media": subscriber.preferred_media,
+            "language": subscriber.language,
             "time_zone": subscriber.time_zone,
         }

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from campaigns import ratelimits, signup, tasks
 from campaigns.forms.signup import CodeForm, SignupForm
+from campaigns.languages import visitor_language
 from campaigns.links import account_url
 from campaigns.models import Medium, Subscriber
 from campaigns.signup_sessions import PENDING_KEY, PENDING_LIFETIME, START_KEY
@@ -42,7 +43,8 @@ def invited(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _signup_form(request: HttpRequest, *, invitee: Subscriber | None) -> HttpResponse:
-    initial = SignupForm.initial_for(invitee) if invitee else None
+    # The language question starts at the language the page is in: the visitor's choice or browser's.
+    initial = {**(SignupForm.initial_for(invitee) if invitee else {}), "language": visitor_language(request)}
     form = SignupForm(_posted(request), invited=invitee is not None, initial=initial)
     if request.method == "POST" and form.is_valid():
         details = form.details()
