@@ -27,7 +27,7 @@ def speak_to(request: HttpRequest, language: str) -> None:
     """
     translation.activate(language or settings.LANGUAGE_CODE)
     request.LANGUAGE_CODE = translation.get_language()
-    request.language_is_theirs = True
+    request.language_is_fixed = True
 
 
 def visitor_language(request: HttpRequest) -> str:

@@ -12,11 +12,14 @@ from django.urls import reverse
 from campaigns import sms
 from campaigns.invitations import invite
 from campaigns.links import account_url, email_confirmation_url, unsubscribe_url
-from campaigns.models import ConsentState, Medium, Subscriber
+from campaigns.models import ConsentState, MediaPreference, Medium, Subscriber
 from campaigns.sms.segments import count_segments
 from campaigns.tokens import make_vote_token
+from channels.models import Platform
+from curation.models import Format
 from tests.campaigns.test_twilio_inbound import BASE, TOKEN, inbound, post_signed
-from tests.factories import SubscriberFactory, live_item, ready_campaign
+from tests.campaigns.voting import answer_in, launch, reply, use_twilio_settings
+from tests.factories import ChannelFactory, SubscriberFactory, live_item, ready_campaign, subscribed_employees
 from tests.helpers import path_of
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +113,20 @@ def test_the_front_door_speaks_french(client):
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
 
     assert '<h2 id="join-heading">Comment s\'inscrire</h2>' in page
+
+
+def test_the_front_doors_channels_and_items_read_in_arabic(client):
+    channel = ChannelFactory(
+        name="Acme Learns", platform=Platform.YOUTUBE, url="https://www.youtube.com/@acmelearns"
+    )
+    live_item(channel=channel, title="Giving feedback", format=Format.HOW_TO, days_ago=1)
+
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+
+    assert '<a href="https://www.youtube.com/@acmelearns">تابِع Acme Learns</a>' in page
+    assert "نزّل تطبيق YouTube من App Store (iPhone)" in page
+    assert '<strong class="tag">مجاني</strong>' in page
+    assert "دليل عملي على Acme Learns" in page
 
 
 def test_the_curators_admin_stays_english_for_a_french_browser(internal_client):
@@ -304,3 +321,30 @@ def test_a_stop_is_obeyed_whatever_the_language(client):
 
     amel.refresh_from_db()
     assert amel.state(Medium.SMS) == ConsentState.OPTED_OUT
+
+
+@pytest.mark.usefixtures("working_hours")
+def test_a_useful_reply_is_thanked_in_the_persons_language(
+    client, settings, internal_curator, django_capture_on_commit_callbacks
+):
+    use_twilio_settings(settings)
+    placement = live_item(title="Giving feedback").placements.get()
+    (amel,) = subscribed_employees(1)
+    Subscriber.objects.filter(pk=amel.pk).update(language="fr")
+    launch(
+        ready_campaign(placements=[placement], media=MediaPreference.SMS),
+        internal_curator,
+        django_capture_on_commit_callbacks,
+    )
+
+    assert answer_in(reply(client, amel.phone, "1")) == "Merci, c'est compté."
+    assert answer_in(reply(client, amel.phone, "2", sid="SM" + "2" * 32)) == (
+        "Merci, vous nous avez déjà répondu pour celui-ci."
+    )
+
+
+def test_the_quiz_whose_questions_are_english_says_so_to_a_french_browser(client):
+    page = client.get("/quiz/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert html_tag(page) == '<html lang="en-gb" dir="ltr">'
+    assert 'class="language-switcher"' not in page
