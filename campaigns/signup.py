@@ -256,10 +256,10 @@ def _record_signup(request: SignupRequest) -> _Recorded:
     by_phone, by_email = _subscribers_for(request)
     challenge, code = None, ""
     if request.wants_code:
-        _record_request(by_phone, Medium.SMS)
+        _record_request(by_phone, Medium.SMS, request.language)
         challenge, code = _new_challenge(by_phone, request)
     if request.wants_email:
-        _record_request(by_email, Medium.EMAIL)
+        _record_request(by_email, Medium.EMAIL, request.language)
     return _Recorded(challenge=challenge, code=code, email_to=by_email if request.wants_email else None)
 
 
@@ -285,15 +285,19 @@ def _subscribers_for(request: SignupRequest) -> tuple[Subscriber | None, Subscri
     return by_phone, by_email
 
 
-def _record_request(subscriber: Subscriber, medium: str) -> None:
-    """A form never downgrades: a medium already subscribed gets no REQUESTED row over it."""
+def _record_request(subscriber: Subscriber, medium: str, language: str) -> None:
+    """A form never downgrades: a medium already subscribed gets no REQUESTED row over it.
+
+    The evidence names the wording's version and, beside English, the language it was read in.
+    """
+    read_in = "" if language == settings.LANGUAGE_CODE else f" ({language})"
     if subscriber.state(medium) != ConsentState.SUBSCRIBED:
         consent.record_consent(
             subscriber=subscriber,
             medium=medium,
             action=ConsentAction.REQUESTED,
             source=ConsentSource.SIGNUP_PAGE,
-            evidence=f"Sign-up form, consent text {CONSENT_TEXT_VERSION}",
+            evidence=f"Sign-up form, consent text {CONSENT_TEXT_VERSION}{read_in}",
         )
 
 

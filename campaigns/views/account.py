@@ -92,7 +92,7 @@ def account(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _media_name(subscriber: Subscriber) -> str:
-    """ "Texts and emails" in the page's language (the model's labels are the curators' English)."""
+    """How we reach them, in the page's language (the model's labels are the curators' English)."""
     return str(dict(MEDIA_CHOICES).get(subscriber.preferred_media, subscriber.get_preferred_media_display()))
 
 

@@ -154,6 +154,13 @@ def test_an_arabic_sign_up_gets_its_code_in_arabic_and_keeps_the_language(client
     assert Subscriber.objects.get(phone=PHONE).language == "ar"
 
 
+def test_the_ledger_names_the_language_the_consent_text_was_read_in(client):
+    sign_up_by_phone(client, language="ar")
+
+    event = Subscriber.objects.get(phone=PHONE).consent_events.get()
+    assert event.evidence == "Sign-up form, consent text 2026-01 (ar)"
+
+
 def test_a_french_code_stays_in_one_cheap_segment(client):
     sign_up_by_phone(client, language="fr")
 
