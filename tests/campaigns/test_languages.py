@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+import tablib
 from django.core import mail
 from django.urls import reverse
 
 from campaigns import sms
+from campaigns.imports import COLUMNS, SubscriberResource
 from campaigns.invitations import invite
 from campaigns.links import account_url, email_confirmation_url, unsubscribe_url
 from campaigns.models import ConsentState, MediaPreference, Medium, Subscriber
@@ -355,3 +357,19 @@ def test_the_quiz_whose_questions_are_english_says_so_to_a_french_browser(client
 
     assert html_tag(page) == '<html lang="en-gb" dir="ltr">'
     assert 'class="language-switcher"' not in page
+
+
+def test_an_import_gives_each_invitee_a_language_however_it_is_written():
+    rows = [
+        ("+447400100101", "", "", "", "", "", "", "", "FR"),
+        ("+447400100102", "", "", "", "", "", "", "", "ar-SA"),
+        ("+447400100103", "", "", "", "", "", "", "", ""),
+        ("+447400100104", "", "", "", "", "", "", "", "de"),
+    ]
+
+    result = SubscriberResource().import_data(tablib.Dataset(*rows, headers=list(COLUMNS)), dry_run=False)
+
+    languages = dict(Subscriber.objects.values_list("phone", "language"))
+    assert languages == {"+447400100101": "fr", "+447400100102": "ar", "+447400100103": "en-gb"}
+    (invalid,) = result.invalid_rows
+    assert invalid.error_dict == {"language": ["Value 'de' is not a valid choice."]}
