@@ -30,6 +30,18 @@ def speak_to(request: HttpRequest, language: str) -> None:
     request.language_is_fixed = True
 
 
+def greet_in(request: HttpRequest, language: str) -> None:
+    """Render this request in `language` unless the visitor chose one with the switcher.
+
+    For a page that expects a person without being theirs yet (an invitation link): the
+    invitation was written in the language the import gave them, and the page should follow it,
+    but the switcher still works, since the one holding the link knows better than the import.
+    """
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        translation.activate(language or settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = translation.get_language()
+
+
 def visitor_language(request: HttpRequest) -> str:
     """The language the middleware chose for this visitor, as one of settings.LANGUAGES."""
     return translation.get_supported_language_variant(

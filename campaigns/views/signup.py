@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from campaigns import ratelimits, signup, tasks
 from campaigns.forms.signup import CodeForm, SignupForm
-from campaigns.languages import visitor_language
+from campaigns.languages import greet_in, visitor_language
 from campaigns.links import account_url
 from campaigns.models import Medium, Subscriber
 from campaigns.signup_sessions import PENDING_KEY, PENDING_LIFETIME, START_KEY
@@ -39,6 +39,7 @@ def invited(request: HttpRequest, token: str) -> HttpResponse:
             {"link": "invitation", "signup_open": signup.is_open()},
             status=404,
         )
+    greet_in(request, invitee.language)
     return _signup_form(request, invitee=invitee)
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from campaigns import sms
 from campaigns.imports import COLUMNS, SubscriberResource
 from campaigns.invitations import invite
-from campaigns.links import account_url, email_confirmation_url, unsubscribe_url
+from campaigns.links import account_url, email_confirmation_url, invitation_url, unsubscribe_url
 from campaigns.models import ConsentState, MediaPreference, Medium, Subscriber
 from campaigns.sms.segments import count_segments
 from campaigns.tokens import make_vote_token
@@ -373,3 +373,16 @@ def test_an_import_gives_each_invitee_a_language_however_it_is_written():
     assert languages == {"+447400100101": "fr", "+447400100102": "ar", "+447400100103": "en-gb"}
     (invalid,) = result.invalid_rows
     assert invalid.error_dict == {"language": ["Value 'de' is not a valid choice."]}
+
+
+def test_an_invitation_link_opens_in_the_invitees_language_until_the_switcher_says_otherwise(client):
+    invitee = SubscriberFactory(phone=PHONE, email="", language="fr")
+    path = path_of(invitation_url(invitee))
+
+    page = client.get(path, HTTP_ACCEPT_LANGUAGE="en-GB").content.decode()
+    assert "<h1>Votre invitation à Learn Socially</h1>" in page
+    assert '<option value="fr" lang="fr" selected>Français</option>' in page
+
+    client.post("/i18n/setlang/", {"language": "ar", "next": path})
+    page = client.get(path, HTTP_ACCEPT_LANGUAGE="en-GB").content.decode()
+    assert "<h1>دعوتك إلى Learn Socially</h1>" in page
