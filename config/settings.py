@@ -136,6 +136,10 @@ LANGUAGES = [
 ]
 # The catalogues (English is the source); `make messages` compiles them, see the README's Languages.
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switcher's choice (Django's set_language): sent over HTTPS only in production, never to scripts.
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

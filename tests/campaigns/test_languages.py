@@ -98,6 +98,13 @@ def test_the_switcher_chooses_a_language_without_javascript(client):
     assert html_tag(page) == '<html lang="ar" dir="rtl">'
 
 
+def test_the_switchers_cookie_is_kept_from_scripts(client):
+    response = client.post("/i18n/setlang/", {"language": "fr", "next": "/join/"})
+
+    cookie = response.cookies["django_language"]
+    assert (cookie.value, cookie["httponly"], cookie["samesite"]) == ("fr", True, "Lax")
+
+
 def test_the_switcher_never_sends_a_visitor_elsewhere(client):
     response = client.post("/i18n/setlang/", {"language": "fr", "next": "https://evil.example/"})
 
