@@ -237,7 +237,7 @@ class SubscriberAdmin(PolicyAdmin, ImportExportMixin, HistoryAdmin):
         return [] if can_see_contact_data(request.user) else list(CONTACT_COLUMNS)
 
     def get_fields(self, request: HttpRequest, obj: Subscriber | None = None) -> list[str]:
-        fields = ["department", "location", "time_zone", "topics", "preferred_media"]
+        fields = ["department", "location", "time_zone", "language", "topics", "preferred_media"]
         if obj is not None:  # States, invitations and the invitation text exist once someone is saved.
             fields += self.readonly_fields
         return [*CONTACT_COLUMNS, *fields] if can_see_contact_data(request.user) else fields

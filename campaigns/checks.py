@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from campaigns import compose, sending, voice
 from campaigns.models import (
@@ -23,7 +24,7 @@ from campaigns.models import (
 )
 
 LETTERS = CHECK_LETTERS
-ALREADY_ANSWERED = "You've answered that one already, thanks."
+ALREADY_ANSWERED = gettext_lazy("You've answered that one already, thanks.")
 
 
 def answer_by_text(*, subscriber: Subscriber, letter: str) -> str | None:
@@ -36,7 +37,10 @@ def answer_by_text(*, subscriber: Subscriber, letter: str) -> str | None:
     step = delivery.campaign.journey_step
     choices = dict(step.lettered_choices)
     if letter not in choices:
-        return f"Reply with one of {', '.join(choices)}: {step.question.strip()}"[:300]
+        return (
+            gettext("Reply with one of %(letters)s: %(question)s")
+            % {"letters": ", ".join(choices), "question": step.question.strip()}
+        )[:300]
     with transaction.atomic():
         counted = voice.first_answer(
             "check", step.pk, subscriber.link_key, expires_at=delivery.sent_at + voice.window()
@@ -48,7 +52,7 @@ def answer_by_text(*, subscriber: Subscriber, letter: str) -> str | None:
                     journey_id=step.journey_id, subscriber=subscriber, status=EnrolmentStatus.ACTIVE
                 ).update(status=EnrolmentStatus.STOPPED, ended_at=now, next_due_at=None)
     if not counted:
-        return ALREADY_ANSWERED
+        return str(ALREADY_ANSWERED)
     return verdict(step, letter)
 
 
@@ -56,9 +60,12 @@ def verdict(step: JourneyStep, letter: str) -> str:
     """One line: right or not, the right answer, and where to learn more."""
     choices = dict(step.lettered_choices)
     right = f"{step.correct}) {choices.get(step.correct, '')}".strip()
-    said = f"Right: {right}" if letter == step.correct else f"Not quite: the answer is {right}"
+    if letter == step.correct:
+        said = gettext("Right: %(answer)s") % {"answer": right}
+    else:
+        said = gettext("Not quite: the answer is %(answer)s") % {"answer": right}
     link = item_link(step)
-    return f"{said}. More: {link}" if link else f"{said}."
+    return gettext("%(verdict)s. More: %(link)s") % {"verdict": said, "link": link} if link else f"{said}."
 
 
 def item_link(step: JourneyStep) -> str:

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import consent, email_events, journeys, preferences, sending
+from campaigns.links import account_url
 from campaigns.models import (
     Campaign,
     CheckAnswerCount,
@@ -57,6 +58,8 @@ DEPARTMENTS = ["Sales", "Customer service", "Operations", "Finance", "People"]
 LOCATIONS = [("Leeds", "Europe/London"), ("London", "Europe/London"), ("Dublin", "Europe/Dublin")]
 FIRST_NAMES = ["Amira", "Ben", "Chloe", "Dev", "Erin", "Femi", "Grace", "Hassan", "Isla", "Jack"]
 EMPLOYEES = 60
+# Issue 16: Dev reads the programme in French and Hassan in Arabic (right to left); the rest in English.
+LANGUAGE_OF_EMPLOYEE = {3: "fr", 7: "ar"}
 
 SEGMENTS = [
     ("Sales team", {"departments": ["Sales"]}, []),
@@ -117,6 +120,7 @@ def load_employees(*, stdout: OutputWrapper) -> None:
             location=location,
             time_zone=time_zone,
             topics=rng.sample(topics, k=min(2, len(topics))),
+            language=LANGUAGE_OF_EMPLOYEE.get(index, settings.LANGUAGE_CODE),
         )
         # Sign-ups spread over the last sixteen weeks, so the weekly review sees them arrive.
         joined = timezone.now() - timedelta(days=112 * (EMPLOYEES - index) / EMPLOYEES)
@@ -135,6 +139,9 @@ def load_employees(*, stdout: OutputWrapper) -> None:
         if made:
             segment.topics.set(Topic.objects.filter(slug__in=topic_slugs))
     stdout.write(f"Employees: {created} created, {EMPLOYEES - created} already there.")
+    arabic = Subscriber.objects.filter(phone=f"+447400{100000 + 7:06d}").first()
+    if arabic is not None:
+        stdout.write(f"{arabic.display_name}'s own page, in Arabic (right to left): {account_url(arabic)}")
 
 
 def _demo_placements(count: int) -> list[Placement]:

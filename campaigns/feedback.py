@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from campaigns import compose, tokens, voice
 from campaigns.models import (
@@ -29,8 +30,11 @@ from campaigns.models import (
 from curation.models import Placement
 
 TEXT_ANSWERS: dict[str, str] = {"1": Usefulness.USEFUL, "2": Usefulness.NOT_FOR_ME}
-COUNTED = "Thanks, counted."
-ALREADY_COUNTED = "Thanks, you've already told us about that one."
+# Replies by text too: rendered in the person's language (campaigns.replies), and short.
+COUNTED = _("Thanks, counted.")
+ALREADY_COUNTED = _("Thanks, you've already told us about that one.")
+# The model's labels are the curators' English; the email's voter reads these.
+ANSWER_LABELS = {Usefulness.USEFUL: _("Useful"), Usefulness.NOT_FOR_ME: _("Not for me")}
 # A token's timestamp is whole seconds: its receipt outlives it by one, so no second vote slips
 # in between the receipt's deletion and the token's expiry.
 TOKEN_MARGIN = timedelta(seconds=1)
@@ -100,7 +104,7 @@ def vote_by_text(*, subscriber: Subscriber, answer: str) -> str | None:
         answer=answer,
         now=now,
     )
-    return COUNTED if counted else ALREADY_COUNTED
+    return str(COUNTED if counted else ALREADY_COUNTED)
 
 
 # Email: a button leads to /f/<token>/, a page that asks before it counts (mail scanners follow links).
@@ -114,10 +118,11 @@ class EmailVote:
     answer: str
     campaign: Campaign
     placement: Placement
+    language: str  # the voter's own: the page asks and thanks them in it
 
     @property
     def answer_label(self) -> str:
-        return Usefulness(self.answer).label
+        return str(ANSWER_LABELS[self.answer])
 
     @property
     def title(self) -> str:
@@ -130,13 +135,16 @@ def email_vote(token: str) -> EmailVote | None:
     vote = tokens.vote_from_token(token, max_age=voice.window())
     if vote is None or vote.answer not in TEXT_ANSWERS:
         return None
-    if not Subscriber.objects.filter(link_key=vote.link_key).exists():
+    language = Subscriber.objects.filter(link_key=vote.link_key).values_list("language", flat=True).first()
+    if language is None:
         return None
     campaign = Campaign.objects.filter(pk=vote.campaign_id).first()
     placement = Placement.objects.select_related("item").filter(pk=vote.placement_id).first()
     if campaign is None or placement is None:
         return None
-    return EmailVote(vote=vote, answer=TEXT_ANSWERS[vote.answer], campaign=campaign, placement=placement)
+    return EmailVote(
+        vote=vote, answer=TEXT_ANSWERS[vote.answer], campaign=campaign, placement=placement, language=language
+    )
 
 
 def vote_by_email(*, found: EmailVote, bot: bool) -> bool:

@@ -9,6 +9,7 @@ what we already hold.
 from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import get_supported_language_variant
 from import_export import fields, resources, widgets
 from import_export.results import Result, RowResult
 from tablib import Dataset
@@ -36,10 +37,20 @@ COLUMNS = (
     "time_zone",
     "topics",
     "preferred_media",
+    # Issue 16: invitations go out in it ("fr", "ar"; blank keeps English or what we hold).
+    "language",
 )
 CONTACT_COLUMNS = ("phone", "email", "display_name")
 SUPPRESSED = "On the suppression list (opted out, unreachable or erased): left out."
 UNCHANGED = "Already held, nothing changed."
+
+
+def _language_code(given: str) -> str:
+    """French whether written "FR", "fr-FR" or "fr"; a language we do not offer is left to the model."""
+    try:
+        return get_supported_language_variant(given.strip().lower())
+    except LookupError:
+        return given.strip()
 
 
 def sheet_row(number: int) -> int:
@@ -209,6 +220,8 @@ class SubscriberResource(resources.ModelResource):
             errors["topics"] = unknown.messages[0]
         if not is_blank(row.get("preferred_media")):
             row["preferred_media"] = str(row["preferred_media"]).strip().lower()
+        if not is_blank(row.get("language")):
+            row["language"] = _language_code(str(row["language"]))
         # Raised with the model's own validation in import_instance, so one pass names every bad field.
         self.row_errors = errors
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext
 
 from campaigns import consent
 from campaigns.keywords import Keyword, parse_keyword
+from campaigns.languages import language_of
 from campaigns.models import (
     ConsentAction,
     ConsentSource,
@@ -26,8 +29,12 @@ from campaigns.replies import answer_reply
 from campaigns.services import find_subscriber
 
 
-def help_reply() -> str:
-    return f"{settings.PROGRAMME_NAME}: learning tips by text from your organisation. Reply STOP to stop."
+def help_reply(language: str = settings.LANGUAGE_CODE) -> str:
+    """In the sender's language; STOP stays STOP in every language, the word carriers act on."""
+    with translation.override(language):
+        return gettext("%(programme)s: learning tips by text from your organisation. Reply STOP to stop.") % {
+            "programme": settings.PROGRAMME_NAME
+        }
 
 
 def already_acted_on(*, subscriber: Subscriber, message_sid: str) -> bool:
@@ -40,13 +47,14 @@ def handle_inbound_sms(*, sender: str, body: str, message_sid: str) -> str | Non
     keyword = parse_keyword(body)
     if keyword is None:
         return answer_reply(sender=sender, body=body, message_sid=message_sid)
-    if keyword is Keyword.HELP:
-        return help_reply()
     try:
         phone = normalise_phone(sender)
     except ValidationError:
-        return None  # Not a number we could ever text.
+        # Not a number we could ever text.
+        return help_reply() if keyword is Keyword.HELP else None
     subscriber = find_subscriber(phone=phone)
+    if keyword is Keyword.HELP:
+        return help_reply(language_of(subscriber))
     if subscriber and already_acted_on(subscriber=subscriber, message_sid=message_sid):
         return None
     evidence = f"Texted {body.strip()!r} ({message_sid})"

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from campaigns import consent
 from campaigns.delivery_errors import DeliveryError
@@ -25,7 +26,13 @@ MAX_INVITATIONS = 2
 
 
 def invitation_text(link: str) -> str:
-    return f"You're invited to {settings.PROGRAMME_NAME}: short learning tips by text and email. Join: {link}"
+    """In the active language: invite() renders it in the invitee's."""
+    return gettext(
+        "You're invited to %(programme)s: short learning tips by text and email. Join: %(link)s"
+    ) % {
+        "programme": settings.PROGRAMME_NAME,
+        "link": link,
+    }
 
 
 @dataclass(frozen=True)
@@ -76,19 +83,23 @@ def _invite(subscriber: Subscriber, by: AbstractBaseUser) -> Invited:
             "or missing for the media they prefer."
         )
     link = invitation_url(subscriber)
-    if Medium.SMS in media:
-        send_sms(subscriber.phone, invitation_text(link))
-    if Medium.EMAIL in media:
-        send_emails(
-            [
-                build_email(
-                    subscriber=subscriber,
-                    subject=f"You're invited to {settings.PROGRAMME_NAME}",
-                    text=invitation_text(link)
-                    + "\n\nIf you'd rather not, just ignore this email: we ask no more than twice.",
-                )
-            ]
-        )
+    # In the language the import gave them (English unless it said otherwise).
+    with translation.override(subscriber.language):
+        if Medium.SMS in media:
+            send_sms(subscriber.phone, invitation_text(link))
+        if Medium.EMAIL in media:
+            send_emails(
+                [
+                    build_email(
+                        subscriber=subscriber,
+                        subject=gettext("You're invited to %(programme)s")
+                        % {"programme": settings.PROGRAMME_NAME},
+                        text=invitation_text(link)
+                        + "\n\n"
+                        + gettext("If you'd rather not, just ignore this email: we ask no more than twice."),
+                    )
+                ]
+            )
     subscriber.invitations_sent += 1
     subscriber.last_invited_at = timezone.now()
     subscriber._history_user = by

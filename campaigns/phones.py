@@ -5,6 +5,7 @@ from __future__ import annotations
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 # Anything longer is not a phone number, and parsing it would only waste time.
 MAX_INPUT_LENGTH = 40
@@ -14,19 +15,19 @@ def normalise_phone(raw: str, *, region: str | None = None) -> str:
     """Parse what an employee typed into E.164, or raise ValidationError saying what is wrong."""
     text = (raw or "").strip()
     if not text:
-        raise ValidationError("Enter a mobile number.", code="required")
+        raise ValidationError(_("Enter a mobile number."), code="required")
     if len(text) > MAX_INPUT_LENGTH:
-        raise ValidationError("That is too long to be a phone number.", code="invalid")
+        raise ValidationError(_("That is too long to be a phone number."), code="invalid")
     try:
         number = phonenumbers.parse(text, region or settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException:
         raise ValidationError(
-            "That does not look like a phone number. Try the full number, e.g. 07400 123456.",
+            _("That does not look like a phone number. Try the full number, e.g. 07400 123456."),
             code="invalid",
         ) from None
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(
-            "That number is not valid. Check the digits and the country code.", code="invalid"
+            _("That number is not valid. Check the digits and the country code."), code="invalid"
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -36,9 +37,9 @@ def check_allowed_region(e164: str) -> None:
     region = phonenumbers.region_code_for_number(phonenumbers.parse(e164))
     if region not in settings.SIGNUP_ALLOWED_REGIONS:
         raise ValidationError(
-            "We can only text numbers in the countries where we employ people "
-            f"({', '.join(settings.SIGNUP_ALLOWED_REGIONS)}).",
+            _("We can only text numbers in the countries where we employ people (%(regions)s)."),
             code="region",
+            params={"regions": ", ".join(settings.SIGNUP_ALLOWED_REGIONS)},
         )
 
 
@@ -57,12 +58,12 @@ def check_no_letters(raw: str) -> None:
     """The parser turns letters into keypad digits (0800-FLOWERS): a number with letters is an
     advert, not an employee's mobile, so it is refused before it is parsed."""
     if any(character.isalpha() for character in raw):
-        raise ValidationError("Enter the number in digits only, without letters.", code="letters")
+        raise ValidationError(_("Enter the number in digits only, without letters."), code="letters")
 
 
 def check_can_receive_texts(e164: str) -> None:
     """Refuse landlines, freephone and other numbers that cannot receive a text, before a code is paid for."""
     if phonenumbers.number_type(phonenumbers.parse(e164)) not in TEXTABLE_TYPES:
         raise ValidationError(
-            "That looks like a landline. Enter a mobile number that can receive texts.", code="landline"
+            _("That looks like a landline. Enter a mobile number that can receive texts."), code="landline"
         )

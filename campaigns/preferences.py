@@ -41,14 +41,6 @@ class HeldMedium:
     state: str
     changed: ConsentEvent | None
 
-    @property
-    def kind(self) -> str:
-        return {Medium.SMS: "Mobile number", Medium.WHATSAPP: "WhatsApp"}.get(self.medium, "Email")
-
-    @property
-    def messages(self) -> str:
-        return {Medium.SMS: "texts", Medium.WHATSAPP: "WhatsApp messages"}.get(self.medium, "emails")
-
 
 def held_media(subscriber: Subscriber) -> list[HeldMedium]:
     """Each address we hold, its consent state and the ledger row that put it there."""
@@ -66,12 +58,18 @@ def held_media(subscriber: Subscriber) -> list[HeldMedium]:
 
 @transaction.atomic
 def update_preferences(
-    *, subscriber: Subscriber, topics: Iterable[Topic], preferred_media: str, time_zone: str
+    *,
+    subscriber: Subscriber,
+    topics: Iterable[Topic],
+    preferred_media: str,
+    time_zone: str,
+    language: str | None = None,
 ) -> Subscriber:
     subscriber.preferred_media = preferred_media
     subscriber.time_zone = time_zone
+    subscriber.language = language or subscriber.language
     subscriber.full_clean()
-    subscriber.save(update_fields=["preferred_media", "time_zone"])
+    subscriber.save(update_fields=["preferred_media", "time_zone", "language"])
     subscriber.topics.set(topics)
     wants_whatsapp = MediaPreference(preferred_media).includes(Medium.WHATSAPP)
     if wants_whatsapp and subscriber.whatsapp_state != ConsentState.SUBSCRIBED:

@@ -20,11 +20,12 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
 
 from campaigns.phones import number_prefix
 
-TOO_MANY_MESSAGE = "Too many attempts from here. Try again in an hour."
+TOO_MANY_MESSAGE = _("Too many attempts from here. Try again in an hour.")
 
 Limit = tuple[str, str | Callable[[str, HttpRequest], str], str]
 

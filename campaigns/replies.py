@@ -7,6 +7,7 @@ here. Each answer is counted once per person per question (campaigns.voice), nev
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from campaigns import checks, feedback
 from campaigns.phones import normalise_phone
@@ -25,8 +26,11 @@ def answer_reply(*, sender: str, body: str, message_sid: str) -> str | None:
     subscriber = find_subscriber(phone=phone)
     if subscriber is None:
         return None
-    if word in feedback.TEXT_ANSWERS:
-        return feedback.vote_by_text(subscriber=subscriber, answer=feedback.TEXT_ANSWERS[word])
-    if word in checks.LETTERS:
-        return checks.answer_by_text(subscriber=subscriber, letter=word)
+    # The reply's own words are in the person's language; a check's question and choices are
+    # the curators' text, as they wrote it.
+    with translation.override(subscriber.language):
+        if word in feedback.TEXT_ANSWERS:
+            return feedback.vote_by_text(subscriber=subscriber, answer=feedback.TEXT_ANSWERS[word])
+        if word in checks.LETTERS:
+            return checks.answer_by_text(subscriber=subscriber, letter=word)
     return None

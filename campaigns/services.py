@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -42,6 +43,7 @@ def create_subscriber(
     time_zone: str = "Europe/London",
     preferred_media: str = MediaPreference.BOTH,
     topics: Iterable[Topic] = (),
+    language: str = settings.LANGUAGE_CODE,
 ) -> Subscriber:
     """A new invitee (no consent yet). The phone is normalised; duplicates are refused."""
     subscriber = Subscriber(
@@ -52,6 +54,7 @@ def create_subscriber(
         location=location.strip(),
         time_zone=time_zone,
         preferred_media=preferred_media,
+        language=language,
     )
     subscriber.full_clean()
     subscriber.save()

@@ -29,7 +29,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 
 from campaigns import consent, signup_sessions
 from campaigns.delivery_errors import DeliveryError
@@ -72,6 +73,7 @@ class SignupChoices:
     display_name: str = ""
     department: str = ""
     location: str = ""
+    language: str = settings.LANGUAGE_CODE
 
     def to_session(self) -> dict[str, object]:
         return {
@@ -81,6 +83,7 @@ class SignupChoices:
             "display_name": self.display_name,
             "department": self.department,
             "location": self.location,
+            "language": self.language,
         }
 
     @classmethod
@@ -202,6 +205,9 @@ class SignupRequest:
     preferred_media: str  # for a record created now; choices reach existing records only on proof
     code_reference: str
     replaces_reference: str = ""
+    # The code and the link are written in the language asked on the form: the person reading
+    # them is the one who asked. A known record's own language changes only once they prove it.
+    language: str = settings.LANGUAGE_CODE
 
     @classmethod
     def for_pending(
@@ -216,6 +222,7 @@ class SignupRequest:
             code_reference=pending.code_reference,
             # The same browser asking again gets a new code; the earlier one stops working.
             replaces_reference=replaces.code_reference if replaces else "",
+            language=details.choices.language,
         )
 
     def as_task_kwargs(self) -> dict[str, object]:
@@ -230,10 +237,11 @@ def start_signup(*, request: SignupRequest) -> None:
         # Two taps on the button race to create the same new record; the second try finds it.
         recorded = _record_signup(request)
     # Sent after the commit: a slow or failing provider never leaves half a sign-up behind.
-    if recorded.challenge is not None:
-        _text_code(recorded.challenge.subscriber, recorded.code)
-    if recorded.email_to is not None:
-        _email_link(recorded.email_to)
+    with translation.override(request.language):
+        if recorded.challenge is not None:
+            _text_code(recorded.challenge.subscriber, recorded.code)
+        if recorded.email_to is not None:
+            _email_link(recorded.email_to)
 
 
 @dataclass(frozen=True)
@@ -248,10 +256,10 @@ def _record_signup(request: SignupRequest) -> _Recorded:
     by_phone, by_email = _subscribers_for(request)
     challenge, code = None, ""
     if request.wants_code:
-        _record_request(by_phone, Medium.SMS)
+        _record_request(by_phone, Medium.SMS, request.language)
         challenge, code = _new_challenge(by_phone, request)
     if request.wants_email:
-        _record_request(by_email, Medium.EMAIL)
+        _record_request(by_email, Medium.EMAIL, request.language)
     return _Recorded(challenge=challenge, code=code, email_to=by_email if request.wants_email else None)
 
 
@@ -266,21 +274,30 @@ def _subscribers_for(request: SignupRequest) -> tuple[Subscriber | None, Subscri
     new_phone = request.phone if by_phone is None else ""
     new_email = request.email if by_email is None else ""
     if new_phone or new_email:
-        created = create_subscriber(phone=new_phone, email=new_email, preferred_media=request.preferred_media)
+        created = create_subscriber(
+            phone=new_phone,
+            email=new_email,
+            preferred_media=request.preferred_media,
+            language=request.language,
+        )
         by_phone = by_phone or (created if new_phone else None)
         by_email = by_email or (created if new_email else None)
     return by_phone, by_email
 
 
-def _record_request(subscriber: Subscriber, medium: str) -> None:
-    """A form never downgrades: a medium already subscribed gets no REQUESTED row over it."""
+def _record_request(subscriber: Subscriber, medium: str, language: str) -> None:
+    """A form never downgrades: a medium already subscribed gets no REQUESTED row over it.
+
+    The evidence names the wording's version and, beside English, the language it was read in.
+    """
+    read_in = "" if language == settings.LANGUAGE_CODE else f" ({language})"
     if subscriber.state(medium) != ConsentState.SUBSCRIBED:
         consent.record_consent(
             subscriber=subscriber,
             medium=medium,
             action=ConsentAction.REQUESTED,
             source=ConsentSource.SIGNUP_PAGE,
-            evidence=f"Sign-up form, consent text {CONSENT_TEXT_VERSION}",
+            evidence=f"Sign-up form, consent text {CONSENT_TEXT_VERSION}{read_in}",
         )
 
 
@@ -311,10 +328,11 @@ def _new_challenge(subscriber: Subscriber, request: SignupRequest) -> tuple[Phon
 
 def _text_code(subscriber: Subscriber, code: str) -> None:
     minutes = int(CODE_LIFETIME.total_seconds() // 60)
-    body = (
-        f"Your {settings.PROGRAMME_NAME} code is {code}. It expires in {minutes} minutes. "
+    # Short on purpose: in French or Arabic the text is UCS-2, 70 characters a segment, not 160.
+    body = gettext(
+        "Your %(programme)s code is %(code)s. It expires in %(minutes)s minutes. "
         "If you did not ask for it, ignore this text."
-    )
+    ) % {"programme": settings.PROGRAMME_NAME, "code": code, "minutes": minutes}
     try:
         send_sms(subscriber.phone, body)
     except DeliveryError as error:
@@ -336,7 +354,7 @@ def _email_link(subscriber: Subscriber) -> None:
         "campaigns/signup/confirmation_email.txt",
         {"programme_name": settings.PROGRAMME_NAME, "link": email_confirmation_url(subscriber)},
     )
-    subject = f"Confirm your email for {settings.PROGRAMME_NAME}"
+    subject = gettext("Confirm your email for %(programme)s") % {"programme": settings.PROGRAMME_NAME}
     send_emails([build_email(subscriber=subscriber, subject=subject, text=text)])
 
 
@@ -363,19 +381,23 @@ def confirm_code(*, code_reference: str, code: str, choices: SignupChoices) -> S
 
 def _code_problem(challenge: PhoneChallenge | None, code: str) -> str | None:
     if challenge is None or challenge.expires_at <= timezone.now():
-        return "That code has expired. Start again to get a new one."
+        return gettext("That code has expired. Start again to get a new one.")
     if challenge.confirmed_at is not None:
-        return "That code has already been used. Start again if you need a new one."
+        return gettext("That code has already been used. Start again if you need a new one.")
     if challenge.attempts >= MAX_CODE_ATTEMPTS:
-        return "Too many wrong codes. Start again to get a new one."
+        return gettext("Too many wrong codes. Start again to get a new one.")
     challenge.attempts += 1
     challenge.save(update_fields=["attempts"])
     if hmac.compare_digest(challenge.code_hash, _code_hash(challenge.subscriber.phone, code)):
         return None
     left = MAX_CODE_ATTEMPTS - challenge.attempts
     if left == 0:
-        return "That code is not right, and that was the last try. Start again to get a new one."
-    return f"That code is not right. You have {left} more {'try' if left == 1 else 'tries'}."
+        return gettext("That code is not right, and that was the last try. Start again to get a new one.")
+    return ngettext(
+        "That code is not right. You have %(left)d more try.",
+        "That code is not right. You have %(left)d more tries.",
+        left,
+    ) % {"left": left}
 
 
 def subscriber_for_email_link(token: str) -> Subscriber | None:
@@ -417,7 +439,8 @@ def _apply_choices(subscriber: Subscriber, choices: SignupChoices) -> None:
     """The form adds and changes, never blanks: an empty optional field keeps what the import knew."""
     subscriber.preferred_media = choices.preferred_media
     subscriber.time_zone = choices.time_zone
-    changed = ["preferred_media", "time_zone"]
+    subscriber.language = choices.language
+    changed = ["preferred_media", "time_zone", "language"]
     for name in ("display_name", "department", "location"):
         if value := getattr(choices, name):
             setattr(subscriber, name, value)

@@ -15,6 +15,7 @@ import phonenumbers
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
 
 from campaigns.models import Subscriber
@@ -29,8 +30,8 @@ WISH_MAX_LENGTH = LearningWish._meta.get_field("text").max_length
 # ceiling over all clients keeps a flood from many addresses out of the triage list.
 WISH_RATE_PER_CLIENT = "5/h"
 WISH_DAILY_CAP = "300/d"
-THANKS = "Thank you: the learning team reads every idea."
-TOO_MANY_WISHES = "You have sent us several ideas in the last hour, thank you. Please try again later."
+THANKS = _("Thank you: the learning team reads every idea.")
+TOO_MANY_WISHES = _("You have sent us several ideas in the last hour, thank you. Please try again later.")
 
 # Anything with an @ between non-spaces: wider than an address, which is the side to err on.
 EMAIL = re.compile(r"\S+@\S+")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 
 class RefuseNulCharactersMiddleware:
@@ -27,3 +30,25 @@ class RefuseNulCharactersMiddleware:
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
+
+
+class EmployeeLanguageMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware for employees' pages; the curators' pages stay in English.
+
+    A visitor gets the language they picked in the switcher (Django's language cookie), else the
+    first of their browser's Accept-Language that we have. A page that knows whose it is (/me/,
+    an unsubscribe link) then switches to that person's stored language (campaigns.languages).
+    The admin and sign-in are written in English only: a French browser would otherwise get
+    Django's own French around our English. So is the quiz for learning and development teams,
+    whose questions are not translated: its pages say lang="en-gb" rather than claim French.
+    """
+
+    ENGLISH_ONLY_PREFIXES = ("/admin/", "/accounts/", "/quiz/")
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path_info.startswith(self.ENGLISH_ONLY_PREFIXES):
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = translation.get_language()
+            request.language_is_fixed = True  # base.html offers no switcher that could not switch
+            return
+        super().process_request(request)

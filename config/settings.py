@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "config.permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Issue 16: employees' pages in their language (Django's LocaleMiddleware); the admin in English.
+    "config.middleware.EmployeeLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Issue 13 (odd input): a NUL in the address is a 400, not a PostgreSQL error.
     "config.middleware.RefuseNulCharactersMiddleware",
@@ -91,6 +93,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.programme",
@@ -133,6 +136,12 @@ LANGUAGES = [
     ("fr", "Français"),
     ("ar", "العربية"),
 ]
+# The catalogues (English is the source); `make messages` compiles them, see the README's Languages.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switcher's choice (Django's set_language): sent over HTTPS only in production, never to scripts.
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -19,6 +19,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Email services' bounce and complaint webhooks (issue 16), signature-checked by anymail.
     path("anymail/", include("campaigns.email_urls")),
+    # Issue 16: the language switcher posts to Django's set_language view, which needs no JavaScript.
+    path("i18n/", include("django.conf.urls.i18n")),
     # The weekly review: curators' pages under the admin's login, before the admin's own catch-all.
     path("admin/review/", include("analytics.urls")),
     path("admin/", admin.site.urls),

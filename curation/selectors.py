@@ -15,15 +15,34 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from channels.destinations import check_destination
 from channels.models import Channel, Cost, Platform, Visibility
-from curation.models import ContentItem, Lifecycle, Placement, Sensitivity
+from curation.models import ContentItem, Format, Lifecycle, Placement, Sensitivity
 
 NEW_THIS_WEEK_DAYS = 7
 # When nothing went live this week the front door shows the latest few instead of an empty list.
 LATEST_WHEN_QUIET = 4
 FEED_LENGTH = 50
+
+# The models' labels are the curators' English; employees read these, in their own language.
+FORMAT_LABELS = {
+    Format.VIDEO: gettext_lazy("Video"),
+    Format.IMAGE_POST: gettext_lazy("Image post"),
+    Format.PIN: gettext_lazy("Pin"),
+    Format.HOW_TO: gettext_lazy("How-to guide"),
+    Format.BLOG_POST: gettext_lazy("Blog post"),
+    Format.HASHTAG: gettext_lazy("Hashtag"),
+    Format.CHAT_THREAD: gettext_lazy("Chat thread"),
+    Format.CURATED_FEED: gettext_lazy("Curated feed"),
+    Format.OTHER: gettext_lazy("Other"),
+}
+PLATFORM_LABELS = {
+    Platform.BLOG: gettext_lazy("Blog / website"),
+    Platform.CURATED_FEED: gettext_lazy("Curated feed (e.g. Anders Pink)"),
+    Platform.OTHER: gettext_lazy("Other"),
+}
 
 
 def public_placements() -> QuerySet[Placement]:
@@ -66,7 +85,7 @@ def _public_item(item: ContentItem) -> PublicItem | None:
         pk=item.pk,
         title=item.title,
         summary=item.summary,
-        format_label=item.get_format_display(),
+        format_label=str(FORMAT_LABELS.get(item.format, item.get_format_display())),
         url=url,
         channel_name=placement.channel.name,
         topics=tuple(topic.name for topic in item.topics.all()),
@@ -137,8 +156,13 @@ def _app(name: str, app_store_id: str, play_id: str) -> App:
     return App(
         name=name,
         links=(
-            _store_link("the App Store (iPhone)", f"https://apps.apple.com/app/id{app_store_id}"),
-            _store_link("Google Play (Android)", f"https://play.google.com/store/apps/details?id={play_id}"),
+            _store_link(
+                gettext_lazy("the App Store (iPhone)"), f"https://apps.apple.com/app/id{app_store_id}"
+            ),
+            _store_link(
+                gettext_lazy("Google Play (Android)"),
+                f"https://play.google.com/store/apps/details?id={play_id}",
+            ),
         ),
     )
 
@@ -166,7 +190,7 @@ class RecommendedChannel:
 
     @property
     def cost_label(self) -> str:
-        return "Provided by the organisation" if self.provided_by_organisation else "Free"
+        return gettext("Provided by the organisation") if self.provided_by_organisation else gettext("Free")
 
 
 def recommended_channels() -> list[RecommendedChannel]:
@@ -181,7 +205,8 @@ def recommended_channels() -> list[RecommendedChannel]:
         recommended.append(
             RecommendedChannel(
                 name=channel.name,
-                platform_label=channel.get_platform_display(),
+                # Brand names (YouTube, WikiHow) read the same in every language.
+                platform_label=str(PLATFORM_LABELS.get(channel.platform, channel.get_platform_display())),
                 follow_url=follow_url,
                 provided_by_organisation=channel.cost == Cost.PREPAID,
                 app=PLATFORM_APPS.get(channel.platform),

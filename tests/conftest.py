@@ -51,6 +51,13 @@ def _redis_missing() -> str | None:
     return None
 
 
+def _gettext_missing() -> str | None:
+    import shutil
+
+    missing = [tool for tool in ("xgettext", "msgmerge") if not shutil.which(tool)]
+    return f"needs GNU gettext ({', '.join(missing)}): apt-get install gettext" if missing else None
+
+
 def _chromium_missing() -> str | None:
     from tests.browser import chromium_path
 
@@ -61,7 +68,15 @@ SERVICE_CHECKS = {
     "postgres": _postgres_missing,
     "redis": _redis_missing,
     "chromium": _chromium_missing,
+    "gettext": _gettext_missing,
 }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Issue 16: the French and Arabic pages and texts need the compiled catalogues.
+    from tests.catalogues import compile_stale_catalogues
+
+    compile_stale_catalogues()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -8,6 +8,9 @@ import zoneinfo
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from campaigns import signup
 from campaigns.hashing import normalise_email
@@ -17,9 +20,9 @@ from curation.models import Topic
 
 # Both first: it is the default, and what most people pick.
 MEDIA_CHOICES = [
-    (MediaPreference.BOTH, "Texts and emails"),
-    (MediaPreference.SMS, "Texts only"),
-    (MediaPreference.EMAIL, "Emails only"),
+    (MediaPreference.BOTH, _("Texts and emails")),
+    (MediaPreference.SMS, _("Texts only")),
+    (MediaPreference.EMAIL, _("Emails only")),
 ]
 
 
@@ -50,55 +53,69 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 class SignupForm(forms.Form):
     phone = forms.CharField(
-        label="Mobile number",
+        label=_("Mobile number"),
         required=False,
-        help_text="We text you a six-digit code to check it is yours.",
+        help_text=_("We text you a six-digit code to check it is yours."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
     )
     email = forms.EmailField(
-        label="Work email",
+        label=_("Work email"),
         required=False,
         max_length=254,
-        help_text="We email you a link to check it is yours.",
+        help_text=_("We email you a link to check it is yours."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     preferred_media = forms.ChoiceField(
-        label="How would you like to hear from us?",
+        label=_("How would you like to hear from us?"),
         choices=MEDIA_CHOICES,
         initial=MediaPreference.BOTH,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose texts, emails or both."},
+        error_messages={"required": _("Choose texts, emails or both.")},
     )
     topics = TopicsField(
-        label="What would you like to learn about?",
+        label=_("What would you like to learn about?"),
         queryset=Topic.objects.all(),
         required=False,
-        help_text="Choose any. We use them to pick what to send you.",
+        help_text=_("Choose any. We use them to pick what to send you."),
         widget=forms.CheckboxSelectMultiple,
     )
+    # Issue 16: offered in the visitor's language (the view's initial), each named in its own. A
+    # form posted without it (a page from before it was asked) keeps the language the page was in.
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=_("Our pages, texts and emails reach you in this language."),
+        error_messages={"invalid_choice": _("Choose a language from the list.")},
+    )
     time_zone = forms.ChoiceField(
-        label="Your time zone",
+        label=_("Your time zone"),
         choices=time_zone_choices,
         initial="Europe/London",
-        help_text="We only message you during working hours there.",
-        error_messages={"required": "Choose your time zone."},
+        help_text=_("We only message you during working hours there."),
+        error_messages={"required": _("Choose your time zone.")},
     )
     display_name = forms.CharField(
-        label="Your name",
+        label=_("Your name"),
         required=False,
         max_length=120,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    department = forms.CharField(label="Department", required=False, max_length=120)
+    department = forms.CharField(label=_("Department"), required=False, max_length=120)
     location = forms.CharField(
-        label="Where you work", required=False, max_length=120, help_text="The office or site, e.g. Leeds."
+        label=_("Where you work"),
+        required=False,
+        max_length=120,
+        help_text=_("The office or site, e.g. Leeds."),
     )
     invitation_code = forms.CharField(
-        label="Invitation code",
+        label=_("Invitation code"),
         required=False,
         max_length=64,
-        help_text="From the poster, intranet page or email that told you about us. "
-        "Not needed with a work email address.",
+        help_text=_(
+            "From the poster, intranet page or email that told you about us. "
+            "Not needed with a work email address."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
 
@@ -110,7 +127,11 @@ class SignupForm(forms.Form):
             del self.fields["invitation_code"]
         if settings.SIGNUP_ALLOWED_EMAIL_DOMAINS and not invited:
             email = self.fields["email"]
-            email.help_text = f"Your address ending {_endings()}. {email.help_text}"
+            email.help_text = format_lazy(
+                "{} {}",
+                gettext("Your address ending %(endings)s.") % {"endings": _endings()},
+                email.help_text,
+            )
 
     @staticmethod
     def initial_for(invitee: Subscriber) -> dict[str, object]:
@@ -137,6 +158,13 @@ class SignupForm(forms.Form):
         check_can_receive_texts(phone)
         return phone
 
+    def clean_language(self) -> str:
+        return (
+            self.cleaned_data["language"]
+            or self.get_initial_for_field(self.fields["language"], "language")
+            or settings.LANGUAGE_CODE
+        )
+
     def clean_email(self) -> str:
         return normalise_email(self.cleaned_data["email"])
 
@@ -145,8 +173,8 @@ class SignupForm(forms.Form):
         phone, email = cleaned.get("phone", ""), cleaned.get("email", "")
         media = cleaned.get("preferred_media")
         needed = [
-            ("phone", Medium.SMS, phone, "Enter your mobile number, or choose emails only."),
-            ("email", Medium.EMAIL, email, "Enter your work email address, or choose texts only."),
+            ("phone", Medium.SMS, phone, _("Enter your mobile number, or choose emails only.")),
+            ("email", Medium.EMAIL, email, _("Enter your work email address, or choose texts only.")),
         ]
         for name, medium, value, message in needed:
             if media and MediaPreference(media).includes(medium) and not value and name not in self.errors:
@@ -160,16 +188,20 @@ class SignupForm(forms.Form):
             return
         asks_code = "invitation_code" in self.fields
         if code:
-            self.add_error("invitation_code", "That invitation code is not right. Check it and try again.")
+            self.add_error("invitation_code", _("That invitation code is not right. Check it and try again."))
         elif settings.SIGNUP_ALLOWED_EMAIL_DOMAINS and asks_code:
             self.add_error(
                 "email" if email else "invitation_code",
-                f"Use your work email address (ending {_endings()}), or enter your invitation code.",
+                gettext("Use your work email address (ending %(endings)s), or enter your invitation code.")
+                % {"endings": _endings()},
             )
         elif settings.SIGNUP_ALLOWED_EMAIL_DOMAINS:
-            self.add_error("email", f"Use your work email address (ending {_endings()}).")
+            self.add_error(
+                "email",
+                gettext("Use your work email address (ending %(endings)s).") % {"endings": _endings()},
+            )
         else:
-            self.add_error("invitation_code", "Enter your invitation code.")
+            self.add_error("invitation_code", _("Enter your invitation code."))
 
     def details(self) -> signup.SignupDetails:
         data = self.cleaned_data
@@ -183,18 +215,19 @@ class SignupForm(forms.Form):
                 display_name=data["display_name"].strip(),
                 department=data["department"].strip(),
                 location=data["location"].strip(),
+                language=data["language"],
             ),
         )
 
 
 def _endings() -> str:
-    return " or ".join(f"@{domain}" for domain in settings.SIGNUP_ALLOWED_EMAIL_DOMAINS)
+    return gettext(" or ").join(f"@{domain}" for domain in settings.SIGNUP_ALLOWED_EMAIL_DOMAINS)
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code from the text",
-        error_messages={"required": "Enter the six-digit code from the text."},
+        label=_("Code from the text"),
+        error_messages={"required": _("Enter the six-digit code from the text.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
 
@@ -206,5 +239,5 @@ class CodeForm(forms.Form):
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split())
         if len(code) != signup.CODE_DIGITS or not code.isascii() or not code.isdigit():
-            raise ValidationError("Enter the six-digit code from the text.")
+            raise ValidationError(_("Enter the six-digit code from the text."))
         return code

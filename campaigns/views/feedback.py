@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from campaigns import feedback
+from campaigns.languages import speak_to
 from campaigns.tracking import is_bot
 
 
@@ -26,6 +27,7 @@ def vote(request: HttpRequest, token: str) -> HttpResponse:
     found = feedback.email_vote(token)
     if found is None:
         return render(request, "campaigns/feedback/not_found.html", status=404)
+    speak_to(request, found.language)
     context = {"vote": found}
     if request.method != "POST":
         return render(request, "campaigns/feedback/confirm.html", context)

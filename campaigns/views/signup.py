@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from campaigns import ratelimits, signup, tasks
 from campaigns.forms.signup import CodeForm, SignupForm
+from campaigns.languages import greet_in, visitor_language
 from campaigns.links import account_url
 from campaigns.models import Medium, Subscriber
 from campaigns.signup_sessions import PENDING_KEY, PENDING_LIFETIME, START_KEY
@@ -38,11 +39,13 @@ def invited(request: HttpRequest, token: str) -> HttpResponse:
             {"link": "invitation", "signup_open": signup.is_open()},
             status=404,
         )
+    greet_in(request, invitee.language)
     return _signup_form(request, invitee=invitee)
 
 
 def _signup_form(request: HttpRequest, *, invitee: Subscriber | None) -> HttpResponse:
-    initial = SignupForm.initial_for(invitee) if invitee else None
+    # The language question starts at the language the page is in: the visitor's choice or browser's.
+    initial = {**(SignupForm.initial_for(invitee) if invitee else {}), "language": visitor_language(request)}
     form = SignupForm(_posted(request), invited=invitee is not None, initial=initial)
     if request.method == "POST" and form.is_valid():
         details = form.details()

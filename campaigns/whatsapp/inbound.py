@@ -11,7 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 
 from campaigns import consent
 from campaigns.inbound import already_acted_on
@@ -21,8 +22,8 @@ from campaigns.phones import normalise_phone
 from campaigns.services import find_subscriber
 from campaigns.whatsapp.base import PREFIX
 
-STOPPED = "You will get no more WhatsApp messages from us. Reply START to have them again."
-STARTED = "You will get our learning tips on WhatsApp. Reply STOP at any time to stop."
+STOPPED = gettext_lazy("You will get no more WhatsApp messages from us. Reply START to have them again.")
+STARTED = gettext_lazy("You will get our learning tips on WhatsApp. Reply STOP at any time to stop.")
 
 
 def is_whatsapp(sender: str) -> bool:
@@ -30,18 +31,27 @@ def is_whatsapp(sender: str) -> bool:
 
 
 def help_reply() -> str:
-    return f"{settings.PROGRAMME_NAME}: learning tips on WhatsApp from your organisation. Reply STOP to stop."
+    return gettext("%(programme)s: learning tips on WhatsApp from your organisation. Reply STOP to stop.") % {
+        "programme": settings.PROGRAMME_NAME
+    }
 
 
 @transaction.atomic
 def handle_inbound_whatsapp(*, sender: str, body: str, message_sid: str) -> str | None:
-    """Act on an inbound WhatsApp message; returns the reply to send back, if any (we are inside
-    the window they just opened, so a plain reply is allowed)."""
+    """Act on an inbound WhatsApp message; returns the reply to send back, if any, in the sender's
+    language (a number we do not know hears the programme's default)."""
     try:
         phone = normalise_phone(sender.removeprefix(PREFIX))
     except ValidationError:
         return None
     subscriber = find_subscriber(phone=phone)
+    with translation.override(subscriber.language if subscriber else settings.LANGUAGE_CODE):
+        reply = act_on_whatsapp(subscriber=subscriber, phone=phone, body=body, message_sid=message_sid)
+    return str(reply) if reply is not None else None
+
+
+def act_on_whatsapp(*, subscriber: Subscriber | None, phone: str, body: str, message_sid: str) -> str | None:
+    """We are inside the window the message just opened, so a plain reply is allowed."""
     if subscriber:
         Subscriber.objects.filter(pk=subscriber.pk).update(whatsapp_inbound_at=timezone.now())
     keyword = parse_keyword(body)

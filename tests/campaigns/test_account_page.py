@@ -36,8 +36,8 @@ def amira():
 def test_the_page_shows_everything_held(client, amira):
     page = client.get(path_of(account_url(amira))).content.decode()
 
-    assert f"{PHONE}: you get our texts (since" in page
-    assert f"{EMAIL}: waiting for you to confirm it" in page
+    assert f"<bdi>{PHONE}</bdi>: you get our texts (since" in page
+    assert f"<bdi>{EMAIL}</bdi>: waiting for you to confirm it" in page
     for shown in ("Amira K.", "Sales", "Leeds", "Europe/London", "Wellbeing", "Texts and emails"):
         assert shown in page
     assert "<dt>Invitations we sent you</dt><dd>0</dd>" in page
@@ -48,7 +48,7 @@ def test_an_invitee_sees_they_have_not_signed_up(client):
 
     page = client.get(path_of(account_url(invitee))).content.decode()
 
-    assert f"{PHONE}: invited, not signed up</dd>" in page
+    assert f"<bdi>{PHONE}</bdi>: invited, not signed up</dd>" in page
     assert "<dt>Email</dt>" not in page
     assert "<dt>Topics</dt><dd>None chosen</dd>" in page
 

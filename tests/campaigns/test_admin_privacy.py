@@ -203,6 +203,7 @@ def test_a_number_a_curator_types_is_stored_like_a_sign_up(internal_client):
             "phone": "07400 123456",
             "email": "New.Starter@Acme-Learning.example",
             "time_zone": "Europe/London",
+            "language": "en-gb",
             "preferred_media": "both",
             "consent_events-TOTAL_FORMS": "0",
             "consent_events-INITIAL_FORMS": "0",

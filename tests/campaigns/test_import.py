@@ -295,7 +295,7 @@ def test_without_evidence_imported_people_are_invitees_with_an_empty_ledger(inte
 
 def test_ten_thousand_rows_import(capsys):
     rows = [
-        (f"+4474{n:08d}", f"employee{n}@acme-learning.example", "", "Sales", "Leeds", "", "", "")
+        (f"+4474{n:08d}", f"employee{n}@acme-learning.example", "", "Sales", "Leeds", "", "", "", "")
         for n in range(10_000)
     ]
     dataset = tablib.Dataset(*rows, headers=list(COLUMNS))
