@@ -58,14 +58,16 @@ class MessageVariantForm(forms.ModelForm):
         question = (cleaned.get("question") or "").strip()
         if bool(question) != bool(cleaned.get("choices")):
             self.add_error("question", f"Give the {name} check its question and its answers, or neither.")
-        if not any((cleaned.get(field) or "").strip() for field in [*MESSAGE_FIELDS, "question"]):
+        if not self.errors and not any(
+            (cleaned.get(field) or "").strip() for field in [*MESSAGE_FIELDS, "question"]
+        ):
             self.add_error(None, f"Write the {name} text or email, or remove this language.")
         return cleaned
 
 
 class MessageVariantFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
-        super().clean()
+        """One message a language, said before Django's "Please correct the duplicate data"."""
         seen = set()
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
@@ -74,6 +76,7 @@ class MessageVariantFormSet(forms.BaseInlineFormSet):
             if language in seen:
                 raise ValidationError(f"Write the {compose.language_name(language)} message once.")
             seen.add(language)
+        super().clean()
 
 
 class MessageVariantInline(admin.StackedInline):

@@ -123,6 +123,12 @@ def outside_gsm7(text: str) -> str:
     return " ".join([char for char in dict.fromkeys(text) if not is_gsm7(char)][:6])
 
 
+def language_order(code: str) -> int:
+    """Where a language comes in settings.LANGUAGES: the order every list of them follows."""
+    codes = [known for known, _ in settings.LANGUAGES]
+    return codes.index(code) if code in codes else len(codes)
+
+
 def languages_shown(campaign: Campaign, medium: str) -> list[str]:
     """The default language, then each language with words of its own for this medium."""
     return [settings.LANGUAGE_CODE] + [
@@ -155,7 +161,8 @@ def variant_previews(
             "is_default": code == settings.LANGUAGE_CODE,
             "recipients": sum(readers[code].values()),
             "fallback_from": [
-                (compose.language_name(language), n) for language, n in sorted(fallback[code].items())
+                (compose.language_name(language), n)
+                for language, n in sorted(fallback[code].items(), key=lambda item: language_order(item[0]))
             ],
         }
         if medium == Medium.EMAIL:
