@@ -34,6 +34,7 @@ from campaigns.models import (
     LinkClickDay,
     MediaPreference,
     Medium,
+    MessageVariant,
     Repeat,
     Segment,
     Subscriber,
@@ -76,6 +77,7 @@ def load(*, stdout: OutputWrapper) -> None:
     load_employees(stdout=stdout)
     load_campaigns(stdout=stdout)
     load_welcome_series(stdout=stdout)
+    load_bilingual_campaign(stdout=stdout)
     stdout.write(signup_invitation())
 
 
@@ -393,3 +395,45 @@ def _next_monday_nine() -> datetime:
     local = timezone.now().astimezone(ZoneInfo(settings.PROGRAMME_TIME_ZONE))
     monday = local.date() + timedelta(days=7 - local.weekday())
     return datetime.combine(monday, time(9, 0), tzinfo=local.tzinfo)
+
+
+# Issue 16: a campaign in English, French and Arabic, each employee reading it in their language.
+DEMO_READERS = {"fr": 5, "ar": 10}  # every 5th demo employee reads French, every 10th Arabic
+
+
+def load_bilingual_campaign(*, stdout: OutputWrapper) -> None:
+    """A draft whose preview shows each language's text, its readers and its cost: the Arabic text
+    is UCS-2 (70 characters a segment, not 160), and Arabic readers get the English email, the
+    French variant being the only one with an email of its own."""
+    if Campaign.objects.filter(slug="customer-care-week").exists():
+        stdout.write("Bilingual campaign: already there.")
+        return
+    if not Subscriber.objects.exclude(language=settings.LANGUAGE_CODE).exists():
+        for index, subscriber in enumerate(Subscriber.objects.order_by("phone")):
+            for language, every in DEMO_READERS.items():
+                if index % every == every - 1:
+                    subscriber.language = language
+            subscriber.save(update_fields=["language"])
+    campaign = Campaign.objects.create(
+        name="Customer care week",
+        slug="customer-care-week",
+        purpose="The same week for every office, each employee in their own language.",
+        sms_text="Hi {first_name}, five minutes on calming an angry customer: {links}",
+        email_subject="Customer care week, {first_name}",
+        email_body="Hi {first_name},\n\nThis week's picks on customer care:\n\n{links}\n",
+    )
+    campaign.placements.set(_demo_placements(1))
+    campaign.segments.set(Segment.objects.filter(name="Everyone by text"))
+    MessageVariant.objects.create(
+        campaign=campaign,
+        language="fr",
+        sms_text="Bonjour {first_name}, cinq minutes pour apaiser un client mécontent : {links}",
+        email_subject="Semaine du service client, {first_name}",
+        email_body="Bonjour {first_name},\n\nNotre sélection de la semaine :\n\n{links}\n",
+    )
+    MessageVariant.objects.create(
+        campaign=campaign,
+        language="ar",
+        sms_text="مرحبا {first_name}، خمس دقائق عن تهدئة عميل غاضب: {links}",
+    )
+    stdout.write("Bilingual campaign: 1 draft in English, French and Arabic (see its preview).")
