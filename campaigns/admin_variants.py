@@ -85,7 +85,7 @@ class MessageVariantInline(admin.StackedInline):
     formset = MessageVariantFormSet
     extra = 0
     max_num = len(settings.LANGUAGES) - 1
-    verbose_name = "message in another language"
+    verbose_name = "language"
     verbose_name_plural = "the message in other languages"
     classes = ["message-variants"]
 
@@ -103,10 +103,10 @@ class MessageVariantInline(admin.StackedInline):
         return self.has_change_permission(request, obj)
 
     def get_fields(self, request: HttpRequest, obj: Campaign | None = None) -> list[str]:
-        """A check's question and answers only on the message of a step that asks one."""
+        """A check's question and answers only on a journey step's message (on every step's, so a
+        translation left behind by a check since removed can still be cleared)."""
         step = getattr(obj, "journey_step", None) if obj is not None and obj.pk else None
-        asks = isinstance(step, JourneyStep) and step.is_check
-        return ["language", *MESSAGE_FIELDS, *(CHECK_FIELDS if asks else [])]
+        return ["language", *MESSAGE_FIELDS, *(CHECK_FIELDS if isinstance(step, JourneyStep) else [])]
 
     def get_formset(self, request: HttpRequest, obj: Campaign | None = None, **kwargs: object):
         kwargs["fields"] = self.get_fields(request, obj)

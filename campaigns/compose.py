@@ -71,10 +71,6 @@ class Words:
     text: str = ""
     subject: str = ""
 
-    @property
-    def is_fallback(self) -> bool:
-        return self.language == settings.LANGUAGE_CODE
-
 
 def sms_words(campaign: Campaign, language: str | None) -> Words:
     variant = variant_for(campaign, language)
