@@ -29,11 +29,20 @@ def other_languages() -> list[tuple[str, str]]:
 
 class MessageVariantForm(forms.ModelForm):
     language = forms.ChoiceField(choices=other_languages)
-    choices = ChoicesField(label="Answers", help_text="The step's answers in this language, in its order.")
+    choices = ChoicesField(
+        label="Check's answers in this language", help_text="The step's answers, in the same order."
+    )
 
     class Meta:
         model = MessageVariant
         fields = ["language", *MESSAGE_FIELDS, *CHECK_FIELDS]
+        # Labels of their own: the campaign's fields above are "Text message", "Email subject"...
+        labels = {
+            "sms_text": "Text in this language",
+            "email_subject": "Subject in this language",
+            "email_body": "Email in this language",
+            "question": "Check's question in this language",
+        }
         widgets = {
             "sms_text": forms.Textarea(attrs={"rows": 3, "cols": 40}),
             "email_body": forms.Textarea(attrs={"rows": 5, "cols": 40}),
