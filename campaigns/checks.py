@@ -34,9 +34,10 @@ def answer_by_text(*, subscriber: Subscriber, letter: str) -> str | None:
     if delivery is None:
         return None
     step = delivery.campaign.journey_step
-    choices = dict(step.lettered_choices)
+    question, asked = compose.check_in(delivery.campaign, subscriber.language)  # as their text asked it
+    choices = dict(asked)
     if letter not in choices:
-        return f"Reply with one of {', '.join(choices)}: {step.question.strip()}"[:300]
+        return f"Reply with one of {', '.join(choices)}: {question.strip()}"[:300]
     with transaction.atomic():
         counted = voice.first_answer(
             "check", step.pk, subscriber.link_key, expires_at=delivery.sent_at + voice.window()
@@ -49,12 +50,12 @@ def answer_by_text(*, subscriber: Subscriber, letter: str) -> str | None:
                 ).update(status=EnrolmentStatus.STOPPED, ended_at=now, next_due_at=None)
     if not counted:
         return ALREADY_ANSWERED
-    return verdict(step, letter)
+    return verdict(step, letter, choices)
 
 
-def verdict(step: JourneyStep, letter: str) -> str:
-    """One line: right or not, the right answer, and where to learn more."""
-    choices = dict(step.lettered_choices)
+def verdict(step: JourneyStep, letter: str, choices: dict[str, str]) -> str:
+    """One line: right or not, the right answer (in the words the check was asked in), and where
+    to learn more."""
     right = f"{step.correct}) {choices.get(step.correct, '')}".strip()
     said = f"Right: {right}" if letter == step.correct else f"Not quite: the answer is {right}"
     link = item_link(step)

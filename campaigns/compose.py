@@ -221,23 +221,31 @@ def _sms_body(campaign: Campaign, words: Words, *, name: str, links: str) -> str
 
 def check_question(campaign: Campaign, *, language: str | None = None) -> str:
     """A journey step's one-question check, as the text asks it; "" for any other message.
-    (The step is cached on the campaign after the first look, so a batch asks the database once.)
-    In the `language` variant's words when it asks the check with as many answers as the step."""
-    step = getattr(campaign, "journey_step", None) if campaign.pk else None
-    if step is None or not step.is_check:
+    (The step is cached on the campaign after the first look, so a batch asks the database once.)"""
+    asked = check_in(campaign, language)
+    if asked is None:
         return ""
-    choices = step.lettered_choices
-    question = step.question
-    variant = variant_for(campaign, language)
-    if variant is not None and variant.question.strip():
-        answers = answers_of(variant.choices)
-        if len(answers) == len(choices):  # else launching refuses it (variant_problems)
-            question, choices = variant.question, list(zip(CHECK_LETTERS, answers, strict=False))
+    question, choices = asked
     letters = [letter for letter, _ in choices]
     lines = [question.strip(), *(f"{letter}) {answer}" for letter, answer in choices)]
     if not any(word in question for word in ("Reply", "reply")) and letters:
         lines.append(f"Reply {', '.join(letters[:-1])} or {letters[-1]}")
     return "\n".join(lines)
+
+
+def check_in(campaign: Campaign, language: str | None) -> tuple[str, list[tuple[str, str]]] | None:
+    """A step's check as asked in `language`: (question, [(letter, answer)]), or None when the
+    message asks none. The variant's words only when it gives as many answers as the step (else
+    launching refuses it, variant_problems): the letters, and the right one, are the step's."""
+    step = getattr(campaign, "journey_step", None) if campaign.pk else None
+    if step is None or not step.is_check:
+        return None
+    variant = variant_for(campaign, language)
+    if variant is not None and variant.question.strip():
+        answers = answers_of(variant.choices)
+        if len(answers) == len(step.lettered_choices):
+            return variant.question, list(zip(CHECK_LETTERS, answers, strict=False))
+    return step.question, step.lettered_choices
 
 
 def email_body(campaign: Campaign, *, name: str, links: str, language: str | None = None) -> str:

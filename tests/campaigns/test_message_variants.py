@@ -7,12 +7,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import transaction
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaigns import compose, sending
+from campaigns import compose, journey_schedule, journeys, sending
 from campaigns.models import (
     Campaign,
     CampaignStatus,
@@ -24,7 +25,10 @@ from campaigns.models import (
 from campaigns.preview import campaign_preview
 from campaigns.sms.segments import count_segments
 from tests.campaigns.journey_data import welcome_series
+from tests.campaigns.test_feedback_worker import reply_by_text
 from tests.factories import live_item, ready_campaign, subscribed_employees
+from tests.fakes.twilio import AUTH_TOKEN
+from tests.helpers import TUESDAY_MORNING
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("working_hours")]
 
@@ -485,3 +489,41 @@ def test_odd_input_on_the_variant_form_gets_an_answer_never_a_server_error(
 
     assert response.status_code in (200, 302)
     assert preview.status_code == 200
+
+
+def test_a_french_reader_goes_through_a_journey_in_french_and_is_answered_in_its_words(
+    placement, internal_curator, client, settings, sms_outbox, django_capture_on_commit_callbacks
+):
+    settings.PUBLIC_BASE_URL = "https://learn.example.org"
+    settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
+    journey = welcome_series(placement)
+    welcome, check = journey.steps.select_related("message").order_by("position")
+    MessageVariant.objects.create(
+        campaign=welcome.message, language="fr", sms_text="Bienvenue, {first_name} ! Commencez ici : {links}"
+    )
+    MessageVariant.objects.create(
+        campaign=check.message,
+        language="fr",
+        sms_text="Une question, {first_name} : {links}",
+        question="Qu'est-ce qui calme d'abord un client en colère ? Répondez A, B ou C",
+        choices=["Écouter", "Rembourser", "Appeler un responsable"],
+    )
+    with time_machine.travel(TUESDAY_MORNING - timedelta(days=30), tick=False):
+        journeys.launch(journey=journey, by=internal_curator)
+    with time_machine.travel(TUESDAY_MORNING, tick=False):
+        (french,) = subscribed_employees(1, language="fr")
+        (english,) = subscribed_employees(1)
+        with django_capture_on_commit_callbacks(execute=True):
+            journey_schedule.tick()
+    with time_machine.travel(TUESDAY_MORNING + timedelta(days=2, minutes=1), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            journey_schedule.tick()
+        wrong = reply_by_text(client, settings, french.phone, "B", "SM" + "7" * 32)
+
+    to_french = [text.body for text in sms_outbox if text.to == french.phone]
+    to_english = [text.body for text in sms_outbox if text.to == english.phone]
+    assert to_french[0].startswith("Bienvenue, Sam")
+    assert "Répondez A, B ou C\nA) Écouter\nB) Rembourser\nC) Appeler un responsable" in to_french[1]
+    assert to_english[0].startswith("Hi Sam1, two minutes on feedback")
+    assert "Which of these calms an angry customer first?" in to_english[1]
+    assert "the answer is A) Écouter." in wrong
