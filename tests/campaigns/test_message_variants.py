@@ -527,3 +527,20 @@ def test_a_french_reader_goes_through_a_journey_in_french_and_is_answered_in_its
     assert to_english[0].startswith("Hi Sam1, two minutes on feedback")
     assert "Which of these calms an angry customer first?" in to_english[1]
     assert "the answer is A) Écouter." in wrong
+
+
+def test_the_launch_confirmation_says_how_many_read_each_language_and_at_what_cost(
+    internal_client, placement, settings
+):
+    settings.SMS_PRICE_PER_SEGMENT = Decimal("0.05")
+    subscribed_employees(3)
+    subscribed_employees(2, language="ar")
+    campaign = ready_campaign(placements=[placement], media=MediaPreference.SMS)
+    MessageVariant.objects.create(campaign=campaign, language="ar", sms_text=ARABIC_TEXT)
+
+    page = internal_client.get(reverse("admin:campaigns_campaign_launch", args=[campaign.pk]))
+
+    text = " ".join(page.content.decode().split())
+    assert "<dt>SMS in</dt>" in text
+    assert "English: 3 (GBP 0.15); العربية: 2 (GBP 0.30)." in text
+    assert "GBP 0.45 for the texts" in text
