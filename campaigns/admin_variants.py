@@ -76,12 +76,31 @@ class MessageVariantForm(forms.ModelForm):
 
 class MessageVariantFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
-        """One message a language, said before Django's "Please correct the duplicate data"."""
+        """One message a language, said before Django's "Please correct the duplicate data".
+
+        Checked against the saved rows too: Django leaves a UniqueConstraint on an inline's foreign
+        key to the database, so a page opened before someone else saved a language (or the same
+        form posted twice) would end in an IntegrityError instead of a message."""
+        shown = [form.instance.pk for form in self.initial_forms if form.instance.pk]
+        saved = (
+            set(
+                self.model.objects.filter(campaign=self.instance)
+                .exclude(pk__in=shown)
+                .values_list("language", flat=True)
+            )
+            if self.instance.pk
+            else set()
+        )
         seen = set()
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
                 continue
             language = form.cleaned_data.get("language")
+            if language in saved:
+                raise ValidationError(
+                    f"A {compose.language_name(language)} message was saved meanwhile: reload the page to "
+                    "see it, then change that one."
+                )
             if language in seen:
                 raise ValidationError(f"Write the {compose.language_name(language)} message once.")
             seen.add(language)

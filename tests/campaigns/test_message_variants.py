@@ -29,6 +29,7 @@ from tests.campaigns.test_feedback_worker import reply_by_text
 from tests.factories import live_item, ready_campaign, subscribed_employees
 from tests.fakes.twilio import AUTH_TOKEN
 from tests.helpers import TUESDAY_MORNING
+from tests.test_odd_input_property import encoded
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("working_hours")]
 
@@ -278,6 +279,23 @@ def test_the_default_language_and_a_language_twice_are_refused(internal_client, 
     assert not MessageVariant.objects.exists()
 
 
+def test_a_page_opened_before_someone_saved_the_same_language_gets_a_message_not_an_error(
+    internal_client, placement
+):
+    campaign = ready_campaign(placements=[placement])
+    stale = campaign_form(campaign, {"language": "fr", "sms_text": "Bonjour : {links}"})
+    MessageVariant.objects.create(campaign=campaign, language="fr", sms_text=FRENCH_TEXT)  # meanwhile
+
+    saved = internal_client.post(change_url(campaign), stale)
+    previewed = internal_client.post(reverse("admin:campaigns_campaign_preview", args=[campaign.pk]), stale)
+
+    meanwhile = "A Français message was saved meanwhile: reload the page to see it, then change that one."
+    (inline,) = saved.context["inline_admin_formsets"]
+    assert inline.formset.non_form_errors() == [meanwhile]
+    assert previewed.context["inline_errors"] == [meanwhile]
+    assert MessageVariant.objects.get().sms_text == FRENCH_TEXT
+
+
 def test_launch_refuses_a_variant_without_its_links(placement, internal_curator):
     campaign = ready_campaign(placements=[placement])
     MessageVariant.objects.create(campaign=campaign, language="fr", sms_text="Bonjour {first_name} !")
@@ -454,6 +472,18 @@ odd_text = st.one_of(
 odd_language = st.one_of(
     st.sampled_from(["fr", "ar", "en-gb", "", "FR", "xx", "fr\x00"]), st.text(max_size=8)
 )
+
+
+def post_as_a_browser_might(client, url: str, data: dict[str, object]):
+    """URL-encoded as a browser sends it, lone surrogates kept (broken UTF-8), a list field repeated."""
+    pairs = [
+        (name, str(item))
+        for name, value in data.items()
+        for item in (value if isinstance(value, list) else [value])
+    ]
+    return client.post(url, encoded(pairs), content_type="application/x-www-form-urlencoded")
+
+
 quick = settings(
     max_examples=30,
     deadline=None,
@@ -483,8 +513,10 @@ def test_odd_input_on_the_variant_form_gets_an_answer_never_a_server_error(
         )
         data["variants-TOTAL_FORMS"] = forms
         data["variants-0-question"] = question
-        response = internal_client.post(change_url(campaign), data)
-        preview = internal_client.post(reverse("admin:campaigns_campaign_preview", args=[campaign.pk]), data)
+        response = post_as_a_browser_might(internal_client, change_url(campaign), data)
+        preview = post_as_a_browser_might(
+            internal_client, reverse("admin:campaigns_campaign_preview", args=[campaign.pk]), data
+        )
         transaction.set_rollback(True)
 
     assert response.status_code in (200, 302)
@@ -544,3 +576,20 @@ def test_the_launch_confirmation_says_how_many_read_each_language_and_at_what_co
     assert "<dt>SMS in</dt>" in text
     assert "English: 3 (GBP 0.15); العربية: 2 (GBP 0.30)." in text
     assert "GBP 0.45 for the texts" in text
+
+
+@quick
+@given(question=odd_text, answers=st.lists(odd_text, max_size=5), language=odd_language)
+def test_odd_input_on_a_steps_variant_check_gets_an_answer_never_a_server_error(
+    internal_client, placement, question, answers, language
+):
+    with transaction.atomic():  # rolled back: each example starts from a journey of its own
+        check = welcome_series(placement).steps.get(position=2)
+        data = campaign_form(
+            check.message, {"language": language, "sms_text": "Une question : {links}", "question": question}
+        )
+        data.update({f"variants-0-choices_{index}": answer for index, answer in enumerate(answers)})
+        response = post_as_a_browser_might(internal_client, change_url(check.message), data)
+        transaction.set_rollback(True)
+
+    assert response.status_code in (200, 302)
