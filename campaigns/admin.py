@@ -25,6 +25,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.constants import LOOKUP_SEP
+from django.forms.formsets import all_valid
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -38,6 +39,7 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import RowResult
 
 from campaigns import compose, consent, invitations, journeys, reports, selectors, sending
+from campaigns.admin_variants import MessageVariantInline
 from campaigns.hashing import normalise_email
 from campaigns.imports import (
     CONTACT_COLUMNS,
@@ -490,13 +492,14 @@ def launch_summary(campaign: Campaign, preview: CampaignPreview) -> LaunchSummar
     )
 
 
-def step_text_cost(preview: CampaignPreview) -> Decimal | None:
-    """A step goes to each person as they reach it, so its cost is per person: one text, at the
-    sample name's length (a step has no audience to count names over)."""
-    for medium in preview.media:
-        if medium.segments is not None:
-            return max(medium.segments.segments, medium.most_segments) * settings.SMS_PRICE_PER_SEGMENT
-    return None
+def formset_errors(formset) -> list[str]:
+    """An inline's errors as the preview page lists them: "Français: <the error>"."""
+    found = []
+    for form in formset.forms:
+        label = form.cleaned_data.get("language", "") if hasattr(form, "cleaned_data") else ""
+        prefix = f"{compose.language_name(label)}: " if label else ""
+        found += [f"{prefix}{error}" for errors in form.errors.values() for error in errors]
+    return found
 
 
 # Each button: the service it calls and the statuses it applies to.
@@ -557,6 +560,7 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
     search_fields = ["name", "slug"]
     autocomplete_fields = ["placements", "segments"]
     readonly_fields = [*CAMPAIGN_STATUS, "preview"]
+    inlines = [MessageVariantInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return reports.with_progress(super().get_queryset(request)).select_related("journey_step__journey")
@@ -625,7 +629,6 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
                 "is_draft": campaign.status == CampaignStatus.DRAFT,
                 "step": step,
                 "step_problems": journeys.step_problems(step) if step else [],
-                "text_cost": step_text_cost(preview) if step else None,
             },
         )
 
@@ -708,10 +711,15 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
         # The form edits a copy: the page's title and breadcrumbs name the campaign as saved.
         edited = self.get_object(request, object_id)
         form = self.get_form(request, campaign, change=True)(request.POST, instance=edited)
+        # The messages in other languages as typed too (the inline forms under the campaign's).
+        formsets, _ = self._create_formsets(request, edited, change=True)
         preview = None
-        if form.is_valid():
+        if form.is_valid() and all_valid(formsets):
             with transaction.atomic():
-                preview = campaign_preview(form.save())
+                saved = form.save()
+                for formset in formsets:
+                    formset.save()
+                preview = campaign_preview(saved)
                 transaction.set_rollback(True)
         context = {
             **self.admin_site.each_context(request),
@@ -719,6 +727,11 @@ class CampaignAdmin(PolicyAdmin, HistoryAdmin):
             "original": campaign,
             "title": f"Preview of your changes to “{campaign}”",
             "form": form,
+            "inline_errors": [
+                error
+                for formset in formsets
+                for error in [*formset.non_form_errors(), *formset_errors(formset)]
+            ],
             "preview": preview,
             "is_draft": campaign.status == CampaignStatus.DRAFT,
             # The fields as typed, so "Save these changes" saves exactly what was previewed.

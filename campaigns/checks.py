@@ -35,11 +35,12 @@ def answer_by_text(*, subscriber: Subscriber, letter: str) -> str | None:
     if delivery is None:
         return None
     step = delivery.campaign.journey_step
-    choices = dict(step.lettered_choices)
+    question, asked = compose.check_in(delivery.campaign, subscriber.language)  # as their text asked it
+    choices = dict(asked)
     if letter not in choices:
         return (
             gettext("Reply with one of %(letters)s: %(question)s")
-            % {"letters": ", ".join(choices), "question": step.question.strip()}
+            % {"letters": ", ".join(choices), "question": question.strip()}
         )[:300]
     with transaction.atomic():
         counted = voice.first_answer(
@@ -53,12 +54,12 @@ def answer_by_text(*, subscriber: Subscriber, letter: str) -> str | None:
                 ).update(status=EnrolmentStatus.STOPPED, ended_at=now, next_due_at=None)
     if not counted:
         return str(ALREADY_ANSWERED)
-    return verdict(step, letter)
+    return verdict(step, letter, choices)
 
 
-def verdict(step: JourneyStep, letter: str) -> str:
-    """One line: right or not, the right answer, and where to learn more."""
-    choices = dict(step.lettered_choices)
+def verdict(step: JourneyStep, letter: str, choices: dict[str, str]) -> str:
+    """One line: right or not, the right answer (in the words the check was asked in), and where
+    to learn more."""
     right = f"{step.correct}) {choices.get(step.correct, '')}".strip()
     if letter == step.correct:
         said = gettext("Right: %(answer)s") % {"answer": right}

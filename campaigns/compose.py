@@ -2,17 +2,24 @@
 
 Placeholders are replaced by name from a fixed list, never with str.format or a template engine,
 so a message cannot reach into objects ("{first_name.__class__}") or run template tags.
+
+Each person reads the message in their own language (Subscriber.language) where the campaign has a
+variant in it (MessageVariant), and the campaign's own words, the default language's, where not.
+The choice is made per medium: a variant with a text but no email sends the default email, whole.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
-from campaigns.models import Campaign, Medium, Subscriber, TrackedLink
+from campaigns.models import CHECK_LETTERS, Campaign, Medium, MessageVariant, Subscriber, TrackedLink
 from campaigns.tokens import make_vote_token, public_url
 
 PLACEHOLDERS = ("first_name", "links")
@@ -33,6 +40,93 @@ def check_placeholders(text: str) -> None:
         allowed = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
         found = ", ".join(f"{{{name}}}" for name in unknown)
         raise ValidationError(f"Unknown placeholder {found}: use only {allowed}.")
+
+
+def language_name(language: str) -> str:
+    return dict(settings.LANGUAGES).get(language, language)
+
+
+def variants_by_language(campaign: Campaign) -> dict[str, MessageVariant]:
+    """The campaign's variants, read once per campaign object (a batch, a preview, a reconciler's
+    row) and kept on it: never a query per recipient. A campaign is frozen while it sends
+    (Campaign.is_editable), so what is kept cannot go stale mid-send."""
+    cached = campaign.__dict__.get("_variants_by_language")
+    if cached is None:
+        cached = {variant.language: variant for variant in campaign.variants.all()} if campaign.pk else {}
+        campaign.__dict__["_variants_by_language"] = cached
+    return cached
+
+
+def variant_for(campaign: Campaign, language: str | None) -> MessageVariant | None:
+    if not language or language == settings.LANGUAGE_CODE:
+        return None
+    return variants_by_language(campaign).get(language)
+
+
+@dataclass(frozen=True)
+class Words:
+    """What one medium's message says in one language, before placeholders are filled."""
+
+    language: str  # the language the words are in: the person's, or the default one
+    text: str = ""
+    subject: str = ""
+
+
+def sms_words(campaign: Campaign, language: str | None) -> Words:
+    variant = variant_for(campaign, language)
+    if variant is not None and variant.sms_text.strip():
+        return Words(variant.language, variant.sms_text)
+    return Words(settings.LANGUAGE_CODE, campaign.sms_text)
+
+
+def email_words(campaign: Campaign, language: str | None) -> Words:
+    variant = variant_for(campaign, language)
+    if variant is not None and variant.email_body.strip() and variant.email_subject.strip():
+        return Words(variant.language, variant.email_body, variant.email_subject)
+    return Words(settings.LANGUAGE_CODE, campaign.email_body, campaign.email_subject)
+
+
+def words_for(campaign: Campaign, medium: str, language: str | None) -> Words:
+    return sms_words(campaign, language) if medium == Medium.SMS else email_words(campaign, language)
+
+
+def variant_problems(campaign: Campaign) -> list[str]:
+    """Why a variant would not send as written: what launching refuses, as for the default words."""
+    found = []
+    step = getattr(campaign, "journey_step", None) if campaign.pk else None
+    for variant in variants_by_language(campaign).values():
+        name = language_name(variant.language)
+        texts = []
+        if campaign.sends(Medium.SMS) and variant.sms_text.strip():
+            texts.append(("text message", variant.sms_text))
+        if campaign.sends(Medium.EMAIL) and (variant.email_body.strip() or variant.email_subject.strip()):
+            texts.append(("email body", variant.email_body))
+            if not (variant.email_subject.strip() and variant.email_body.strip()):
+                found.append(f"Write both the {name} email's subject and its body, or neither.")
+        for label, text in texts:
+            if text.strip() and "{links}" not in text:
+                found.append(f"Put {{links}} in the {name} {label}: that is where the tracked links go.")
+        for label, text in [*texts, ("email subject", variant.email_subject)]:
+            try:
+                check_placeholders(text)
+            except ValidationError as error:
+                found.extend(f"In the {name} {label}: {message}" for message in error.messages)
+        if variant.question.strip():
+            asked = len(step.lettered_choices) if step is not None and step.is_check else 0
+            if not asked:
+                found.append(f"Clear the {name} check: this message asks none in its own language.")
+            elif len(answers_of(variant.choices)) != asked:
+                found.append(
+                    f"Give the {name} check as many answers as the step's own ({asked}): "
+                    "the letters are the replies."
+                )
+            elif not variant.sms_text.strip():
+                found.append(f"Write the {name} text too: its check is asked inside it.")
+    return found
+
+
+def answers_of(choices: object) -> list[str]:
+    return [str(choice).strip() for choice in choices or [] if str(choice).strip()]
 
 
 def first_name(subscriber: Subscriber | None) -> str:
@@ -102,11 +196,18 @@ def fill(template: str, *, name: str, links: str) -> str:
     return PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), template)
 
 
-def sms_body(campaign: Campaign, *, name: str, links: str) -> str:
+def sms_body(campaign: Campaign, *, name: str, links: str, language: str | None = None) -> str:
     """The one place a text's words are made: the sender, the preview's cost and the reconciler's
-    match against the provider's log all call it, so they agree to the character."""
-    body = fill(campaign.sms_text, name=name, links=links).strip()
-    question = check_question(campaign)
+    match against the provider's log all call it, so they agree to the character. In the
+    `language` variant where there is one (the lines added below follow the active language)."""
+    words = sms_words(campaign, language)
+    with translation.override(words.language):
+        return _sms_body(campaign, words, name=name, links=links)
+
+
+def _sms_body(campaign: Campaign, words: Words, *, name: str, links: str) -> str:
+    body = fill(words.text, name=name, links=links).strip()
+    question = check_question(campaign, language=words.language)  # the check in the text's language
     if question:
         body = f"{body}\n{question}"
     footer = []
@@ -118,26 +219,41 @@ def sms_body(campaign: Campaign, *, name: str, links: str) -> str:
     return "\n".join([body, *footer])
 
 
-def check_question(campaign: Campaign) -> str:
+def check_question(campaign: Campaign, *, language: str | None = None) -> str:
     """A journey step's one-question check, as the text asks it; "" for any other message.
     (The step is cached on the campaign after the first look, so a batch asks the database once.)"""
-    step = getattr(campaign, "journey_step", None) if campaign.pk else None
-    if step is None or not step.is_check:
+    asked = check_in(campaign, language)
+    if asked is None:
         return ""
-    choices = step.lettered_choices
+    question, choices = asked
     letters = [letter for letter, _ in choices]
-    lines = [step.question.strip(), *(f"{letter}) {answer}" for letter, answer in choices)]
-    if not any(word in step.question for word in ("Reply", "reply")) and letters:
+    lines = [question.strip(), *(f"{letter}) {answer}" for letter, answer in choices)]
+    if not any(word in question for word in ("Reply", "reply")) and letters:
         lines.append(f"Reply {', '.join(letters[:-1])} or {letters[-1]}")
     return "\n".join(lines)
 
 
-def email_body(campaign: Campaign, *, name: str, links: str) -> str:
-    return fill(campaign.email_body, name=name, links=links).strip()
+def check_in(campaign: Campaign, language: str | None) -> tuple[str, list[tuple[str, str]]] | None:
+    """A step's check as asked in `language`: (question, [(letter, answer)]), or None when the
+    message asks none. The variant's words only when it gives as many answers as the step (else
+    launching refuses it, variant_problems): the letters, and the right one, are the step's."""
+    step = getattr(campaign, "journey_step", None) if campaign.pk else None
+    if step is None or not step.is_check:
+        return None
+    variant = variant_for(campaign, language)
+    if variant is not None and variant.question.strip():
+        answers = answers_of(variant.choices)
+        if len(answers) == len(step.lettered_choices):
+            return variant.question, list(zip(CHECK_LETTERS, answers, strict=False))
+    return step.question, step.lettered_choices
 
 
-def email_subject(campaign: Campaign, *, name: str) -> str:
-    return fill(campaign.email_subject, name=name, links="").strip()
+def email_body(campaign: Campaign, *, name: str, links: str, language: str | None = None) -> str:
+    return fill(email_words(campaign, language).text, name=name, links=links).strip()
+
+
+def email_subject(campaign: Campaign, *, name: str, language: str | None = None) -> str:
+    return fill(email_words(campaign, language).subject, name=name, links="").strip()
 
 
 class SampleLink:

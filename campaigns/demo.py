@@ -36,6 +36,7 @@ from campaigns.models import (
     LinkClickDay,
     MediaPreference,
     Medium,
+    MessageVariant,
     Repeat,
     Segment,
     Subscriber,
@@ -88,6 +89,7 @@ def load(*, stdout: OutputWrapper) -> None:
     load_welcome_series(stdout=stdout)
     load_team_post(stdout=stdout)
     load_whatsapp(stdout=stdout)
+    load_bilingual_campaign(stdout=stdout)
     stdout.write(signup_invitation())
 
 
@@ -501,3 +503,46 @@ def load_whatsapp(*, stdout: OutputWrapper) -> None:
     draft.placements.set(_demo_placements(1))
     draft.segments.set([everyone])
     stdout.write(f"WhatsApp: {chose} employees chose it, 1 approved template, 1 draft campaign.")
+
+
+# Issue 16: a campaign in English, French and Arabic, each employee reading it in their language.
+DEMO_READERS = {"fr": 4, "ar": 7}  # every 4th demo employee reads French, every 7th Arabic
+
+
+def load_bilingual_campaign(*, stdout: OutputWrapper) -> None:
+    """A draft whose preview shows each language's text, its readers and its cost: the Arabic text
+    is UCS-2 (70 characters a segment, not 160), and Arabic readers get the English email, the
+    French variant being the only one with an email of its own."""
+    if Campaign.objects.filter(slug="customer-care-week").exists():
+        stdout.write("Bilingual campaign: already there.")
+        return
+    # More readers than the two employees who already read French and Arabic, so every language
+    # in the preview has people (and a cost) of its own.
+    for index, subscriber in enumerate(Subscriber.objects.order_by("phone")):
+        for language, every in DEMO_READERS.items():
+            if index % every == every - 1 and subscriber.language == settings.LANGUAGE_CODE:
+                subscriber.language = language
+                subscriber.save(update_fields=["language"])
+    campaign = Campaign.objects.create(
+        name="Customer care week",
+        slug="customer-care-week",
+        purpose="The same week for every office, each employee in their own language.",
+        sms_text="Hi {first_name}, five minutes on calming an angry customer: {links}",
+        email_subject="Customer care week, {first_name}",
+        email_body="Hi {first_name},\n\nThis week's picks on customer care:\n\n{links}\n",
+    )
+    campaign.placements.set(_demo_placements(1))
+    campaign.segments.set([Segment.objects.get_or_create(name="Everyone")[0]])
+    MessageVariant.objects.create(
+        campaign=campaign,
+        language="fr",
+        sms_text="Bonjour {first_name}, cinq minutes pour apaiser un client mécontent : {links}",
+        email_subject="Semaine du service client, {first_name}",
+        email_body="Bonjour {first_name},\n\nNotre sélection de la semaine :\n\n{links}\n",
+    )
+    MessageVariant.objects.create(
+        campaign=campaign,
+        language="ar",
+        sms_text="مرحبا {first_name}، خمس دقائق عن تهدئة عميل غاضب: {links}",
+    )
+    stdout.write("Bilingual campaign: 1 draft in English, French and Arabic (see its preview).")

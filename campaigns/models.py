@@ -1026,3 +1026,45 @@ class ReadCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} #{self.occurrence}: {self.reads} read"
+
+
+# Messages in each person's language (issue 16): the campaign's own fields are the default
+# language (settings.LANGUAGE_CODE) and the fallback; a variant holds the same message in another.
+
+
+class MessageVariant(models.Model):
+    """A campaign's (or a journey step's) message in one more language.
+
+    A medium the variant leaves empty falls back to the campaign's own words for that medium, so a
+    curator may translate only the text: the email then goes in the default language, whole, never
+    a subject in one language over a body in another (campaigns.compose.message_in).
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="variants")
+    language = models.CharField(max_length=12, choices=settings.LANGUAGES)
+    sms_text = models.TextField("text message", blank=True)
+    email_subject = models.CharField(max_length=150, blank=True)
+    email_body = models.TextField(blank=True)
+    # A journey step's check, asked in this language: same letters, same right answer.
+    question = models.CharField(max_length=300, blank=True)
+    choices = models.JSONField(default=list, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["campaign", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "language"],
+                name="message_variant_once_per_language",
+                violation_error_message="This campaign already has a message in that language.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(language=settings.LANGUAGE_CODE),
+                name="message_variant_not_default_language",
+                violation_error_message="The campaign's own fields are the default language's message.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} ({self.get_language_display()})"

@@ -9,6 +9,14 @@ segments and cost are what the provider will charge. It is shown with a made-up 
 a real one: the agency curator may not see who the employees are. The cost is still worked out on
 everyone's real first name, because a long name, or one with a letter outside GSM-7, can add a
 segment or double the price.
+
+Each language the message is written in is shown on its own (campaigns.compose picks a person's
+language, or the default words where their language has none): its words, its segments and
+encoding, the people who will read it (those falling back to the default counted with the
+default), and its cost. A translation can change the price: one letter outside GSM-7 ("ê", "ç",
+any Arabic) turns the text into UCS-2, 70 characters a segment instead of 160. Counts here are
+exact, as the rest of this panel's are: it says who a send reaches before it goes, and publishes
+nothing (the weekly review's rounding, analytics.privacy, is for figures about what people did).
 """
 
 from __future__ import annotations
@@ -27,11 +35,34 @@ from campaigns import compose, sending
 from campaigns.models import Campaign, Medium, Subscriber
 from campaigns.quiet_hours import SendWindow, zone
 from campaigns.selectors import campaign_audience
-from campaigns.sms.segments import SegmentCount, count_segments
+from campaigns.sms.segments import SegmentCount, count_segments, is_gsm7
 from campaigns.whatsapp import templates as whatsapp_templates
 from curation.models import Placement
 
 SAMPLE_NAME = "Sam"
+
+
+@dataclass(frozen=True)
+class VariantPreview:
+    """One language's message for one medium, and who reads it."""
+
+    language: str
+    label: str
+    is_default: bool
+    recipients: int  # to be sent it now: its readers, held back left out
+    fallback_from: list[tuple[str, int]]  # (language, people) with no words of their own, reading these
+    subject: str = ""
+    body: str = ""
+    segments: SegmentCount | None = None
+    most_segments: int = 0
+    estimated_cost: Decimal | None = None
+    outside_gsm7: str = ""  # the characters that made a text UCS-2, for the curator to find
+
+    @property
+    def cost_per_text(self) -> Decimal | None:
+        if self.segments is None:
+            return None
+        return max(self.segments.segments, self.most_segments) * settings.SMS_PRICE_PER_SEGMENT
 
 
 @dataclass(frozen=True)
@@ -53,6 +84,8 @@ class MediumPreview:
     template: str = ""
     price_category: str = ""
     free_text: str = ""
+    price_per_segment: Decimal | None = None
+    variants: list[VariantPreview] = field(default_factory=list)  # the default's first
 
     @property
     def to_send(self) -> int:
@@ -79,15 +112,95 @@ def send_moment(campaign: Campaign, now: datetime) -> datetime:
 
 
 def sendable_groups(audience: QuerySet[Subscriber], *, now: datetime, by_name: bool) -> list[dict]:
-    """Those not held back by the weekly limit, counted per time zone (and first name for texts)."""
+    """Those not held back by the weekly limit, counted per time zone and language (and first name
+    for texts)."""
     not_capped = audience.annotate(recent=sending.recent_campaigns(now)).filter(
         recent__lt=settings.CAMPAIGN_WEEKLY_CAP
     )
     people = Subscriber.objects.filter(pk__in=not_capped.values("pk")).order_by()
     if by_name:
         people = people.annotate(first=first_word("display_name"))
-        return list(people.values("time_zone", "first").annotate(n=Count("pk")))
-    return list(people.values("time_zone").annotate(n=Count("pk"), first=Value("")))
+        return list(people.values("time_zone", "language", "first").annotate(n=Count("pk")))
+    return list(people.values("time_zone", "language").annotate(n=Count("pk"), first=Value("")))
+
+
+def outside_gsm7(text: str) -> str:
+    """The first few distinct characters that keep a text out of GSM-7, as the curator typed them."""
+    return " ".join([char for char in dict.fromkeys(text) if not is_gsm7(char)][:6])
+
+
+def language_order(code: str) -> int:
+    """Where a language comes in settings.LANGUAGES: the order every list of them follows."""
+    codes = [known for known, _ in settings.LANGUAGES]
+    return codes.index(code) if code in codes else len(codes)
+
+
+def languages_shown(campaign: Campaign, medium: str) -> list[str]:
+    """The default language, then each language with words of its own for this medium."""
+    return [settings.LANGUAGE_CODE] + [
+        code
+        for code, _ in settings.LANGUAGES
+        if code != settings.LANGUAGE_CODE and compose.words_for(campaign, medium, code).language == code
+    ]
+
+
+def variant_previews(
+    campaign: Campaign, medium: str, groups: list[dict], links_text: str
+) -> list[VariantPreview]:
+    """Each language's words with the people who read them, costed on their own first names."""
+    shown = languages_shown(campaign, medium)
+    # Keyed by the words' language: people per first name, and per reader's language falling back.
+    readers: dict[str, dict[str, int]] = {code: {} for code in shown}
+    fallback: dict[str, dict[str, int]] = {code: {} for code in shown}
+    for group in groups:
+        words_in = compose.words_for(campaign, medium, group["language"]).language
+        words = (group["first"] or "").split()  # as compose.first_name reads a display name
+        name = words[0] if words else compose.NO_NAME
+        readers[words_in][name] = readers[words_in].get(name, 0) + group["n"]
+        if group["language"] != words_in:
+            fallback[words_in][group["language"]] = fallback[words_in].get(group["language"], 0) + group["n"]
+    variants = []
+    for code in shown:
+        common = {
+            "language": code,
+            "label": compose.language_name(code),
+            "is_default": code == settings.LANGUAGE_CODE,
+            "recipients": sum(readers[code].values()),
+            "fallback_from": [
+                (compose.language_name(language), n)
+                for language, n in sorted(fallback[code].items(), key=lambda item: language_order(item[0]))
+            ],
+        }
+        if medium == Medium.EMAIL:
+            variants.append(
+                VariantPreview(
+                    **common,
+                    subject=compose.email_subject(campaign, name=SAMPLE_NAME, language=code),
+                    body=compose.email_body(campaign, name=SAMPLE_NAME, links=links_text, language=code),
+                )
+            )
+            continue
+
+        # Counted once per distinct first name, not once per person.
+        def segments(name: str, language: str = code) -> int:
+            return count_segments(
+                compose.sms_body(campaign, name=name, links=links_text, language=language)
+            ).segments
+
+        segments_for = {name: segments(name) for name in readers[code]}
+        body = compose.sms_body(campaign, name=SAMPLE_NAME, links=links_text, language=code)
+        variants.append(
+            VariantPreview(
+                **common,
+                body=body,
+                segments=count_segments(body),
+                most_segments=max(segments_for.values(), default=0),
+                estimated_cost=Decimal(sum(segments_for[name] * n for name, n in readers[code].items()))
+                * settings.SMS_PRICE_PER_SEGMENT,
+                outside_gsm7=outside_gsm7(body),
+            )
+        )
+    return variants
 
 
 def medium_links(campaign: Campaign, medium: str, placements: Sequence[Placement]) -> tuple[list, bool]:
@@ -124,32 +237,22 @@ def medium_preview(
     if medium == Medium.EMAIL:
         # Each person's "useful?" links are their own: the preview shows stand-ins of that length.
         links_text = compose.sample_email_links(campaign, links)
+    variants = variant_previews(campaign, medium, groups, links_text)
+    default = variants[0]
+    if medium == Medium.EMAIL:
         return MediumPreview(
-            **common,
-            sample_links=sample,
-            subject=compose.email_subject(campaign, name=SAMPLE_NAME),
-            body=compose.email_body(campaign, name=SAMPLE_NAME, links=links_text),
+            **common, sample_links=sample, subject=default.subject, body=default.body, variants=variants
         )
-    # Counted once per distinct first name, not once per person.
-    per_name: dict[str, int] = {}
-    for group in groups:
-        words = (group["first"] or "").split()  # as compose.first_name reads a display name
-        name = words[0] if words else compose.NO_NAME
-        per_name[name] = per_name.get(name, 0) + group["n"]
-    segments_for = {
-        name: count_segments(compose.sms_body(campaign, name=name, links=links_text)).segments
-        for name in per_name
-    }
-    body = compose.sms_body(campaign, name=SAMPLE_NAME, links=links_text)
     return MediumPreview(
         **common,
         sample_links=sample,
-        body=body,
-        segments=count_segments(body),
-        most_segments=max(segments_for.values(), default=0),
-        estimated_cost=Decimal(sum(segments_for[name] * people for name, people in per_name.items()))
-        * settings.SMS_PRICE_PER_SEGMENT,
+        body=default.body,
+        segments=default.segments,
+        most_segments=max(variant.most_segments for variant in variants),
+        estimated_cost=sum((variant.estimated_cost for variant in variants), Decimal(0)),
         currency=settings.SMS_PRICE_CURRENCY,
+        price_per_segment=settings.SMS_PRICE_PER_SEGMENT,
+        variants=variants,
     )
 
 

@@ -142,6 +142,7 @@ def problems(campaign: Campaign) -> list[str]:
             compose.check_placeholders(text)
         except ValidationError as error:
             found.extend(f"In the {label}: {message}" for message in error.messages)
+    found.extend(compose.variant_problems(campaign))  # each language's message, as the default's
     return found
 
 
@@ -612,7 +613,12 @@ def send_texts(
         now = timezone.now()
         message = SmsMessage(
             to=subscriber.phone,
-            body=compose.sms_body(context.campaign, name=compose.first_name(subscriber), links=context.links),
+            body=compose.sms_body(
+                context.campaign,
+                name=compose.first_name(subscriber),
+                links=context.links,
+                language=subscriber.language,
+            ),
             status_callback=status_callback,
             # Expires in the provider's queue rather than arriving after working hours.
             validity_seconds=max(60, min(settings.SMS_VALIDITY_SECONDS, int((closes - now).total_seconds()))),
@@ -685,8 +691,10 @@ def send_emails(
             )
             message = build_email(
                 subscriber=subscriber,
-                subject=compose.email_subject(context.campaign, name=name),
-                text=compose.email_body(context.campaign, name=name, links=links),
+                subject=compose.email_subject(context.campaign, name=name, language=subscriber.language),
+                text=compose.email_body(
+                    context.campaign, name=name, links=links, language=subscriber.language
+                ),
             )
             # Over SMTP our own Message-ID names the email; a sending service gives its own id,
             # which its webhooks use (campaigns.email_events finds the row by it).
@@ -880,7 +888,9 @@ def settle_claim(row: Delivery, backend, result: Reconciled) -> None:
         result.left_unknown += 1
         return
     links = compose.links_text(links_for(row.campaign, Medium.SMS), Medium.SMS)
-    body = compose.sms_body(row.campaign, name=compose.first_name(row.subscriber), links=links)
+    body = compose.sms_body(
+        row.campaign, name=compose.first_name(row.subscriber), links=links, language=row.subscriber.language
+    )
     try:
         logged = backend.sent_to(to=row.subscriber.phone, since=row.claimed_at - timedelta(minutes=1))
     except DeliveryError as error:

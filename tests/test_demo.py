@@ -13,9 +13,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from campaigns import journey_report, journeys
+from campaigns import journey_report, journeys, sending
 from campaigns.links import account_url, email_confirmation_url, unsubscribe_url
-from campaigns.models import ConsentState, Journey, JourneyStatus, MediaPreference
+from campaigns.models import Campaign, ConsentState, Journey, JourneyStatus, MediaPreference
+from campaigns.preview import campaign_preview
 from config.public_address import public_base_url
 from curation.demo import DEMO_PASSWORD, DEMO_USERS
 from tests.analytics.test_quiz import all_answers, form_data
@@ -145,3 +146,26 @@ def test_the_demo_ships_a_live_welcome_series_with_a_check_whose_report_has_figu
     # The campaign list stays the demo's three campaigns; the steps are under "Journey steps".
     campaigns = admin_client.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
     assert "Feedback week" in campaigns and "step 1" not in campaigns
+
+
+@pytest.mark.django_db
+def test_the_demo_ships_a_bilingual_draft_whose_preview_costs_each_language(settings, admin_client):
+    settings.DEBUG = True
+    output = io.StringIO()
+
+    call_command("load_demo", stdout=output)
+    call_command("load_demo", stdout=io.StringIO())  # safe to run again
+
+    campaign = Campaign.objects.get(slug="customer-care-week")
+    sms, email = campaign_preview(campaign).media
+    assert [(v.language, v.segments.encoding) for v in sms.variants] == [
+        ("en-gb", "GSM-7"),
+        ("fr", "GSM-7"),
+        ("ar", "UCS-2"),
+    ]
+    assert all(variant.recipients > 0 for variant in sms.variants)
+    assert [variant.language for variant in email.variants] == ["en-gb", "fr"]
+    assert sending.problems(campaign) == []
+    assert "Bilingual campaign: 1 draft in English, French and Arabic" in output.getvalue()
+    page = admin_client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk])).content.decode()
+    assert "Bonjour Sam, cinq minutes" in page and "UCS-2 because of" in page

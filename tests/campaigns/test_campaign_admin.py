@@ -57,6 +57,9 @@ def form_data(placement, segment, **fields: object) -> dict[str, object]:
         "send_at_0": "",
         "send_at_1": "",
         "repeat": "once",
+        # The inline of messages in other languages (campaigns.admin_variants): none here.
+        "variants-TOTAL_FORMS": "0",
+        "variants-INITIAL_FORMS": "0",
         **fields,
     }
 

@@ -425,6 +425,8 @@ def test_a_steps_message_saves_without_segments_or_schedule(internal_client, pla
             "email_body": "Hi {first_name},\n\nStart here: {links}\n",
             "media": "both",
             "ask_useful": "on",
+            "variants-TOTAL_FORMS": "0",
+            "variants-INITIAL_FORMS": "0",
         },
     )
 
