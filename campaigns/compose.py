@@ -18,18 +18,26 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from campaigns.models import CHECK_LETTERS, Campaign, Medium, MessageVariant, Subscriber, TrackedLink
-from campaigns.tokens import make_vote_token, public_url
+from campaigns.tokens import Purpose, make_token, make_vote_token, public_url
 
 PLACEHOLDERS = ("first_name", "links")
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-NO_NAME = "there"  # "Hi {first_name}" reads "Hi there" when we hold no name
-STOP_FOOTER = "Reply STOP to stop"
+# "Hi {first_name}" reads "Hi there" when we hold no name: put in by fill, in the words' language.
+NO_NAME = pgettext_lazy("in place of a first name we do not hold, as in 'Hi there'", "there")
+# The lines below are added around the curator's words, in the language of those words
+# (sms_body, email_text). STOP, 1, 2 and the letters stay as they are in every language: they are
+# what a reply must say (campaigns.keywords, campaigns.feedback, campaigns.checks).
+STOP_FOOTER = gettext_lazy("Reply STOP to stop")
 # Counted in the text's segments and cost like every other line (campaigns.preview).
-USEFUL_LINE = "Reply 1 if useful, 2 if not for you"
+USEFUL_LINE = gettext_lazy("Reply 1 if useful, 2 if not for you")
 # An email's two "useful?" links under each placement: the answer as a text reply would give it.
-USEFUL_BUTTONS = (("1", "Useful"), ("2", "Not for me"))
+USEFUL_BUTTONS = (("1", gettext_lazy("Useful")), ("2", gettext_lazy("Not for me")))
+# A check's question that already says how to answer gets no "Reply A, B or C" line of ours.
+REPLY_WORD = pgettext_lazy("the word a check's question uses to say how to answer", "Reply")
+UNSUBSCRIBE_LINE = gettext_lazy("To stop these emails: %(url)s")
 # Same length as a real tracked link's token (token_urlsafe(16)), so a preview counts true segments.
 SAMPLE_TOKEN = "x" * 22
 
@@ -129,9 +137,17 @@ def answers_of(choices: object) -> list[str]:
     return [str(choice).strip() for choice in choices or [] if str(choice).strip()]
 
 
-def first_name(subscriber: Subscriber | None) -> str:
+def given_name(subscriber: Subscriber | None) -> str:
+    """The first word of their name; "" when we hold none, which fill greets as NO_NAME in the
+    language of the words it fills."""
     name = (subscriber.display_name if subscriber else "").split()
-    return name[0] if name else NO_NAME
+    return name[0] if name else ""
+
+
+def first_name(subscriber: Subscriber | None) -> str:
+    """Their first name, or NO_NAME in the default language: for words in no other (WhatsApp's)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return given_name(subscriber) or str(NO_NAME)
 
 
 def link_url(token: str) -> str:
@@ -173,8 +189,9 @@ def email_links(
     sample: bool = False,
 ) -> str:
     """What {links} becomes in one person's email: each link, and under it, when the campaign asks,
-    that person's own "Useful" / "Not for me" links (signed, so a vote counts once per person).
-    A `sample` (the preview) has stand-ins of the same length: a real one would be a working vote."""
+    that person's own "Useful" / "Not for me" links (signed, so a vote counts once per person),
+    labelled in the language of the email's words. A `sample` (the preview) has stand-ins of the
+    same length: a real one would be a working vote."""
     if not campaign.ask_useful:
         return links_text(links, Medium.EMAIL)
 
@@ -188,11 +205,12 @@ def email_links(
         )
         return feedback_url("x" * len(token) if sample else token)
 
-    return links_text(links, Medium.EMAIL, vote_url=vote_url)
+    with translation.override(email_words(campaign, subscriber.language).language):
+        return links_text(links, Medium.EMAIL, vote_url=vote_url)
 
 
 def fill(template: str, *, name: str, links: str) -> str:
-    values = {"first_name": name, "links": links}
+    values = {"first_name": name or str(NO_NAME), "links": links}
     return PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), template)
 
 
@@ -211,11 +229,12 @@ def _sms_body(campaign: Campaign, words: Words, *, name: str, links: str) -> str
     if question:
         body = f"{body}\n{question}"
     footer = []
+    useful, stop = str(USEFUL_LINE), str(STOP_FOOTER)  # in the active language: the words'
     # A check's text asks one thing: its letters. "Useful?" is asked of every other text.
-    if campaign.ask_useful and not question and USEFUL_LINE.lower() not in body.lower():
-        footer.append(USEFUL_LINE)
-    if STOP_FOOTER.lower() not in body.lower():
-        footer.append(STOP_FOOTER)
+    if campaign.ask_useful and not question and useful.lower() not in body.lower():
+        footer.append(useful)
+    if stop.lower() not in body.lower():
+        footer.append(stop)
     return "\n".join([body, *footer])
 
 
@@ -228,8 +247,10 @@ def check_question(campaign: Campaign, *, language: str | None = None) -> str:
     question, choices = asked
     letters = [letter for letter, _ in choices]
     lines = [question.strip(), *(f"{letter}) {answer}" for letter, answer in choices)]
-    if not any(word in question for word in ("Reply", "reply")) and letters:
-        lines.append(f"Reply {', '.join(letters[:-1])} or {letters[-1]}")
+    said = {"Reply", "reply", str(REPLY_WORD), str(REPLY_WORD).lower()}
+    if not any(word in question for word in said) and letters:
+        reply = {"letters": ", ".join(letters[:-1]), "last": letters[-1]}
+        lines.append(gettext("Reply %(letters)s or %(last)s") % reply)
     return "\n".join(lines)
 
 
@@ -248,12 +269,21 @@ def check_in(campaign: Campaign, language: str | None) -> tuple[str, list[tuple[
     return step.question, step.lettered_choices
 
 
-def email_body(campaign: Campaign, *, name: str, links: str, language: str | None = None) -> str:
-    return fill(email_words(campaign, language).text, name=name, links=links).strip()
-
-
 def email_subject(campaign: Campaign, *, name: str, language: str | None = None) -> str:
-    return fill(email_words(campaign, language).subject, name=name, links="").strip()
+    words = email_words(campaign, language)
+    with translation.override(words.language):
+        return fill(words.subject, name=name, links="").strip()
+
+
+def email_text(
+    campaign: Campaign, *, name: str, links: str, unsubscribe: str, language: str | None = None
+) -> str:
+    """The email as it goes: the body, then the person's unsubscribe link written out, in the
+    body's language, for mail programs that do not offer the List-Unsubscribe header's button."""
+    words = email_words(campaign, language)
+    with translation.override(words.language):
+        body = fill(words.text, name=name, links=links).strip()
+        return f"{body}\n\n{UNSUBSCRIBE_LINE % {'url': unsubscribe}}\n"
 
 
 class SampleLink:
@@ -267,8 +297,19 @@ class SampleLink:
         self.placement_id = placement.pk
 
 
-def sample_email_links(campaign: Campaign, links: Sequence[TrackedLink]) -> str:
-    """{links} as the preview shows an email's: the next send's, for nobody in particular."""
+def sample_email_links(campaign: Campaign, links: Sequence[TrackedLink], language: str | None = None) -> str:
+    """{links} as the preview shows an email's: the next send's, for nobody in particular (a
+    reader of `language`, whose "useful?" links read in the email's language)."""
     return email_links(
-        campaign, links, subscriber=Subscriber(), occurrence=campaign.occurrence + 1, sample=True
+        campaign,
+        links,
+        subscriber=Subscriber(language=language or settings.LANGUAGE_CODE),
+        occurrence=campaign.occurrence + 1,
+        sample=True,
     )
+
+
+def sample_unsubscribe_url() -> str:
+    """A stand-in for a person's unsubscribe link, as long as a real one: the preview's."""
+    token = make_token(Subscriber(), Purpose.UNSUBSCRIBE, Medium.EMAIL)
+    return public_url(reverse("campaigns:unsubscribe", args=["x" * len(token)]))

@@ -17,7 +17,7 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import consent, email_events, journeys, preferences, sending
+from campaigns import compose, consent, email_events, journeys, preferences, sending
 from campaigns.links import account_url
 from campaigns.models import (
     Campaign,
@@ -546,3 +546,5 @@ def load_bilingual_campaign(*, stdout: OutputWrapper) -> None:
         sms_text="مرحبا {first_name}، خمس دقائق عن تهدئة عميل غاضب: {links}",
     )
     stdout.write("Bilingual campaign: 1 draft in English, French and Arabic (see its preview).")
+    french_text = compose.sms_body(campaign, name="Dev", links="", language="fr")
+    stdout.write("  A French reader's text ends: " + " / ".join(french_text.splitlines()[-2:]))

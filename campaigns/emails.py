@@ -25,13 +25,21 @@ class EmployeeEmail(EmailMultiAlternatives):
         return message
 
 
-def build_email(*, subscriber: Subscriber, subject: str, text: str, html: str | None = None) -> EmployeeEmail:
+def build_email(
+    *,
+    subscriber: Subscriber,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    unsubscribe: str | None = None,
+) -> EmployeeEmail:
+    """`unsubscribe`: the person's link when the text carries it too, so both are the same one."""
     message = EmployeeEmail(
         subject=subject,
         body=text,
         to=[subscriber.email],
         headers={
-            "List-Unsubscribe": f"<{unsubscribe_url(subscriber)}>",
+            "List-Unsubscribe": f"<{unsubscribe or unsubscribe_url(subscriber)}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )

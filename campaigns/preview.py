@@ -145,9 +145,12 @@ def languages_shown(campaign: Campaign, medium: str) -> list[str]:
 
 
 def variant_previews(
-    campaign: Campaign, medium: str, groups: list[dict], links_text: str
+    campaign: Campaign, medium: str, groups: list[dict], links: Sequence
 ) -> list[VariantPreview]:
-    """Each language's words with the people who read them, costed on their own first names."""
+    """Each language's words with the people who read them, costed on their own first names, and
+    the lines we add (STOP, "useful?", an email's buttons and unsubscribe link) in those words'
+    language, as compose adds them when sending."""
+    links_text = compose.links_text(links, medium)
     shown = languages_shown(campaign, medium)
     # Keyed by the words' language: people per first name, and per reader's language falling back.
     readers: dict[str, dict[str, int]] = {code: {} for code in shown}
@@ -155,7 +158,7 @@ def variant_previews(
     for group in groups:
         words_in = compose.words_for(campaign, medium, group["language"]).language
         words = (group["first"] or "").split()  # as compose.first_name reads a display name
-        name = words[0] if words else compose.NO_NAME
+        name = words[0] if words else ""  # no name: compose greets them in the words' language
         readers[words_in][name] = readers[words_in].get(name, 0) + group["n"]
         if group["language"] != words_in:
             fallback[words_in][group["language"]] = fallback[words_in].get(group["language"], 0) + group["n"]
@@ -176,7 +179,14 @@ def variant_previews(
                 VariantPreview(
                     **common,
                     subject=compose.email_subject(campaign, name=SAMPLE_NAME, language=code),
-                    body=compose.email_body(campaign, name=SAMPLE_NAME, links=links_text, language=code),
+                    body=compose.email_text(
+                        campaign,
+                        name=SAMPLE_NAME,
+                        # Each person's "useful?" links are their own: stand-ins of that length.
+                        links=compose.sample_email_links(campaign, links, language=code),
+                        unsubscribe=compose.sample_unsubscribe_url(),
+                        language=code,
+                    ),
                 )
             )
             continue
@@ -231,13 +241,9 @@ def medium_preview(
         "outside_hours": sum(group["n"] for group in groups if group["time_zone"] in closed),
     }
     links, sample = medium_links(campaign, medium, placements)
-    links_text = compose.links_text(links, medium)
     if medium == Medium.WHATSAPP:
         return whatsapp_preview(campaign, links, common, sample=sample)
-    if medium == Medium.EMAIL:
-        # Each person's "useful?" links are their own: the preview shows stand-ins of that length.
-        links_text = compose.sample_email_links(campaign, links)
-    variants = variant_previews(campaign, medium, groups, links_text)
+    variants = variant_previews(campaign, medium, groups, links)
     default = variants[0]
     if medium == Medium.EMAIL:
         return MediumPreview(

@@ -66,6 +66,7 @@ from campaigns import compose, consent, email_service, throttle
 from campaigns.bulk import insert_select
 from campaigns.delivery_errors import DeliveryError, DeliveryOutcome
 from campaigns.emails import build_email
+from campaigns.links import unsubscribe_url
 from campaigns.models import (
     HANDED_OVER,
     Campaign,
@@ -615,7 +616,7 @@ def send_texts(
             to=subscriber.phone,
             body=compose.sms_body(
                 context.campaign,
-                name=compose.first_name(subscriber),
+                name=compose.given_name(subscriber),
                 links=context.links,
                 language=subscriber.language,
             ),
@@ -684,17 +685,23 @@ def send_emails(
         for index, (row, subscriber, _) in enumerate(ready):
             if index and time.monotonic() > until:
                 break
-            name = compose.first_name(subscriber)
+            name = compose.given_name(subscriber)
             # Per person: under each link, their own signed "useful?" buttons.
             links = compose.email_links(
                 context.campaign, context.tracked_links, subscriber=subscriber, occurrence=row.occurrence
             )
+            unsubscribe = unsubscribe_url(subscriber)  # the header's link, written out in the text too
             message = build_email(
                 subscriber=subscriber,
                 subject=compose.email_subject(context.campaign, name=name, language=subscriber.language),
-                text=compose.email_body(
-                    context.campaign, name=name, links=links, language=subscriber.language
+                text=compose.email_text(
+                    context.campaign,
+                    name=name,
+                    links=links,
+                    unsubscribe=unsubscribe,
+                    language=subscriber.language,
                 ),
+                unsubscribe=unsubscribe,
             )
             # Over SMTP our own Message-ID names the email; a sending service gives its own id,
             # which its webhooks use (campaigns.email_events finds the row by it).
@@ -889,7 +896,7 @@ def settle_claim(row: Delivery, backend, result: Reconciled) -> None:
         return
     links = compose.links_text(links_for(row.campaign, Medium.SMS), Medium.SMS)
     body = compose.sms_body(
-        row.campaign, name=compose.first_name(row.subscriber), links=links, language=row.subscriber.language
+        row.campaign, name=compose.given_name(row.subscriber), links=links, language=row.subscriber.language
     )
     try:
         logged = backend.sent_to(to=row.subscriber.phone, since=row.claimed_at - timedelta(minutes=1))

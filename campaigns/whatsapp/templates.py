@@ -12,9 +12,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campaigns import compose
 from campaigns.delivery_errors import DeliveryError
@@ -121,8 +122,12 @@ def template_body(campaign: Campaign, *, name: str, links: str) -> str:
 def free_text(campaign: Campaign, *, name: str, links: str) -> str:
     """The free text sent to those inside their window, with the opt-out line texts carry."""
     body = compose.fill(campaign.whatsapp_text, name=name, links=links).strip()
-    if body and compose.STOP_FOOTER.lower() not in body.lower():
-        body = f"{body}\n{compose.STOP_FOOTER}"
+    # The free text has no variants: its STOP line is in its own (the default) language, whoever
+    # reads it and whatever language the sending request or worker has active.
+    with translation.override(settings.LANGUAGE_CODE):
+        stop = str(compose.STOP_FOOTER)
+    if body and stop.lower() not in body.lower():
+        body = f"{body}\n{stop}"
     return body
 
 

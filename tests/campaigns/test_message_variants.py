@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -133,7 +134,8 @@ def test_the_reconciler_settles_a_french_text_from_twilios_log_by_its_french_wor
     placement, internal_curator, twilio_fake, settings, django_capture_on_commit_callbacks
 ):
     """A text whose answer came too late is matched in the provider's log by its exact words: the
-    reader's language, not the default's, or it would be sent a second time."""
+    reader's language, not the default's, its STOP and "useful?" lines included, or it would be
+    sent a second time. The reconciler runs with another language active, as a worker might."""
     settings.TWILIO_TIMEOUT_SECONDS = 0.5
     (person,) = subscribed_employees(1, language="fr")
     campaign = ready_campaign(placements=[placement], media=MediaPreference.SMS)
@@ -142,11 +144,15 @@ def test_the_reconciler_settles_a_french_text_from_twilios_log_by_its_french_wor
     launch(campaign, internal_curator, django_capture_on_commit_callbacks)
     assert Delivery.objects.get(subscriber=person).status == DeliveryStatus.UNKNOWN
 
-    result = sending.reconcile(stale_after=timedelta(0))
+    with translation.override("ar"):
+        result = sending.reconcile(stale_after=timedelta(0))
 
     assert (result.found_sent, result.requeued) == (1, 0)
     (sent,) = twilio_fake.texts_to(person.phone)
     assert sent.params["Body"].startswith("Bonjour Sam")
+    assert sent.params["Body"].endswith(
+        "\nRépondez 1 si c'est utile, 2 si ce n'est pas pour vous\nRépondez STOP pour vous désabonner"
+    )
     assert Delivery.objects.get(subscriber=person).status == DeliveryStatus.ACCEPTED
 
 
