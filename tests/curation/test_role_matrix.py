@@ -52,6 +52,9 @@ from campaigns.models import (
     Segment,
     Suppression,
     SuppressionReason,
+    TeamChannel,
+    TeamChannelKind,
+    TeamPost,
     WhatsAppTemplate,
 )
 from channels.models import MetricSource
@@ -209,6 +212,17 @@ campaigns.whatsapptemplate     change                read      read    403    lo
 campaigns.whatsapptemplate     delete                200       403     403    login
 campaigns.whatsapptemplate     bulk-delete           yes       no      no     no
 campaigns.whatsapptemplate     action:refresh_selected yes     no      no     no
+campaigns.teamchannel          list                  200       403     403    login
+campaigns.teamchannel          add                   200       403     403    login
+campaigns.teamchannel          change                edit      403     403    login
+campaigns.teamchannel          delete                200       403     403    login
+campaigns.teamchannel          bulk-delete           yes       no      no     no
+campaigns.teamchannel          action:send_test_post yes       no      no     no
+campaigns.teampost             list                  200       403     403    login
+campaigns.teampost             add                   403       403     403    login
+campaigns.teampost             change                read      403     403    login
+campaigns.teampost             delete                403       403     403    login
+campaigns.teampost             bulk-delete           no        no      no     no
 campaigns.contactaccesslog     list                  200       403     403    login
 campaigns.contactaccesslog     add                   403       403     403    login
 campaigns.contactaccesslog     change                read      403     403    login
@@ -404,6 +418,15 @@ def make(subject: str):
         ),
         "campaigns.whatsapptemplate": lambda: WhatsAppTemplate.objects.create(
             content_sid="HX" + "a" * 32, name="learning_nudge", body="Hi {{1}}", checked_at=timezone.now()
+        ),
+        "campaigns.teamchannel": lambda: TeamChannel.objects.create(
+            name="Sales on Slack", kind=TeamChannelKind.SLACK, slack_channel_id="C0123456789"
+        ),
+        "campaigns.teampost": lambda: TeamPost.objects.create(
+            campaign=ready_campaign(placements=[live_item(title="Giving feedback").placements.get()]),
+            channel=TeamChannel.objects.create(name="Sales on Teams", kind=TeamChannelKind.TEAMS),
+            occurrence=1,
+            not_before=timezone.now(),
         ),
         "campaigns.contactaccesslog": lambda: ContactAccessLog.objects.create(
             user=get_user_model().objects.create_user("auditor"),
