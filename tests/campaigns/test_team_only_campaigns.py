@@ -12,6 +12,7 @@ import time_machine
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -456,3 +457,14 @@ def test_the_report_costs_the_same_queries_for_two_posts_or_forty(
         with django_assert_max_num_queries(queries):
             response = internal_client.get(url)
     assert len(list(csv.reader(io.StringIO(response.content.decode())))) == 1 + 2 + 40
+
+
+def test_the_demo_has_a_team_only_draft_ready_to_launch(settings, django_capture_on_commit_callbacks):
+    settings.DEBUG = True  # load_demo refuses otherwise: its logins have a published password
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", stdout=io.StringIO())
+
+    campaign = Campaign.objects.get(slug="sales-friday-pick")
+    assert campaign.is_team_only and campaign.repeat == Repeat.WEEKLY
+    assert [channel.name for channel in campaign.team_channels.all()] == ["Sales on Teams"]
+    assert sending.problems(campaign) == []
