@@ -468,3 +468,19 @@ def test_the_demo_has_a_team_only_draft_ready_to_launch(settings, django_capture
     assert campaign.is_team_only and campaign.repeat == Repeat.WEEKLY
     assert [channel.name for channel in campaign.team_channels.all()] == ["Sales on Teams"]
     assert sending.problems(campaign) == []
+
+
+def test_the_report_of_a_team_only_campaign_shows_its_posts_and_no_personal_table(
+    internal_client, teams_fake, placements, internal_curator, django_capture_on_commit_callbacks
+):
+    campaign = launched(
+        team_only(placements, teams_channel()), internal_curator, django_capture_on_commit_callbacks
+    )
+
+    page = internal_client.get(reverse("admin:campaigns_campaign_report", args=[campaign.pk]))
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "No texts, WhatsApp or emails: this campaign only posts to team channels." in text
+    assert "Click-through rate is unique clicks per text delivered" not in text
+    assert "<td>Sales on Teams (Microsoft Teams)</td>" in text and "<td>Posted</td>" in text
