@@ -484,3 +484,23 @@ def test_the_report_of_a_team_only_campaign_shows_its_posts_and_no_personal_tabl
     assert "No texts, WhatsApp or emails: this campaign only posts to team channels." in text
     assert "Click-through rate is unique clicks per text delivered" not in text
     assert "<td>Sales on Teams (Microsoft Teams)</td>" in text and "<td>Posted</td>" in text
+
+
+def test_a_team_only_campaign_whose_poster_vanished_ends_with_its_post_unknown_not_reposted(
+    teams_fake, placements, internal_curator, django_capture_on_commit_callbacks, settings
+):
+    campaign = team_only(placements, teams_channel())
+    with django_capture_on_commit_callbacks(execute=False):  # launched; its post task never ran
+        sending.launch(campaign=campaign, by=internal_curator)
+    # A worker claimed the post and died before recording what happened.
+    TeamPost.objects.filter(campaign=campaign).update(
+        status=TeamPostStatus.POSTING, claimed_at=timezone.now(), attempts=1
+    )
+    with later(settings.TEAM_POST_CLAIM_SECONDS + 1):
+        tasks.post_due_team_posts()
+        tasks.reconcile_deliveries()
+
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.SENT
+    assert TeamPost.objects.get(campaign=campaign).status == TeamPostStatus.UNKNOWN
+    assert teams_fake.requests == 0
