@@ -518,7 +518,9 @@ def team_rows(campaign: Campaign) -> list[list[object]]:
     no audience, delivery or click-through rate: those cells stay empty."""
     posts = team_posts_of(campaign)
     clicks = [row for row in click_totals(campaign) if row["medium"] in TeamChannelKind.values]
-    placements = Placement.objects.in_bulk({row["promoted"] for row in clicks})
+    placements = Placement.objects.select_related("item", "channel").in_bulk(
+        {row["promoted"] for row in clicks}
+    )
     rows: list[list[object]] = []
     for kind in TeamChannelKind:
         kind_posts = [post for post in posts if post.channel.kind == kind]

@@ -410,6 +410,17 @@ def posts_for(campaign: Campaign, channels: list[TeamChannel], sends: int) -> No
     )
 
 
+def links_to(campaign: Campaign, placements, *, kinds: list[str]) -> None:
+    for placement in placements:
+        for kind in kinds:
+            TrackedLink.objects.get_or_create(
+                campaign=campaign,
+                medium=kind,
+                placement=placement,
+                defaults={"token": f"t{placement.pk}{kind}", "destination": placement.url},
+            )
+
+
 def test_the_team_channel_and_team_post_lists_cost_the_same_queries_for_few_rows_or_many(
     internal_client, placements, django_assert_max_num_queries
 ):
@@ -443,6 +454,7 @@ def test_the_report_costs_the_same_queries_for_two_posts_or_forty(
     channels = [teams_channel(f"Team {n}") for n in range(2)]
     channels += [slack_channel(f"Slack {n}") for n in range(8)]
     posts_for(campaign, channels[:2], sends=1)
+    links_to(campaign, placements, kinds=["teams"])
     report = reverse("admin:campaigns_campaign_report", args=[campaign.pk])
     csv_url = reverse("admin:campaigns_campaign_report_csv", args=[campaign.pk])
     counts = []
@@ -453,10 +465,14 @@ def test_the_report_costs_the_same_queries_for_two_posts_or_forty(
 
     TeamPost.objects.all().delete()
     posts_for(campaign, channels, sends=4)
+    more = [live_item().placements.get() for _ in range(4)]
+    campaign.placements.add(*more)
+    links_to(campaign, [*placements, *more], kinds=["teams", "slack"])
     for url, queries in zip((report, csv_url), counts, strict=True):
         with django_assert_max_num_queries(queries):
             response = internal_client.get(url)
-    assert len(list(csv.reader(io.StringIO(response.content.decode())))) == 1 + 2 + 40
+    # Per kind: its totals, a row per placement's clicks, a row per post.
+    assert len(list(csv.reader(io.StringIO(response.content.decode())))) == 1 + 2 * (1 + 6) + 40
 
 
 def test_the_demo_has_a_team_only_draft_ready_to_launch(settings, django_capture_on_commit_callbacks):
