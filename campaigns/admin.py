@@ -482,7 +482,7 @@ def launch_summary(campaign: Campaign, preview: CampaignPreview) -> LaunchSummar
     costs = [medium.estimated_cost for medium in preview.media if medium.estimated_cost is not None]
     planned = send_moment(campaign, timezone.now())
     return LaunchSummary(
-        media=" and ".join(MEDIUM_WORDS[medium.medium] for medium in preview.media),
+        media=" and ".join(MEDIUM_WORDS[medium.medium] for medium in preview.media) or "team channels only",
         reach=[f"{people(medium.to_send)} by {MEDIUM_WORDS[medium.medium]}" for medium in preview.media],
         messages=sum(medium.to_send for medium in preview.media),
         waiting=sum(medium.outside_hours for medium in preview.media),

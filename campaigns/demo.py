@@ -20,6 +20,7 @@ from django.utils import timezone
 from campaigns import compose, consent, email_events, journeys, preferences, sending
 from campaigns.links import account_url
 from campaigns.models import (
+    TEAM_CHANNELS_ONLY,
     Campaign,
     CheckAnswerCount,
     ConsentAction,
@@ -88,6 +89,7 @@ def load(*, stdout: OutputWrapper) -> None:
     load_campaigns(stdout=stdout)
     load_welcome_series(stdout=stdout)
     load_team_post(stdout=stdout)
+    load_team_only_campaign(stdout=stdout)
     load_whatsapp(stdout=stdout)
     load_bilingual_campaign(stdout=stdout)
     stdout.write(signup_invitation())
@@ -548,3 +550,24 @@ def load_bilingual_campaign(*, stdout: OutputWrapper) -> None:
     stdout.write("Bilingual campaign: 1 draft in English, French and Arabic (see its preview).")
     french_text = compose.sms_body(campaign, name="Dev", links="", language="fr")
     stdout.write("  A French reader's text ends: " + " / ".join(french_text.splitlines()[-2:]))
+
+
+def load_team_only_campaign(*, stdout: OutputWrapper) -> None:
+    """A weekly draft that posts to the sales team's Teams channel and messages nobody: its preview
+    shows the card, and an internal curator may launch it."""
+    channel = TeamChannel.objects.filter(name="Sales on Teams").first()
+    if Campaign.objects.filter(slug="sales-friday-pick").exists() or channel is None:
+        stdout.write("Team-only campaign: already there.")
+        return
+    campaign = Campaign.objects.create(
+        name="Sales Friday pick",
+        slug="sales-friday-pick",
+        purpose="One pick a week in the sales team's channel, and no texts or emails.",
+        media=TEAM_CHANNELS_ONLY,
+        repeat=Repeat.WEEKLY,
+        team_post_title="Friday pick",
+        team_post_text="Ten minutes for Friday afternoon, chosen by the learning team.",
+    )
+    campaign.placements.set(_demo_placements(1))
+    campaign.team_channels.set([channel])
+    stdout.write("Team-only campaign: “Sales Friday pick”, a weekly draft posting to “Sales on Teams” only.")

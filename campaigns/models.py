@@ -356,6 +356,18 @@ class Repeat(models.TextChoices):
     WEEKLY = "weekly", "Every week at the same time"
 
 
+# A campaign's media are a person's, or none at all: a campaign that only posts to team channels
+# (issue 16: "a medium of its own"). Kept out of MediaPreference, which subscribers and segments
+# choose from: nobody can prefer no messages, they opt out.
+TEAM_CHANNELS_ONLY = "none"
+
+
+def campaign_media() -> list[tuple[str, str]]:
+    """What a campaign may send: a person's media, or team channels' posts only. Called, not
+    listed, so a preference added to MediaPreference needs no change here."""
+    return [*MediaPreference.choices, (TEAM_CHANNELS_ONLY, "Team channels only")]
+
+
 class Campaign(models.Model):
     """Texts and emails that send employees out to placements on the public platforms.
 
@@ -380,9 +392,10 @@ class Campaign(models.Model):
     )
     media = models.CharField(
         max_length=10,
-        choices=MediaPreference.choices,
+        choices=campaign_media,
         default=MediaPreference.BOTH,
-        help_text="Each employee also gets only the media they chose.",
+        help_text="Each employee also gets only the media they chose. “Team channels only”: no "
+        "personal messages, just the posts to the team channels chosen below.",
     )
     sms_text = models.TextField(
         "text message",
@@ -461,7 +474,12 @@ class Campaign(models.Model):
         return self.name
 
     def sends(self, medium: str) -> bool:
-        return MediaPreference(self.media).includes(medium)
+        return not self.is_team_only and MediaPreference(self.media).includes(medium)
+
+    @property
+    def is_team_only(self) -> bool:
+        """Posts to team channels and nothing personal: no audience, no Delivery rows."""
+        return self.media == TEAM_CHANNELS_ONLY
 
     @property
     def is_editable(self) -> bool:

@@ -32,10 +32,12 @@ from django.db.models.functions import Concat, StrIndex, Substr, Trim
 from django.utils import timezone
 
 from campaigns import compose, sending
-from campaigns.models import Campaign, Medium, Subscriber
+from campaigns.models import Campaign, Medium, Subscriber, TeamChannelKind
 from campaigns.quiet_hours import SendWindow, zone
 from campaigns.selectors import campaign_audience
 from campaigns.sms.segments import SegmentCount, count_segments, is_gsm7
+from campaigns.team_channels import services as team_posting
+from campaigns.team_channels.base import ChannelPost
 from campaigns.whatsapp import templates as whatsapp_templates
 from curation.models import Placement
 
@@ -93,10 +95,21 @@ class MediumPreview:
 
 
 @dataclass(frozen=True)
+class TeamPostPreview:
+    """The post every channel of one kind gets: the same words for all, naming nobody."""
+
+    kind: str  # "Microsoft Teams"
+    channels: list[str]
+    post: ChannelPost
+    sample_links: bool
+
+
+@dataclass(frozen=True)
 class CampaignPreview:
     media: list[MediumPreview] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     sample_name: str = SAMPLE_NAME
+    team_posts: list[TeamPostPreview] = field(default_factory=list)
 
 
 def first_word(field_name: str) -> Substr:
@@ -276,6 +289,25 @@ def whatsapp_preview(campaign: Campaign, links: Sequence, common: dict, *, sampl
     )
 
 
+def team_post_previews(campaign: Campaign, placements: Sequence[Placement]) -> list[TeamPostPreview]:
+    """Per kind of channel chosen: its post, as the channels will show it."""
+    channels = list(campaign.team_channels.order_by("name"))
+    previews = []
+    for kind in TeamChannelKind:
+        names = [channel.name for channel in channels if channel.kind == kind]
+        if names:
+            links, sample = medium_links(campaign, kind, placements)
+            previews.append(
+                TeamPostPreview(
+                    kind=kind.label,
+                    channels=names,
+                    post=team_posting.post_with(campaign, links),
+                    sample_links=sample,
+                )
+            )
+    return previews
+
+
 def campaign_preview(campaign: Campaign, *, now: datetime | None = None) -> CampaignPreview:
     """Each medium the campaign sends, as it stands now, and what stops it being launched."""
     now = now or timezone.now()
@@ -287,4 +319,5 @@ def campaign_preview(campaign: Campaign, *, now: datetime | None = None) -> Camp
             if campaign.sends(medium)
         ],
         problems=sending.problems(campaign),
+        team_posts=team_post_previews(campaign, placements),
     )

@@ -12,7 +12,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -30,10 +30,13 @@ from campaigns.models import (
     EmailFeedback,
     FeedbackCount,
     Medium,
+    TeamChannelKind,
+    TeamPostStatus,
     TrackedLink,
     Usefulness,
 )
 from campaigns.sending import STILL_TO_GO
+from campaigns.team_channels.selectors import posts_of as team_posts_of
 from campaigns.whatsapp import reads as whatsapp_reads
 from curation.models import Placement
 
@@ -441,6 +444,11 @@ CSV_HEADER = [
     "Hard bounces",
     "Soft bounces",
     "Spam complaints",
+    # Team channels' posts (a row per post), beside their totals per kind of channel.
+    "Team channel",
+    "Send",
+    "Post status",
+    "Posted at (UTC)",
 ]
 
 
@@ -486,6 +494,119 @@ def report_csv(campaign: Campaign) -> str:
                 bounced.hard_bounces if totals else "",
                 bounced.soft_bounces if totals else "",
                 bounced.complaints if totals else "",
+                *TEAM_COLUMNS_EMPTY,
             )
         )
+    for cells in team_rows(campaign):
+        writer.writerow(safe_cell(value) for value in cells)
     return out.getvalue()
+
+
+TEAM_COLUMNS_EMPTY = ("", "", "", "")
+POST_OUTCOMES = {
+    TeamPostStatus.POSTED: "sent",
+    TeamPostStatus.FAILED: "failed",
+    TeamPostStatus.UNKNOWN: "unknown",
+    TeamPostStatus.PENDING: "to_go",
+    TeamPostStatus.POSTING: "to_go",
+}
+
+
+def team_rows(campaign: Campaign) -> list[list[object]]:
+    """The CSV's team-channel rows, per kind of channel (Teams, Slack): its totals over every post
+    and send, its clicks per placement, then each post. A post goes to a whole channel, so there is
+    no audience, delivery or click-through rate: those cells stay empty."""
+    posts = team_posts_of(campaign)
+    clicks = [row for row in click_totals(campaign) if row["medium"] in TeamChannelKind.values]
+    placements = Placement.objects.select_related("item", "channel").in_bulk(
+        {row["promoted"] for row in clicks}
+    )
+    rows: list[list[object]] = []
+    for kind in TeamChannelKind:
+        kind_posts = [post for post in posts if post.channel.kind == kind]
+        kind_clicks = sorted(
+            (row for row in clicks if row["medium"] == kind), key=lambda row: str(placements[row["promoted"]])
+        )
+        if not kind_posts and not kind_clicks:
+            continue
+        outcomes = Counter(POST_OUTCOMES[post.status] for post in kind_posts)
+        reasons = Counter(without_contacts(post.error) or NO_REASON for post in kind_posts if post.error)
+        totals = [sum(row[name] for row in kind_clicks) for name in ("human", "bots", "unique")]
+        rows.append(
+            team_row(
+                kind.label,
+                "All placements",
+                sent=outcomes["sent"],
+                failed=outcomes["failed"],
+                reasons="; ".join(f"{reason} ({n})" for reason, n in reasons.most_common()),
+                unknown=outcomes["unknown"],
+                to_go=outcomes["to_go"],
+                clicks=totals,
+                channel="All channels",
+            )
+        )
+        for row in kind_clicks:
+            rows.append(
+                team_row(
+                    kind.label, placements[row["promoted"]], clicks=[row["human"], row["bots"], row["unique"]]
+                )
+            )
+        for post in kind_posts:
+            rows.append(
+                team_row(
+                    kind.label,
+                    "",
+                    reasons=without_contacts(post.error),
+                    channel=post.channel.name,
+                    send=post.occurrence,
+                    status=post.get_status_display(),
+                    posted_at=f"{post.posted_at.astimezone(UTC):%Y-%m-%d %H:%M}" if post.posted_at else "",
+                )
+            )
+    return rows
+
+
+def team_row(
+    kind: str,
+    placement: object,
+    *,
+    sent: object = "",
+    failed: object = "",
+    reasons: str = "",
+    unknown: object = "",
+    to_go: object = "",
+    clicks: list[int] | None = None,
+    channel: str = "",
+    send: object = "",
+    status: str = "",
+    posted_at: str = "",
+) -> list[object]:
+    """A row in CSV_HEADER's order; the personal media's columns a post has no figure for, empty."""
+    human, bots, unique = clicks if clicks is not None else ("", "", "")
+    return [
+        kind,
+        placement,
+        "",  # audience: a whole channel, nobody counted
+        sent,
+        "",  # delivered
+        failed,
+        reasons,
+        "",  # skipped
+        "",  # held back
+        unknown,
+        to_go,
+        human,
+        bots,
+        unique,
+        "",  # click-through rate: no audience to divide by
+        "",  # GA4 sessions
+        "",  # useful
+        "",  # not for me
+        "",  # hard bounces
+        "",  # soft bounces
+        "",  # complaints
+        channel,
+        send,
+        status,
+        posted_at,
+    ]

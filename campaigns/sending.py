@@ -80,7 +80,7 @@ from campaigns.models import (
 )
 from campaigns.quiet_hours import SendWindow, zone
 from campaigns.selectors import campaign_audience, reachable_on
-from campaigns.signals import deliveries_due
+from campaigns.signals import deliveries_due, team_posts_due
 from campaigns.sms import SmsMessage, get_backend
 from campaigns.team_channels import services as team_posting
 from campaigns.tokens import public_url
@@ -122,7 +122,9 @@ def problems(campaign: Campaign) -> list[str]:
             check_promotable(placement)
         except ValidationError as error:
             found.extend(error.messages)
-    if not campaign.segments.exists():
+    if campaign.is_team_only:
+        found.extend(team_only_problems(campaign))
+    elif not campaign.segments.exists():
         found.append(NO_SEGMENT)
     found.extend(team_posting.problems(campaign))
     texts = []
@@ -144,6 +146,26 @@ def problems(campaign: Campaign) -> list[str]:
         except ValidationError as error:
             found.extend(f"In the {label}: {message}" for message in error.messages)
     found.extend(compose.variant_problems(campaign))  # each language's message, as the default's
+    return found
+
+
+NOTHING_TO_SEND = (
+    "This campaign has nothing to send: it is set to team channels only, but no team channel is "
+    "chosen. Choose the Teams or Slack channels to post to, or texts or emails to send."
+)
+TEAM_ONLY_WITH_SEGMENTS = (
+    "A campaign for team channels only messages nobody personally: remove its segments, or choose "
+    "texts or emails to send them."
+)
+
+
+def team_only_problems(campaign: Campaign) -> list[str]:
+    """A team-channels-only campaign needs channels, and no audience that would go unmessaged."""
+    found = []
+    if not campaign.team_channels.exists():
+        found.append(NOTHING_TO_SEND)
+    if campaign.segments.exists():
+        found.append(TEAM_ONLY_WITH_SEGMENTS)
     return found
 
 
@@ -786,9 +808,11 @@ def finish_if_done(campaign_id: int) -> None:
     waiting = Delivery.objects.filter(
         campaign=campaign, occurrence=campaign.occurrence, status__in=STILL_TO_GO
     )
-    Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.SENDING).exclude(Exists(waiting)).update(
-        status=CampaignStatus.SCHEDULED if campaign.next_send_at else CampaignStatus.SENT
-    )
+    # Its team posts too: a campaign that only posts is sent once its posts have gone (or failed).
+    posts_waiting = team_posting.still_to_post(campaign)
+    Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.SENDING).exclude(Exists(waiting)).exclude(
+        Exists(posts_waiting)
+    ).update(status=CampaignStatus.SCHEDULED if campaign.next_send_at else CampaignStatus.SENT)
 
 
 def pause(*, campaign: Campaign, by: AbstractBaseUser) -> None:
@@ -803,16 +827,20 @@ def pause(*, campaign: Campaign, by: AbstractBaseUser) -> None:
 def resume(*, campaign: Campaign, by: AbstractBaseUser) -> None:
     """Carry on where it stopped: rows already sent or failed are not sent again."""
     require_launcher(by)
+    campaign.refresh_from_db(fields=["occurrence"])  # the send under way, whatever the caller last read
     started = Delivery.objects.filter(
         campaign=campaign, occurrence=campaign.occurrence, status__in=STILL_TO_GO
     ).exists()
+    posting = team_posting.still_to_post(campaign).exists()  # a send with only posts left is started too
     changed = Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.PAUSED).update(
-        status=CampaignStatus.SENDING if started else CampaignStatus.SCHEDULED, paused_reason=""
+        status=CampaignStatus.SENDING if started or posting else CampaignStatus.SCHEDULED, paused_reason=""
     )
     if not changed:
         raise ValidationError("Only a paused campaign can be resumed.")
     if started:
         transaction.on_commit(lambda: queue_sending(campaign.pk, batches=settings.SEND_PARALLEL_TASKS))
+    if posting:
+        transaction.on_commit(lambda: team_posts_due.send(sender=Campaign, campaign_id=campaign.pk))
     finish_if_done(campaign.pk)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,7 +20,7 @@ from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from campaigns import compose, sending
@@ -31,6 +32,7 @@ from campaigns.models import (
     TeamChannelKind,
     TeamPost,
     TeamPostStatus,
+    TrackedLink,
 )
 from campaigns.signals import team_posts_due
 from campaigns.team_channels import get_backend, secrets
@@ -45,6 +47,8 @@ SLACK_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{8,20}", re.ASCII)
 SLACK_BOT_TOKEN = re.compile(r"xoxb-[A-Za-z0-9-]{10,250}", re.ASCII)
 # A paused campaign's posts wait for its resume (a cancelled one's are refused when claimed).
 HELD = (CampaignStatus.DRAFT, CampaignStatus.PAUSED)
+# Posts of a send not settled yet: its campaign is still sending.
+STILL_TO_POST = (TeamPostStatus.PENDING, TeamPostStatus.POSTING)
 
 
 # Registering a channel.
@@ -128,12 +132,17 @@ def rotate_secrets() -> tuple[int, list[str]]:
 
 def post_for(campaign: Campaign, kind: str) -> ChannelPost:
     """What the channels of one kind are sent: the same words for everyone, the kind's own links."""
-    links = sending.links_for(campaign, kind)[:MOST_LINKS]
+    return post_with(campaign, sending.links_for(campaign, kind))
+
+
+def post_with(campaign: Campaign, links: Sequence[TrackedLink]) -> ChannelPost:
+    """The post with these links (the preview's are stand-ins until launch)."""
     return ChannelPost(
         title=campaign.team_post_title.strip() or campaign.name,
         text=campaign.team_post_text.strip(),
         links=tuple(
-            PostLink(title=link.placement.item.title, url=compose.link_url(link.token)) for link in links
+            PostLink(title=link.placement.item.title, url=compose.link_url(link.token))
+            for link in links[:MOST_LINKS]
         ),
     )
 
@@ -188,6 +197,13 @@ def plan_posts(campaign: Campaign, *, now: datetime) -> int:
     return len(channels)
 
 
+def still_to_post(campaign: Campaign) -> QuerySet[TeamPost]:
+    """The current send's posts still waiting or being posted."""
+    return TeamPost.objects.filter(
+        campaign=campaign, occurrence=campaign.occurrence, status__in=STILL_TO_POST
+    )
+
+
 @dataclass
 class PostRun:
     posted: int = 0
@@ -205,8 +221,12 @@ def post_due(*, campaign_id: int | None = None, now: datetime | None = None) -> 
     if campaign_id is not None:
         due = due.filter(campaign_id=campaign_id)
     due = due.exclude(campaign__status__in=HELD)
+    campaigns = set()
     for row in due.select_related("campaign", "channel").order_by("not_before", "pk"):
         post_one(row, run)
+        campaigns.add(row.campaign_id)
+    for posted_for in sorted(campaigns):
+        sending.finish_if_done(posted_for)  # a send with nothing left but these posts is now sent
     return run
 
 
