@@ -1048,6 +1048,9 @@ class MessageVariant(models.Model):
     # A journey step's check, asked in this language: same letters, same right answer.
     question = models.CharField(max_length=300, blank=True)
     choices = models.JSONField(default=list, blank=True)
+    # WhatsApp free text in this language (inside the 24-hour window); outside it the template
+    # named like the campaign's in this language goes (campaigns.whatsapp.templates).
+    whatsapp_text = models.TextField("WhatsApp free text", blank=True)
 
     history = HistoricalRecords()
 

@@ -43,15 +43,16 @@ def window_open(subscriber: Subscriber, now: datetime) -> bool:
 def message_for(
     campaign: Campaign, subscriber: Subscriber, *, links: str, now: datetime, **options: object
 ) -> WhatsAppMessage:
-    """Free text inside the person's window (when the campaign has some), else the template."""
-    name = compose.first_name(subscriber)
+    """Free text inside the person's window (when the campaign has some), else the template; each
+    in the person's language where the campaign has it (a variant's free text, a template of the
+    same name in their language)."""
+    name, language = compose.first_name(subscriber), subscriber.language
     if campaign.whatsapp_text.strip() and window_open(subscriber, now):
-        return WhatsAppMessage(
-            to=subscriber.phone, body=templates.free_text(campaign, name=name, links=links), **options
-        )
+        body = templates.free_text(campaign, name=name, links=links, language=language)
+        return WhatsAppMessage(to=subscriber.phone, body=body, **options)
     return WhatsAppMessage(
         to=subscriber.phone,
-        content_sid=campaign.whatsapp_template.content_sid,
+        content_sid=templates.template_for(campaign, language).content_sid,
         content_variables=templates.content_variables(campaign, name=name, links=links),
         **options,
     )
@@ -122,9 +123,10 @@ def expected_bodies(campaign: Campaign, subscriber: Subscriber) -> set[str]:
     """What Twilio's log shows for this person's message: the filled template, or the free text."""
     links = templates.links_line(pipeline.links_for(campaign, Medium.WHATSAPP))
     name = compose.first_name(subscriber)
-    bodies = {templates.template_body(campaign, name=name, links=links)}
+    language = subscriber.language
+    bodies = {templates.template_body(campaign, name=name, links=links, language=language)}
     if campaign.whatsapp_text.strip():
-        bodies.add(templates.free_text(campaign, name=name, links=links))
+        bodies.add(templates.free_text(campaign, name=name, links=links, language=language))
     return bodies - {""}
 
 
