@@ -38,7 +38,9 @@ def answer_by_text(*, subscriber: Subscriber, letter: str, medium: str = Medium.
     if delivery is None:
         return None
     step = delivery.campaign.journey_step
-    question, asked = compose.check_in(delivery.campaign, subscriber.language)  # as their text asked it
+    # As their message asked it: in the language of the words it went in, for that medium.
+    asked_in = compose.words_for(delivery.campaign, medium, subscriber.language).language
+    question, asked = compose.check_in(delivery.campaign, asked_in)
     choices = dict(asked)
     if letter not in choices:
         return (

@@ -13,8 +13,9 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.urls import reverse
 
-from campaigns import journey_schedule, journeys
+from campaigns import journey_schedule, journeys, sending
 from campaigns.models import (
     CheckAnswerCount,
     FeedbackCount,
@@ -282,3 +283,30 @@ def test_the_preview_lists_each_languages_template_with_its_readers(twilio_fake,
     assert (french.label, french.recipients) == ("Français", 2)
     assert french.template.endswith("in “fr”") and french.body.startswith("Bonjour Sam, quelques minutes")
     assert french.free_text.startswith("Hello Sam")  # no French free text: the campaign's
+
+
+def test_the_campaign_page_shows_each_languages_template_to_the_agency_without_a_number(
+    twilio_fake, nudge, agency_curator, client
+):
+    french_template(twilio_fake)
+    readers = whatsapp_people(2)
+    readers[1].language = "fr"
+    readers[1].save()
+    campaign = whatsapp_campaign(nudge)
+    client.force_login(agency_curator)
+
+    page = client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk])).content.decode()
+
+    assert "Bonjour Sam, quelques minutes bien employées" in page
+    assert "learning_nudge (approved) in “fr”" in page
+    assert not any(person.phone in page for person in readers)
+
+
+def test_a_languages_whatsapp_free_text_without_the_campaigns_own_is_refused_at_launch(twilio_fake, nudge):
+    campaign = whatsapp_campaign(nudge)
+    MessageVariant.objects.create(campaign=campaign, language="fr", whatsapp_text="Pour vous : {links}")
+
+    assert (
+        "Write the default WhatsApp free text too, or clear the Français one: without it everyone gets "
+        "the template." in sending.problems(campaign)
+    )
