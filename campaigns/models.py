@@ -616,6 +616,9 @@ class Delivery(models.Model):
     feedback = models.CharField(
         max_length=20, choices=EmailFeedback.choices, blank=True, default="", db_default=""
     )
+    # WhatsApp only: went as free text (inside the person's window), not as a template. Only free
+    # text carries the "useful?" line or a check, so only then does a reply "1" or "A" answer it.
+    free_text = models.BooleanField(default=False, db_default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

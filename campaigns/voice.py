@@ -56,7 +56,7 @@ def latest_text_asking(
     condition on the Delivery): what a bare reply like "1" or "A" answers."""
     if medium == Medium.WHATSAPP:
         # Only WhatsApp's free text asks: a template is WhatsApp-approved words without our lines.
-        asked &= ~Q(campaign__whatsapp_text__regex=r"^\s*$")
+        asked &= Q(free_text=True)
     return (
         Delivery.objects.filter(
             asked,

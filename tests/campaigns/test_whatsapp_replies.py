@@ -14,10 +14,13 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns import journey_schedule, journeys, sending
 from campaigns.models import (
     CheckAnswerCount,
+    Delivery,
+    DeliveryStatus,
     FeedbackCount,
     Journey,
     MediaPreference,
@@ -92,18 +95,27 @@ def test_a_whatsapp_1_to_an_asking_free_text_counts_once_and_is_answered_in_fren
     assert votes(Medium.SMS) == {}
 
 
-def test_a_whatsapp_1_after_a_template_counts_nothing_the_template_never_asked(
+def test_a_whatsapp_1_after_the_template_counts_nothing_the_template_never_asked(
     twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks, client, settings
 ):
-    (reader,) = whatsapp_people(1)
-    launch(whatsapp_campaign(nudge), internal_curator, django_capture_on_commit_callbacks)
-    assert "ContentSid" in twilio_fake.whatsapp_to(reader.phone)[0].params
+    """The same campaign: free text to the one who wrote lately, the template to the other."""
+    wrote, silent = whatsapp_people(2)
+    wrote_lately(client, settings, twilio_fake, wrote)
+    launch(
+        whatsapp_campaign(nudge, whatsapp_text="Hi {first_name}: {links}"),
+        internal_curator,
+        django_capture_on_commit_callbacks,
+    )
+    assert "ContentSid" in twilio_fake.whatsapp_to(silent.phone)[0].params
+    assert "Body" in twilio_fake.whatsapp_to(wrote.phone)[0].params
 
     with time_machine.travel(AFTER, tick=False):
-        response = whatsapp_from(client, settings, reader.phone, "1", sid="SM" + "1" * 32)
+        after_template = whatsapp_from(client, settings, silent.phone, "1", sid="SM" + "1" * 32)
+        after_free_text = whatsapp_from(client, settings, wrote.phone, "2", sid="SM" + "2" * 32)
 
-    assert response.status_code == 200 and answer_in(response) is None
-    assert not FeedbackCount.objects.exists()
+    assert after_template.status_code == 200 and answer_in(after_template) is None
+    assert answer_in(after_free_text) == "Thanks, counted."
+    assert votes(Medium.WHATSAPP) == {("Giving feedback", "Not for me"): 1}
 
 
 def test_a_whatsapp_1_a_week_past_the_feedback_window_counts_nothing(
@@ -310,3 +322,28 @@ def test_a_languages_whatsapp_free_text_without_the_campaigns_own_is_refused_at_
         "Write the default WhatsApp free text too, or clear the Français one: without it everyone gets "
         "the template." in sending.problems(campaign)
     )
+
+
+def test_the_reconciler_records_whether_a_lost_outcome_went_as_free_text(
+    twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks, client, settings
+):
+    wrote, silent = whatsapp_people(2)
+    wrote_lately(client, settings, twilio_fake, wrote)
+    launch(
+        whatsapp_campaign(nudge, whatsapp_text="Hi {first_name}: {links}"),
+        internal_curator,
+        django_capture_on_commit_callbacks,
+    )
+    assert dict(Delivery.objects.values_list("subscriber", "free_text")) == {wrote.pk: True, silent.pk: False}
+    # As if the worker died after Twilio took both, before recording either outcome.
+    Delivery.objects.update(
+        status=DeliveryStatus.CLAIMED,
+        claimed_at=timezone.now() - timedelta(minutes=10),
+        provider_id="",
+        free_text=False,
+    )
+    for message in twilio_fake.messages:
+        message["date_sent"] = message["date_created"]
+
+    assert sending.reconcile().found_sent == 2
+    assert dict(Delivery.objects.values_list("subscriber", "free_text")) == {wrote.pk: True, silent.pk: False}
