@@ -56,6 +56,15 @@ def wrote_lately(client, settings, twilio_fake, person) -> None:
     twilio_fake.open_windows.add(f"whatsapp:{person.phone}")
 
 
+def free_text_and_template(client, settings, twilio_fake, nudge, curator, capture) -> tuple:
+    """One campaign with free text, launched: the free text to one who wrote lately, the template
+    to one who did not."""
+    wrote, silent = whatsapp_people(2)
+    wrote_lately(client, settings, twilio_fake, wrote)
+    launch(whatsapp_campaign(nudge, whatsapp_text="Hi {first_name}: {links}"), curator, capture)
+    return wrote, silent
+
+
 def french_template(twilio_fake, body: str = NUDGE_FR, language: str = "fr") -> WhatsAppTemplate:
     made = twilio_fake.add_template("learning_nudge", body, language=language)
     templates.refresh_templates()
@@ -99,12 +108,8 @@ def test_a_whatsapp_1_after_the_template_counts_nothing_the_template_never_asked
     twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks, client, settings
 ):
     """The same campaign: free text to the one who wrote lately, the template to the other."""
-    wrote, silent = whatsapp_people(2)
-    wrote_lately(client, settings, twilio_fake, wrote)
-    launch(
-        whatsapp_campaign(nudge, whatsapp_text="Hi {first_name}: {links}"),
-        internal_curator,
-        django_capture_on_commit_callbacks,
+    wrote, silent = free_text_and_template(
+        client, settings, twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks
     )
     assert "ContentSid" in twilio_fake.whatsapp_to(silent.phone)[0].params
     assert "Body" in twilio_fake.whatsapp_to(wrote.phone)[0].params
@@ -121,12 +126,8 @@ def test_a_whatsapp_1_after_the_template_counts_nothing_the_template_never_asked
 def test_a_whatsapp_1_a_week_past_the_feedback_window_counts_nothing(
     twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks, client, settings
 ):
-    (reader,) = whatsapp_people(1)
-    wrote_lately(client, settings, twilio_fake, reader)
-    launch(
-        whatsapp_campaign(nudge, whatsapp_text="Hi {first_name}: {links}"),
-        internal_curator,
-        django_capture_on_commit_callbacks,
+    reader, _ = free_text_and_template(
+        client, settings, twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks
     )
 
     late = TUESDAY_MORNING + timedelta(days=settings.FEEDBACK_WINDOW_DAYS, hours=1)
@@ -139,12 +140,8 @@ def test_a_whatsapp_1_a_week_past_the_feedback_window_counts_nothing(
 def test_a_forged_whatsapp_vote_is_refused_and_counts_nothing(
     twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks, client, settings
 ):
-    (reader,) = whatsapp_people(1)
-    wrote_lately(client, settings, twilio_fake, reader)
-    launch(
-        whatsapp_campaign(nudge, whatsapp_text="Hi {first_name}: {links}"),
-        internal_curator,
-        django_capture_on_commit_callbacks,
+    reader, _ = free_text_and_template(
+        client, settings, twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks
     )
 
     params = {"From": f"whatsapp:{reader.phone}", "Body": "1", "MessageSid": "SM" + "1" * 32}
@@ -327,12 +324,8 @@ def test_a_languages_whatsapp_free_text_without_the_campaigns_own_is_refused_at_
 def test_the_reconciler_records_whether_a_lost_outcome_went_as_free_text(
     twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks, client, settings
 ):
-    wrote, silent = whatsapp_people(2)
-    wrote_lately(client, settings, twilio_fake, wrote)
-    launch(
-        whatsapp_campaign(nudge, whatsapp_text="Hi {first_name}: {links}"),
-        internal_curator,
-        django_capture_on_commit_callbacks,
+    wrote, silent = free_text_and_template(
+        client, settings, twilio_fake, nudge, internal_curator, django_capture_on_commit_callbacks
     )
     assert dict(Delivery.objects.values_list("subscriber", "free_text")) == {wrote.pk: True, silent.pk: False}
     # As if the worker died after Twilio took both, before recording either outcome.
