@@ -19,7 +19,7 @@ from campaigns.admin_journeys import ChoicesField
 from campaigns.models import Campaign, JourneyStep, MessageVariant
 from curation.roles import permits
 
-MESSAGE_FIELDS = ["sms_text", "email_subject", "email_body"]
+MESSAGE_FIELDS = ["sms_text", "email_subject", "email_body", "whatsapp_text"]
 CHECK_FIELDS = ["question", "choices"]
 
 
@@ -42,10 +42,12 @@ class MessageVariantForm(forms.ModelForm):
             "email_subject": "Subject in this language",
             "email_body": "Email in this language",
             "question": "Check's question in this language",
+            "whatsapp_text": "WhatsApp free text in this language",
         }
         widgets = {
             "sms_text": forms.Textarea(attrs={"rows": 3, "cols": 40}),
             "email_body": forms.Textarea(attrs={"rows": 5, "cols": 40}),
+            "whatsapp_text": forms.Textarea(attrs={"rows": 3, "cols": 40}),
         }
 
     def clean(self) -> dict:

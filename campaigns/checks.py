@@ -27,15 +27,20 @@ LETTERS = CHECK_LETTERS
 ALREADY_ANSWERED = gettext_lazy("You've answered that one already, thanks.")
 
 
-def answer_by_text(*, subscriber: Subscriber, letter: str) -> str | None:
-    """Count a reply to the latest check this person was sent; the reply to send back, or None
-    when no check was sent to them lately (the letter then answers nothing we asked)."""
+def answer_by_text(*, subscriber: Subscriber, letter: str, medium: str = Medium.SMS) -> str | None:
+    """Count a reply (a text, or a WhatsApp message: `medium`) to the latest check this person was
+    sent by that medium; the reply to send back, or None when no check was sent to them lately (the
+    letter then answers nothing we asked). One answer per check, whichever medium carried it."""
     now = timezone.now()
-    delivery = voice.latest_text_asking(subscriber, Q(campaign__journey_step__question__gt=""), now=now)
+    delivery = voice.latest_text_asking(
+        subscriber, Q(campaign__journey_step__question__gt=""), now=now, medium=medium
+    )
     if delivery is None:
         return None
     step = delivery.campaign.journey_step
-    question, asked = compose.check_in(delivery.campaign, subscriber.language)  # as their text asked it
+    # As their message asked it: in the language of the words it went in, for that medium.
+    asked_in = compose.words_for(delivery.campaign, medium, subscriber.language).language
+    question, asked = compose.check_in(delivery.campaign, asked_in)
     choices = dict(asked)
     if letter not in choices:
         return (
@@ -54,10 +59,10 @@ def answer_by_text(*, subscriber: Subscriber, letter: str) -> str | None:
                 ).update(status=EnrolmentStatus.STOPPED, ended_at=now, next_due_at=None)
     if not counted:
         return str(ALREADY_ANSWERED)
-    return verdict(step, letter, choices)
+    return verdict(step, letter, choices, medium=medium)
 
 
-def verdict(step: JourneyStep, letter: str, choices: dict[str, str]) -> str:
+def verdict(step: JourneyStep, letter: str, choices: dict[str, str], *, medium: str = Medium.SMS) -> str:
     """One line: right or not, the right answer (in the words the check was asked in), and where
     to learn more."""
     right = f"{step.correct}) {choices.get(step.correct, '')}".strip()
@@ -65,11 +70,11 @@ def verdict(step: JourneyStep, letter: str, choices: dict[str, str]) -> str:
         said = gettext("Right: %(answer)s") % {"answer": right}
     else:
         said = gettext("Not quite: the answer is %(answer)s") % {"answer": right}
-    link = item_link(step)
+    link = item_link(step, medium)
     return gettext("%(verdict)s. More: %(link)s") % {"verdict": said, "link": link} if link else f"{said}."
 
 
-def item_link(step: JourneyStep) -> str:
-    """The step's first tracked text link: its clicks count with the step's."""
-    links = sending.links_for(step.message, Medium.SMS)
+def item_link(step: JourneyStep, medium: str = Medium.SMS) -> str:
+    """The step's first tracked link in the reply's medium: its clicks count with the step's."""
+    links = sending.links_for(step.message, medium)
     return compose.link_url(links[0].token) if links else ""

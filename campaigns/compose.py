@@ -94,7 +94,18 @@ def email_words(campaign: Campaign, language: str | None) -> Words:
     return Words(settings.LANGUAGE_CODE, campaign.email_body, campaign.email_subject)
 
 
+def whatsapp_words(campaign: Campaign, language: str | None) -> Words:
+    """The free text for those inside their WhatsApp window; a variant's only where the campaign
+    has free text at all (without it everyone gets the template)."""
+    variant = variant_for(campaign, language)
+    if variant is not None and variant.whatsapp_text.strip() and campaign.whatsapp_text.strip():
+        return Words(variant.language, variant.whatsapp_text)
+    return Words(settings.LANGUAGE_CODE, campaign.whatsapp_text)
+
+
 def words_for(campaign: Campaign, medium: str, language: str | None) -> Words:
+    if medium == Medium.WHATSAPP:
+        return whatsapp_words(campaign, language)
     return sms_words(campaign, language) if medium == Medium.SMS else email_words(campaign, language)
 
 
@@ -111,6 +122,13 @@ def variant_problems(campaign: Campaign) -> list[str]:
             texts.append(("email body", variant.email_body))
             if not (variant.email_subject.strip() and variant.email_body.strip()):
                 found.append(f"Write both the {name} email's subject and its body, or neither.")
+        if campaign.sends(Medium.WHATSAPP) and variant.whatsapp_text.strip():
+            texts.append(("WhatsApp free text", variant.whatsapp_text))
+            if not campaign.whatsapp_text.strip():
+                found.append(
+                    f"Write the default WhatsApp free text too, or clear the {name} one: without it "
+                    "everyone gets the template."
+                )
         for label, text in texts:
             if text.strip() and "{links}" not in text:
                 found.append(f"Put {{links}} in the {name} {label}: that is where the tracked links go.")
@@ -220,10 +238,21 @@ def sms_body(campaign: Campaign, *, name: str, links: str, language: str | None 
     `language` variant where there is one (the lines added below follow the active language)."""
     words = sms_words(campaign, language)
     with translation.override(words.language):
-        return _sms_body(campaign, words, name=name, links=links)
+        return body_with_lines(campaign, words, name=name, links=links)
 
 
-def _sms_body(campaign: Campaign, words: Words, *, name: str, links: str) -> str:
+def whatsapp_free_text(campaign: Campaign, *, name: str, links: str, language: str | None = None) -> str:
+    """WhatsApp free text, made as a text is: the check or the "useful?" line, and the STOP line,
+    so a reply "1" or "A" by WhatsApp answers what it asked. A template (what goes outside the
+    window) is WhatsApp-approved words and carries none of these lines."""
+    words = whatsapp_words(campaign, language)
+    if not words.text.strip():
+        return ""
+    with translation.override(words.language):
+        return body_with_lines(campaign, words, name=name, links=links)
+
+
+def body_with_lines(campaign: Campaign, words: Words, *, name: str, links: str) -> str:
     body = fill(words.text, name=name, links=links).strip()
     question = check_question(campaign, language=words.language)  # the check in the text's language
     if question:

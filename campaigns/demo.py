@@ -477,7 +477,8 @@ def load_whatsapp(*, stdout: OutputWrapper) -> None:
         return
     with override_settings(WHATSAPP_BACKEND="campaigns.whatsapp.console.ConsoleBackend"):
         whatsapp_templates.refresh_templates()
-    template = WhatsAppTemplate.objects.filter(approval=TemplateApproval.APPROVED).order_by("pk").first()
+    # The English one: Dev D., who reads French, gets its French translation (same name).
+    template = WhatsAppTemplate.objects.filter(approval=TemplateApproval.APPROVED, language="en").first()
     chose = 0
     for index in WHATSAPP_PEOPLE:
         person = Subscriber.objects.filter(phone=f"+447400{100000 + index:06d}").first()
@@ -504,7 +505,9 @@ def load_whatsapp(*, stdout: OutputWrapper) -> None:
     )
     draft.placements.set(_demo_placements(1))
     draft.segments.set([everyone])
-    stdout.write(f"WhatsApp: {chose} employees chose it, 1 approved template, 1 draft campaign.")
+    stdout.write(
+        f"WhatsApp: {chose} employees chose it, 1 approved template in English and French, 1 draft campaign."
+    )
 
 
 # Issue 16: a campaign in English, French and Arabic, each employee reading it in their language.

@@ -81,9 +81,10 @@ def count_once(
     return True
 
 
-def vote_by_text(*, subscriber: Subscriber, answer: str) -> str | None:
-    """Count a text reply against the latest message that asked; the reply to send back, or None
-    when nothing asked lately (the text is then not an answer to us).
+def vote_by_text(*, subscriber: Subscriber, answer: str, medium: str = Medium.SMS) -> str | None:
+    """Count a reply (a text, or a WhatsApp message: `medium`) against the latest message by that
+    medium that asked; the reply to send back, or None when nothing asked lately (the reply is then
+    not an answer to us).
 
     A text promotes its placements together and the reply cannot say which it means, so one reply
     is one vote on each placement the text carried: per placement, a text's votes read as "people
@@ -92,15 +93,17 @@ def vote_by_text(*, subscriber: Subscriber, answer: str) -> str | None:
     # A check's text asks only for its letters (compose.sms_body): a "1" after it answers nothing,
     # not a text that asked before it.
     is_check = Q(campaign__journey_step__question__gt="")
-    delivery = voice.latest_text_asking(subscriber, Q(campaign__ask_useful=True) | is_check, now=now)
+    delivery = voice.latest_text_asking(
+        subscriber, Q(campaign__ask_useful=True) | is_check, now=now, medium=medium
+    )
     if delivery is None or compose.check_question(delivery.campaign):
         return None
     counted = count_once(
-        receipt=("useful", Medium.SMS, delivery.campaign_id, delivery.occurrence, subscriber.link_key),
+        receipt=("useful", medium, delivery.campaign_id, delivery.occurrence, subscriber.link_key),
         expires_at=delivery.sent_at + voice.window(),
         campaign_id=delivery.campaign_id,
-        placement_ids=promoted_placements(delivery.campaign_id, Medium.SMS),
-        medium=Medium.SMS,
+        placement_ids=promoted_placements(delivery.campaign_id, medium),
+        medium=medium,
         answer=answer,
         now=now,
     )

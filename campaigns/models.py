@@ -634,6 +634,9 @@ class Delivery(models.Model):
     feedback = models.CharField(
         max_length=20, choices=EmailFeedback.choices, blank=True, default="", db_default=""
     )
+    # WhatsApp only: went as free text (inside the person's window), not as a template. Only free
+    # text carries the "useful?" line or a check, so only then does a reply "1" or "A" answer it.
+    free_text = models.BooleanField(default=False, db_default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -1066,6 +1069,9 @@ class MessageVariant(models.Model):
     # A journey step's check, asked in this language: same letters, same right answer.
     question = models.CharField(max_length=300, blank=True)
     choices = models.JSONField(default=list, blank=True)
+    # WhatsApp free text in this language (inside the 24-hour window); outside it the template
+    # named like the campaign's in this language goes (campaigns.whatsapp.templates).
+    whatsapp_text = models.TextField("WhatsApp free text", blank=True)
 
     history = HistoricalRecords()
 

@@ -59,6 +59,10 @@ class VariantPreview:
     most_segments: int = 0
     estimated_cost: Decimal | None = None
     outside_gsm7: str = ""  # the characters that made a text UCS-2, for the curator to find
+    # WhatsApp: the template these readers get (their language's, or the campaign's own) and the
+    # free text they get instead inside their 24-hour window.
+    template: str = ""
+    free_text: str = ""
 
     @property
     def cost_per_text(self) -> Decimal | None:
@@ -148,6 +152,14 @@ def language_order(code: str) -> int:
     return codes.index(code) if code in codes else len(codes)
 
 
+def falling_back(people: dict[str, int]) -> list[tuple[str, int]]:
+    """(language name, people) reading another language's words, in settings.LANGUAGES order."""
+    return [
+        (compose.language_name(language), n)
+        for language, n in sorted(people.items(), key=lambda item: language_order(item[0]))
+    ]
+
+
 def languages_shown(campaign: Campaign, medium: str) -> list[str]:
     """The default language, then each language with words of its own for this medium."""
     return [settings.LANGUAGE_CODE] + [
@@ -182,10 +194,7 @@ def variant_previews(
             "label": compose.language_name(code),
             "is_default": code == settings.LANGUAGE_CODE,
             "recipients": sum(readers[code].values()),
-            "fallback_from": [
-                (compose.language_name(language), n)
-                for language, n in sorted(fallback[code].items(), key=lambda item: language_order(item[0]))
-            ],
+            "fallback_from": falling_back(fallback[code]),
         }
         if medium == Medium.EMAIL:
             variants.append(
@@ -255,7 +264,7 @@ def medium_preview(
     }
     links, sample = medium_links(campaign, medium, placements)
     if medium == Medium.WHATSAPP:
-        return whatsapp_preview(campaign, links, common, sample=sample)
+        return whatsapp_preview(campaign, links, common, groups, sample=sample)
     variants = variant_previews(campaign, medium, groups, links)
     default = variants[0]
     if medium == Medium.EMAIL:
@@ -275,8 +284,11 @@ def medium_preview(
     )
 
 
-def whatsapp_preview(campaign: Campaign, links: Sequence, common: dict, *, sample: bool) -> MediumPreview:
-    """The template with its variables filled, as a person outside their window reads it."""
+def whatsapp_preview(
+    campaign: Campaign, links: Sequence, common: dict, groups: list[dict], *, sample: bool
+) -> MediumPreview:
+    """The template with its variables filled, as a person outside their window reads it, and
+    each language's template and free text with its readers."""
     line = whatsapp_templates.links_line(links)
     template = campaign.whatsapp_template
     return MediumPreview(
@@ -286,6 +298,7 @@ def whatsapp_preview(campaign: Campaign, links: Sequence, common: dict, *, sampl
         template=str(template) if template else "",
         price_category=whatsapp_templates.price_category(template),
         free_text=whatsapp_templates.free_text(campaign, name=SAMPLE_NAME, links=line),
+        variants=whatsapp_variants(campaign, groups, line),
     )
 
 
@@ -306,6 +319,43 @@ def team_post_previews(campaign: Campaign, placements: Sequence[Placement]) -> l
                 )
             )
     return previews
+
+
+def whatsapp_variants(campaign: Campaign, groups: list[dict], line: str) -> list[VariantPreview]:
+    """The default language, then each language with a template or free text of its own; readers
+    of any other language counted with the default, whose template and free text they get."""
+    own = campaign.whatsapp_template
+
+    def has_own(code: str) -> bool:
+        template = whatsapp_templates.template_for(campaign, code)
+        return template != own or compose.whatsapp_words(campaign, code).language == code
+
+    shown = [settings.LANGUAGE_CODE] + [
+        code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE and has_own(code)
+    ]
+    readers = dict.fromkeys(shown, 0)
+    fallback: dict[str, dict[str, int]] = {code: {} for code in shown}
+    for group in groups:
+        code = group["language"] if group["language"] in shown else settings.LANGUAGE_CODE
+        readers[code] += group["n"]
+        if code != group["language"]:
+            fallback[code][group["language"]] = fallback[code].get(group["language"], 0) + group["n"]
+    variants = []
+    for code in shown:
+        template = whatsapp_templates.template_for(campaign, code)
+        variants.append(
+            VariantPreview(
+                language=code,
+                label=compose.language_name(code),
+                is_default=code == settings.LANGUAGE_CODE,
+                recipients=readers[code],
+                fallback_from=falling_back(fallback[code]),
+                template=f"{template} in “{template.language}”" if template else "",
+                body=whatsapp_templates.template_body(campaign, name=SAMPLE_NAME, links=line, language=code),
+                free_text=whatsapp_templates.free_text(campaign, name=SAMPLE_NAME, links=line, language=code),
+            )
+        )
+    return variants
 
 
 def campaign_preview(campaign: Campaign, *, now: datetime | None = None) -> CampaignPreview:

@@ -340,6 +340,7 @@ class Outcome:
     not_before: datetime | None = None
     handed_over: bool = False
     tried: bool = True  # False: put back untried, so the attempt does not count
+    free_text: bool = False  # WhatsApp: sent as free text, not a template (Delivery.free_text)
 
 
 def batch_size(medium: str) -> int:
@@ -758,16 +759,17 @@ def record(claim: uuid.UUID, rows: list[Delivery], outcomes: dict[int, Outcome])
     for row in rows:
         outcome = outcomes[row.pk]
         key = (outcome.status, outcome.error_code, outcome.error[:300], outcome.not_before)
-        alike[(*key, outcome.handed_over, outcome.tried)].append(row.pk)
+        alike[(*key, outcome.handed_over, outcome.tried, outcome.free_text)].append(row.pk)
         if outcome.provider_id:
             provider_ids.append((row.pk, outcome.provider_id))
-    for (status, error_code, error, not_before, handed_over, tried), ids in alike.items():
+    for (status, error_code, error, not_before, handed_over, tried, free_text), ids in alike.items():
         changes = {
             "status": status,
             "claim": None,
             "provider_id": "",
             "error_code": error_code,
             "error": error,
+            "free_text": free_text,
         }
         if not_before:
             changes["not_before"] = not_before

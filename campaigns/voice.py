@@ -48,14 +48,20 @@ def window() -> timedelta:
     return timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
 
 
-def latest_text_asking(subscriber: Subscriber, asked: Q, *, now: datetime) -> Delivery | None:
-    """The last text handed over to this person within the window whose campaign asked (`asked`,
-    a condition on the Delivery): what a bare reply like "1" or "A" answers."""
+def latest_text_asking(
+    subscriber: Subscriber, asked: Q, *, now: datetime, medium: str = Medium.SMS
+) -> Delivery | None:
+    """The last message by `medium` (a text, or a WhatsApp message: a reply answers what came by
+    its own medium) handed over to this person within the window whose campaign asked (`asked`, a
+    condition on the Delivery): what a bare reply like "1" or "A" answers."""
+    if medium == Medium.WHATSAPP:
+        # Only WhatsApp's free text asks: a template is WhatsApp-approved words without our lines.
+        asked &= Q(free_text=True)
     return (
         Delivery.objects.filter(
             asked,
             subscriber=subscriber,
-            medium=Medium.SMS,
+            medium=medium,
             status__in=HANDED_OVER,
             sent_at__gt=now - window(),
             sent_at__lte=now,

@@ -1,7 +1,7 @@
 """Prints WhatsApp messages instead of sending them: the embedded default.
 
-It holds one approved template, so the demo and a fresh install can compose and send a campaign
-with nothing connected.
+It holds one approved template (and its French translation), so the demo and a fresh install can
+compose and send a campaign with nothing connected.
 """
 
 from __future__ import annotations
@@ -28,6 +28,19 @@ DEMO_TEMPLATES = (
 )
 
 
+# The same template in French, as a curator makes a translation in Twilio: the same name, so a
+# French reader gets it (campaigns.whatsapp.templates.template_for).
+FRENCH_DEMO_TEMPLATE = TemplateInfo(
+    content_sid="HX" + "f" * 32,
+    name="learning_nudge",
+    language="fr",
+    body="Bonjour {{1}}, quelques minutes bien employées : {{2}}\nRépondez STOP pour arrêter.",
+    sample_variables={"1": "Sam", "2": "https://example.com/l/abc"},
+    category=TemplateCategory.MARKETING,
+    approval=TemplateApproval.APPROVED,
+)
+
+
 class ConsoleBackend(BaseWhatsAppBackend):
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
@@ -43,4 +56,4 @@ class ConsoleBackend(BaseWhatsAppBackend):
         return SentSms(provider_id=f"console-{uuid.uuid4().hex}", status="sent")
 
     def templates(self) -> list[TemplateInfo]:
-        return list(DEMO_TEMPLATES)
+        return [*DEMO_TEMPLATES, FRENCH_DEMO_TEMPLATE]

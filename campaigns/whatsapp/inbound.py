@@ -3,7 +3,8 @@
 Twilio posts WhatsApp messages to the same inbound webhook as texts, From=whatsapp:+E164. Each one
 opens the person's 24-hour customer-service window, so we keep when they last wrote (never what).
 STOP opts them out of WhatsApp only (texts and emails have consent of their own) and START back in;
-a MessageSid the ledger already names is not acted on twice, as for texts.
+a MessageSid the ledger already names is not acted on twice, as for texts. Anything else may answer
+what a WhatsApp message asked ("1"/"2", a check's letter): campaigns.replies, as for texts.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 
-from campaigns import consent
+from campaigns import consent, replies
 from campaigns.inbound import already_acted_on
 from campaigns.keywords import Keyword, parse_keyword
 from campaigns.models import ConsentAction, ConsentSource, ConsentState, Medium, Subscriber, SuppressionReason
@@ -56,7 +57,8 @@ def act_on_whatsapp(*, subscriber: Subscriber | None, phone: str, body: str, mes
         Subscriber.objects.filter(pk=subscriber.pk).update(whatsapp_inbound_at=timezone.now())
     keyword = parse_keyword(body)
     if keyword is None:
-        return None
+        # "1"/"2" to "useful?" or a check's letter, counted exactly as a text reply is.
+        return replies.answer(subscriber=subscriber, body=body, medium=Medium.WHATSAPP)
     if keyword is Keyword.HELP:
         return help_reply()
     if subscriber and already_acted_on(subscriber=subscriber, message_sid=message_sid):

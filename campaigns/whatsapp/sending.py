@@ -43,15 +43,16 @@ def window_open(subscriber: Subscriber, now: datetime) -> bool:
 def message_for(
     campaign: Campaign, subscriber: Subscriber, *, links: str, now: datetime, **options: object
 ) -> WhatsAppMessage:
-    """Free text inside the person's window (when the campaign has some), else the template."""
-    name = compose.first_name(subscriber)
+    """Free text inside the person's window (when the campaign has some), else the template; each
+    in the person's language where the campaign has it (a variant's free text, a template of the
+    same name in their language)."""
+    name, language = compose.first_name(subscriber), subscriber.language
     if campaign.whatsapp_text.strip() and window_open(subscriber, now):
-        return WhatsAppMessage(
-            to=subscriber.phone, body=templates.free_text(campaign, name=name, links=links), **options
-        )
+        body = templates.free_text(campaign, name=name, links=links, language=language)
+        return WhatsAppMessage(to=subscriber.phone, body=body, **options)
     return WhatsAppMessage(
         to=subscriber.phone,
-        content_sid=campaign.whatsapp_template.content_sid,
+        content_sid=templates.template_for(campaign, language).content_sid,
         content_variables=templates.content_variables(campaign, name=name, links=links),
         **options,
     )
@@ -106,7 +107,10 @@ def send_whatsapp(
                 return False  # the provider is busy or down: the rest of the batch waits too
         else:
             outcomes[row.pk] = pipeline.Outcome(
-                DeliveryStatus.ACCEPTED, provider_id=sent.provider_id, handed_over=True
+                DeliveryStatus.ACCEPTED,
+                provider_id=sent.provider_id,
+                handed_over=True,
+                free_text=not message.is_template,
             )
     return True
 
@@ -118,14 +122,17 @@ def settleable_unknowns() -> Q:
     return Q(pk__in=[])
 
 
-def expected_bodies(campaign: Campaign, subscriber: Subscriber) -> set[str]:
-    """What Twilio's log shows for this person's message: the filled template, or the free text."""
+def expected_bodies(campaign: Campaign, subscriber: Subscriber) -> dict[str, bool]:
+    """What Twilio's log shows for this person's message, the filled template or the free text,
+    each with whether it is the free text."""
     links = templates.links_line(pipeline.links_for(campaign, Medium.WHATSAPP))
     name = compose.first_name(subscriber)
-    bodies = {templates.template_body(campaign, name=name, links=links)}
+    language = subscriber.language
+    bodies = {templates.template_body(campaign, name=name, links=links, language=language): False}
     if campaign.whatsapp_text.strip():
-        bodies.add(templates.free_text(campaign, name=name, links=links))
-    return bodies - {""}
+        bodies[templates.free_text(campaign, name=name, links=links, language=language)] = True
+    bodies.pop("", None)
+    return bodies
 
 
 def settle_claim(row: Delivery, unchanged, result: pipeline.Reconciled) -> None:
@@ -155,6 +162,7 @@ def settle_claim(row: Delivery, unchanged, result: pipeline.Reconciled) -> None:
             provider_id=match.provider_id,
             sent_at=row.claimed_at,
             error="",
+            free_text=bodies[match.body],
         )
     else:
         result.requeued += unchanged.update(

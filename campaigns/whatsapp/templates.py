@@ -12,10 +12,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from campaigns import compose
 from campaigns.delivery_errors import DeliveryError
@@ -23,6 +22,7 @@ from campaigns.models import (
     Campaign,
     MediaPreference,
     Medium,
+    TemplateApproval,
     TemplateCategory,
     TrackedLink,
     WhatsAppTemplate,
@@ -112,23 +112,53 @@ def content_variables(campaign: Campaign, *, name: str, links: str) -> dict[str,
     return values
 
 
-def template_body(campaign: Campaign, *, name: str, links: str) -> str:
-    template = campaign.whatsapp_template
+def language_key(code: str) -> str:
+    """The language alone: WhatsApp writes "en" or "en_GB", Django "en-gb"; a reader is one reader."""
+    return code.replace("_", "-").split("-")[0].strip().lower()
+
+
+def templates_by_language(campaign: Campaign) -> dict[str, WhatsAppTemplate]:
+    """The campaign's template in each language: its own, and every approved template of the same
+    name whose variables are the same numbers (the campaign says what fills them, once for all).
+    Read once per campaign object (a batch, a preview), never a query per recipient."""
+    cached = campaign.__dict__.get("_whatsapp_templates_by_language")
+    if cached is None:
+        cached = {}
+        own = campaign.whatsapp_template
+        if own is not None:
+            needed = variable_numbers(own.body)
+            same_name = (
+                WhatsAppTemplate.objects.filter(name=own.name, approval=TemplateApproval.APPROVED)
+                .exclude(pk=own.pk)
+                .order_by("language", "content_sid")
+            )
+            for template in same_name:
+                if variable_numbers(template.body) == needed:
+                    cached.setdefault(language_key(template.language), template)
+            cached[language_key(own.language)] = own  # the campaign's own choice wins its language
+        campaign.__dict__["_whatsapp_templates_by_language"] = cached
+    return cached
+
+
+def template_for(campaign: Campaign, language: str | None) -> WhatsAppTemplate | None:
+    """The approved template in the reader's language, else the campaign's own."""
+    own = campaign.whatsapp_template
+    if own is None or not language:
+        return own
+    return templates_by_language(campaign).get(language_key(language), own)
+
+
+def template_body(campaign: Campaign, *, name: str, links: str, language: str | None = None) -> str:
+    template = template_for(campaign, language)
     return (
         fill_template(template.body, content_variables(campaign, name=name, links=links)) if template else ""
     )
 
 
-def free_text(campaign: Campaign, *, name: str, links: str) -> str:
-    """The free text sent to those inside their window, with the opt-out line texts carry."""
-    body = compose.fill(campaign.whatsapp_text, name=name, links=links).strip()
-    # The free text has no variants: its STOP line is in its own (the default) language, whoever
-    # reads it and whatever language the sending request or worker has active.
-    with translation.override(settings.LANGUAGE_CODE):
-        stop = str(compose.STOP_FOOTER)
-    if body and stop.lower() not in body.lower():
-        body = f"{body}\n{stop}"
-    return body
+def free_text(campaign: Campaign, *, name: str, links: str, language: str | None = None) -> str:
+    """The free text sent to those inside their window, in their language where the campaign has
+    it, with the lines a text carries (compose.whatsapp_free_text)."""
+    return compose.whatsapp_free_text(campaign, name=name, links=links, language=language)
 
 
 def price_category(template: WhatsAppTemplate | None) -> str:

@@ -5,11 +5,22 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from campaigns.models import MediaPreference
+from campaigns.models import MediaPreference, WhatsAppTemplate
+from campaigns.whatsapp import templates
 from tests.factories import live_item, ready_campaign
 from tests.fakes.twilio import FakeTwilio
 from tests.helpers import TUESDAY_MORNING
 from tests.workers import RedisServer
+
+NUDGE = "Hi {{1}}, a few minutes well spent: {{2}}"  # the `nudge` template's words
+
+
+@pytest.fixture
+def nudge(twilio_fake):
+    """An approved marketing template on the fake account, read into ours through the Content API."""
+    made = twilio_fake.add_template("learning_nudge", NUDGE, category="MARKETING")
+    templates.refresh_templates()
+    return WhatsAppTemplate.objects.get(content_sid=made.sid)
 
 
 @pytest.fixture

@@ -192,8 +192,8 @@ def test_a_checks_reply_line_is_in_the_language_of_its_question(placement):
 
 def test_the_words_do_not_follow_whatever_language_the_sender_has_active(placement):
     """A send started inside an employee's request (a confirmation that starts a journey) runs
-    with their page's language active: the texts still follow their words, and WhatsApp's free
-    text, written in the default language only, keeps its English STOP line."""
+    with their page's language active: the texts still follow their words, and so does WhatsApp's
+    free text, written here in the default language only, with its English lines."""
     campaign = ready_campaign(placements=[placement], whatsapp_text="Hi {first_name}, have a look: {links}")
 
     with translation.override("ar"):
@@ -201,4 +201,4 @@ def test_the_words_do_not_follow_whatever_language_the_sender_has_active(placeme
         whatsapp = whatsapp_templates.free_text(campaign, name=compose.first_name(None), links="")
 
     assert english.startswith("Hi there, 3 minutes") and english.endswith(ENGLISH_ENDING)
-    assert whatsapp == "Hi there, have a look:\nReply STOP to stop"
+    assert whatsapp == "Hi there, have a look:\nReply 1 if useful, 2 if not for you\nReply STOP to stop"

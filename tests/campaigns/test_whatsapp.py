@@ -40,23 +40,15 @@ from campaigns.tokens import Purpose, make_token
 from campaigns.whatsapp import templates
 from campaigns.whatsapp.base import WhatsAppMessage
 from campaigns.whatsapp.twilio import TwilioWhatsAppBackend
+from tests.campaigns.conftest import NUDGE
 from tests.factories import SubscriberFactory, live_item, ready_campaign, subscribed_employees
 from tests.fakes.twilio import AUTH_TOKEN
 from tests.helpers import TUESDAY_MORNING
 
 pytestmark = pytest.mark.django_db
 
-NUDGE = "Hi {{1}}, a few minutes well spent: {{2}}"
 INBOUND_PATH = "/hooks/twilio/inbound/"
 STATUS_PATH = "/hooks/twilio/status/"
-
-
-@pytest.fixture
-def nudge(twilio_fake):
-    """An approved marketing template on the fake account, read into ours through the Content API."""
-    made = twilio_fake.add_template("learning_nudge", NUDGE, category="MARKETING")
-    templates.refresh_templates()
-    return WhatsAppTemplate.objects.get(content_sid=made.sid)
 
 
 def whatsapp_campaign(template: WhatsAppTemplate | None, **fields: object) -> Campaign:
