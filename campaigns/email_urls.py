@@ -81,8 +81,11 @@ def refuse_replayed_mailgun_signature(request: HttpRequest) -> None:
     if request.content_type == "application/json":
         block = json.loads(request.body)["signature"]
         token, timestamp = str(block["token"]), str(block["timestamp"])
+        event = request.body
     else:
         token, timestamp = request.POST["token"], request.POST["timestamp"]
+        # A multipart body cannot be read again once parsed: the fields, in order, are the event.
+        event = json.dumps(sorted(request.POST.lists())).encode()
     try:
         age = time.time() - float(timestamp)
     except ValueError:
@@ -90,7 +93,7 @@ def refuse_replayed_mailgun_signature(request: HttpRequest) -> None:
     if not -CLOCK_SKEW <= age <= MAILGUN_SIGNATURE_MAX_AGE:
         raise AnymailWebhookValidationFailure("Mailgun webhook signed too long ago (or in the future)")
     key = "mailgun-webhook-token:" + hashlib.sha256(token.encode()).hexdigest()
-    body = hashlib.sha256(request.body).hexdigest()
+    body = hashlib.sha256(event).hexdigest()
     if not cache.add(key, body, timeout=MAILGUN_SIGNATURE_MAX_AGE + CLOCK_SKEW) and cache.get(key) != body:
         raise AnymailWebhookValidationFailure("Mailgun webhook signature already used for another event")
 

@@ -310,3 +310,51 @@ def test_a_forged_whatsapp_status_callback_is_refused(client, settings, placemen
     assert response.status_code == 403
     message.refresh_from_db()
     assert message.status == DeliveryStatus.SENT
+
+
+def test_a_replayed_legacy_mailgun_signature_cannot_carry_another_event(mailgun, send):
+    """Mailgun's older form-encoded webhooks put the same signature fields among the event's."""
+    alice, bob = subscribed_employees(2)
+    campaign = send()
+    genuine = mailgun_event(delivery_to(campaign, alice), "delivered")["signature"]
+
+    def legacy(person, event: str) -> dict[str, str]:
+        return {
+            **genuine,
+            "event": event,
+            "recipient": person.email,
+            "Message-Id": delivery_to(campaign, person).provider_id,
+        }
+
+    first = Client().post(
+        reverse("anymail:mailgun_tracking_webhook"), legacy(alice, "delivered"), **basic_auth(WEBHOOK_SECRET)
+    )
+    replayed = Client().post(
+        reverse("anymail:mailgun_tracking_webhook"), legacy(bob, "complained"), **basic_auth(WEBHOOK_SECRET)
+    )
+
+    assert first.status_code == 200
+    assert replayed.status_code in (400, 403)
+    assert delivery_to(campaign, bob).feedback == EmailFeedback.NONE
+    assert not suppressed(bob.email)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"From": "whatsapp:", "Body": "STOP", "MessageSid": "SM" + "3" * 32},
+        {"From": "whatsapp:not-a-number", "Body": "START", "MessageSid": "SM" + "4" * 32},
+        {"From": "whatsapp:+447700100001", "Body": "x" * 100_000, "MessageSid": "SM" + "5" * 32},
+        {"From": "whatsapp:+447700100001", "Body": "STOP\x00", "MessageSid": ""},
+        {"From": "whatsapp:+447700100001", "Body": "\uff33\uff34\uff2f\uff30", "MessageSid": "x" * 5_000},
+        {"From": "whatsapp:+44770010000" + "1" * 300, "Body": "HELP", "MessageSid": "SM" + "6" * 32},
+    ],
+)
+def test_odd_signed_whatsapp_messages_get_an_answer_never_a_server_error(settings, params):
+    signature = signature_for(settings, INBOUND_PATH, params)
+
+    response = Client(raise_request_exception=False).post(
+        INBOUND_PATH, params, HTTP_X_TWILIO_SIGNATURE=signature
+    )
+
+    assert response.status_code in (200, 204, 400)
