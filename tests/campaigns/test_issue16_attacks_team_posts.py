@@ -138,3 +138,24 @@ def test_every_button_in_a_sent_card_leads_through_our_tracked_redirect(
     assert action["url"].startswith(django_settings.PUBLIC_BASE_URL + "/l/")
     response = client.get(path_of(action["url"]), HTTP_USER_AGENT="Mozilla/5.0 Teams/1.7")
     assert response.status_code == 302 and response["Location"].startswith(placement.url)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://evil.example\\@prod-07.westeurope.logic.azure.com/workflows/x/triggers/manual/paths/invoke",
+        "https://prod-07.westeurope.logic.azure.com@127.0.0.1/workflows/x/triggers/manual/paths/invoke",
+        "https://prod-07.westeurope.logic.azure.com.evil.example/workflows/x",
+        "https://evil.example/logic.azure.com/workflows/x",
+        "https://evil.example#@prod-07.westeurope.logic.azure.com/workflows/x",
+        "https://127.0.0.1/?host=logic.azure.com",
+        "http://prod-07.westeurope.logic.azure.com/workflows/x/triggers/manual/paths/invoke",
+        "https://xn--logic-azure-com.example/workflows/x",
+        "https://prod-07.westeurope.logic.azure.com\t.evil.example/workflows/x",
+        "file:///etc/passwd#logic.azure.com",
+    ],
+)
+def test_a_teams_address_that_leads_anywhere_but_microsoft_is_refused_when_saved(address):
+    """The secret is where a test post and every send go: read as browsers and requests read it."""
+    with pytest.raises(ValidationError):
+        team_posting.check_secret(TeamChannelKind.TEAMS, address)

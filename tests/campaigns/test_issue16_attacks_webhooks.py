@@ -358,3 +358,31 @@ def test_odd_signed_whatsapp_messages_get_an_answer_never_a_server_error(setting
     )
 
     assert response.status_code in (200, 204, 400)
+
+
+def test_a_signed_read_receipt_replayed_with_new_idempotency_tokens_is_counted_once(
+    client, settings, placement
+):
+    """Twilio's signature covers the address and the form, not the I-Twilio-Idempotency-Token
+    header: a copied "read" callback sent again under fresh tokens (or none) must not inflate the
+    campaign's reads. A message is read once."""
+    [person] = whatsapp_people(1)
+    campaign = ready_campaign(placements=[placement], media=MediaPreference.WHATSAPP)
+    message = Delivery.objects.create(
+        campaign=campaign,
+        subscriber=person,
+        medium=Medium.WHATSAPP,
+        status=DeliveryStatus.DELIVERED,
+        not_before=timezone.now(),
+        provider_id="SM" + "d" * 32,
+    )
+    params = {"MessageSid": message.provider_id, "MessageStatus": "read", "To": f"whatsapp:{person.phone}"}
+    signature = signature_for(settings, STATUS_PATH, params)
+
+    for token in ["first", "second", "third", None, None]:
+        headers = {"HTTP_I_TWILIO_IDEMPOTENCY_TOKEN": token} if token else {}
+        assert (
+            client.post(STATUS_PATH, params, HTTP_X_TWILIO_SIGNATURE=signature, **headers).status_code == 204
+        )
+
+    assert ReadCount.objects.get(campaign=campaign).reads == 1
