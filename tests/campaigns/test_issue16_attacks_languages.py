@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from campaigns import compose
+from campaigns import compose, sending
 from campaigns.links import account_url
-from campaigns.models import ConsentState, MessageVariant
+from campaigns.models import ConsentState, MediaPreference, Medium, MessageVariant, Subscriber
 from tests.campaigns.test_message_variants import campaign_form, change_url
-from tests.factories import SubscriberFactory, live_item, ready_campaign
+from tests.factories import SubscriberFactory, live_item, ready_campaign, subscribed_employees
 from tests.helpers import path_of
 
 pytestmark = pytest.mark.django_db
@@ -189,3 +189,68 @@ def test_a_very_long_variant_is_saved_or_refused_but_never_a_server_error(intern
     assert response.status_code in (200, 302)
     assert not MessageVariant.objects.filter(email_subject="S" * 1_000).exists()
     assert internal_client.get(change_url(campaign)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "subject", ["Bonjour\r\nBcc: evil@evil.example", "Bonjour\nX-Injected: 1", "Bon\rjour"]
+)
+def test_a_variant_email_subject_cannot_smuggle_a_header(internal_client, subject, mailoutbox):
+    """A crafted POST can put a line break in a one-line field: as a subject it would be a header
+    of its own (or Django's BadHeaderError at send time). Refused, or sent as one line."""
+    placement = live_item(title="Giving feedback").placements.get()
+    campaign = ready_campaign(placements=[placement])
+
+    internal_client.post(
+        change_url(campaign),
+        campaign_form(
+            campaign,
+            {"language": "fr", "email_subject": subject, "email_body": "Bonjour {first_name} {links}"},
+        ),
+    )
+
+    assert not MessageVariant.objects.exists()
+
+
+def test_the_campaigns_own_subject_cannot_smuggle_a_header_either(internal_client):
+    placement = live_item(title="Giving feedback").placements.get()
+    campaign = ready_campaign(placements=[placement])
+    data = campaign_form(campaign)
+    data["email_subject"] = "Hi {first_name}\r\nBcc: evil@evil.example"
+
+    response = internal_client.post(change_url(campaign), data)
+
+    assert response.status_code == 200
+    assert "A subject is one line" in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.email_subject == "Giving feedback, {first_name}"
+
+
+@pytest.mark.usefixtures("working_hours")
+def test_a_subject_with_a_line_break_saved_past_the_forms_goes_out_on_one_line_to_everyone(
+    internal_curator, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A row written before the forms refused it (or by a script): Django would refuse the
+    header at send time and the whole batch would fail again on every retry."""
+    placement = live_item(title="Giving feedback").placements.get()
+    people = subscribed_employees(2, media=(Medium.EMAIL,))
+    campaign = ready_campaign(
+        placements=[placement],
+        media=MediaPreference.EMAIL,
+        email_subject="Hi {first_name}\r\nBcc: evil@evil.example",
+    )
+    MessageVariant.objects.create(
+        campaign=campaign, language="fr", email_subject="Salut\nX-Injected: 1", email_body="Salut {links}"
+    )
+    Subscriber.objects.filter(pk=people[0].pk).update(language="fr")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sending.launch(campaign=campaign, by=internal_curator)
+
+    assert len(mailoutbox) == 2
+    for sent in mailoutbox:
+        assert sent.bcc == []
+        headers = sent.message().as_string().split("\n\n", 1)[0]
+        assert "evil.example" not in headers.replace(
+            sent.subject, ""
+        ) and "X-Injected" not in headers.replace(sent.subject, "")
+        assert "\n" not in sent.subject and "\r" not in sent.subject
