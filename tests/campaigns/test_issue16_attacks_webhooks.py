@@ -386,3 +386,40 @@ def test_a_signed_read_receipt_replayed_with_new_idempotency_tokens_is_counted_o
         )
 
     assert ReadCount.objects.get(campaign=campaign).reads == 1
+
+
+@pytest.mark.parametrize("recipient", ["", "someone-else@acme-learning.example"])
+def test_a_complaint_about_an_erased_employees_email_is_acknowledged_and_names_nobody(
+    postmark, send, recipient
+):
+    [person] = subscribed_employees(1)
+    delivery = delivery_to(send(), person)
+    event = {**postmark_complaint(delivery), "Email": recipient}
+    person.delete()  # erased: the ledger row stays, with nobody on it
+
+    response = post_postmark(event)
+
+    assert response.status_code == 200
+    delivery.refresh_from_db()
+    assert delivery.subscriber is None and delivery.feedback == EmailFeedback.COMPLAINED
+
+
+def test_a_signed_whatsapp_start_replayed_after_a_stop_does_not_opt_back_in(client, settings):
+    """The signature proves Twilio sent it once; the MessageSid the ledger already names is not
+    acted on twice, so a copied START cannot undo the person's later STOP."""
+    [person] = whatsapp_people(1)
+
+    def signed(body: str, sid: str):
+        params = {"From": f"whatsapp:{person.phone}", "Body": body, "MessageSid": sid}
+        return client.post(
+            INBOUND_PATH, params, HTTP_X_TWILIO_SIGNATURE=signature_for(settings, INBOUND_PATH, params)
+        )
+
+    signed("STOP", "SM" + "a1" * 16)
+    signed("START", "SM" + "b2" * 16)
+    signed("STOP", "SM" + "c3" * 16)
+    replayed = signed("START", "SM" + "b2" * 16)
+
+    assert replayed.status_code == 200
+    person.refresh_from_db()
+    assert person.whatsapp_state == ConsentState.OPTED_OUT
