@@ -246,3 +246,23 @@ def test_the_report_asks_the_database_as_often_for_many_people_and_channels_as_f
     many = queries_for(internal_client, reverse("admin:campaigns_campaign_report", args=[big.pk]))
 
     assert many == few
+
+
+def test_the_campaign_page_and_the_review_ask_as_often_for_many_channels_and_campaigns_as_for_few(
+    internal_client,
+):
+    small = campaign_with_everything(subscribed_employees(2), [teams_channel("A")])
+    MessageVariant.objects.create(campaign=small, language="ar", sms_text="مرحبا {links}")
+    review = reverse("review:week", args=["2026-W48"])
+    few = [queries_for(internal_client, reverse("admin:campaigns_campaign_change", args=[small.pk]))]
+    few.append(queries_for(internal_client, review))
+
+    big = campaign_with_everything(subscribed_employees(6), [teams_channel(f"T{n}") for n in range(10)])
+    MessageVariant.objects.create(campaign=big, language="ar", sms_text="مرحبا {links}")
+    for _ in range(6):
+        campaign_with_everything(subscribed_employees(1), [])
+    many = [queries_for(internal_client, reverse("admin:campaigns_campaign_change", args=[big.pk]))]
+    many.append(queries_for(internal_client, review))
+
+    # (The first page of a session asks one more, for what later pages find cached.)
+    assert all(more <= fewer for more, fewer in zip(many, few, strict=True)), (many, few)
