@@ -40,6 +40,7 @@ from import_export.results import RowResult
 
 from campaigns import compose, consent, invitations, journeys, reports, selectors, sending
 from campaigns.admin_variants import MessageVariantInline
+from campaigns.emails import ONE_LINE, SUBJECT_ON_ONE_LINE
 from campaigns.hashing import normalise_email
 from campaigns.imports import (
     CONTACT_COLUMNS,
@@ -443,6 +444,8 @@ class CampaignForm(forms.ModelForm):
                 compose.check_placeholders(cleaned.get(name) or "")
             except ValidationError as error:
                 self.add_error(name, error)
+        if ONE_LINE.search(cleaned.get("email_subject") or ""):  # a crafted POST: a header of its own
+            self.add_error("email_subject", SUBJECT_ON_ONE_LINE)
         variables = cleaned.get("whatsapp_variables")
         if variables is not None and not (
             isinstance(variables, dict) and all(isinstance(value, str) for value in variables.values())

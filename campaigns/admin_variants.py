@@ -16,6 +16,7 @@ from django.http import HttpRequest
 
 from campaigns import compose
 from campaigns.admin_journeys import ChoicesField
+from campaigns.emails import ONE_LINE, SUBJECT_ON_ONE_LINE
 from campaigns.models import Campaign, JourneyStep, MessageVariant
 from curation.roles import permits
 
@@ -58,6 +59,8 @@ class MessageVariantForm(forms.ModelForm):
                 compose.check_placeholders(cleaned.get(field) or "")
             except ValidationError as error:
                 self.add_error(field, error)
+        if ONE_LINE.search(cleaned.get("email_subject") or ""):  # a crafted POST: a header of its own
+            self.add_error("email_subject", SUBJECT_ON_ONE_LINE)
         subject = (cleaned.get("email_subject") or "").strip()
         body = (cleaned.get("email_body") or "").strip()
         if bool(subject) != bool(body):

@@ -7,12 +7,17 @@ The same messages go through a sending service's API when EMAIL_BACKEND is one o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.core.mail import EmailMultiAlternatives, get_connection
 
 from campaigns.links import unsubscribe_url
 from campaigns.models import Subscriber
+
+LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+ONE_LINE = re.compile(f"[{LINE_BREAKS}]+")
+SUBJECT_ON_ONE_LINE = "A subject is one line: take out the line break."
 
 
 class EmployeeEmail(EmailMultiAlternatives):
@@ -35,7 +40,9 @@ def build_email(
 ) -> EmployeeEmail:
     """`unsubscribe`: the person's link when the text carries it too, so both are the same one."""
     message = EmployeeEmail(
-        subject=subject,
+        # One line: a line break in a subject (a row saved before the forms refused it) would be
+        # refused by Django as a header injection at send time, failing the whole batch on every try.
+        subject=ONE_LINE.sub(" ", subject).strip(),
         body=text,
         to=[subscriber.email],
         headers={

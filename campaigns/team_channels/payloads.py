@@ -59,7 +59,12 @@ def slack_message(post: ChannelPost) -> dict[str, object]:
         blocks.append(
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": _cut(slack_escape(post.text), SLACK_SECTION_LIMIT)},
+                # verbatim: Slack links no address or channel name in the words; links are buttons.
+                "text": {
+                    "type": "mrkdwn",
+                    "text": _cut(slack_escape(post.text), SLACK_SECTION_LIMIT),
+                    "verbatim": True,
+                },
             }
         )
     if post.links:

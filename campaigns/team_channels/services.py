@@ -45,6 +45,9 @@ from channels.destinations import check_destination, host_matches
 CONNECTOR_HOSTS = ("webhook.office.com", "outlook.office.com", "outlook.office365.com")
 SLACK_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{8,20}", re.ASCII)
 SLACK_BOT_TOKEN = re.compile(r"xoxb-[A-Za-z0-9-]{10,250}", re.ASCII)
+# A link of the words' own: Slack's <url|text>, a Markdown link an Adaptive Card renders, or an
+# address either client turns into a link. It would go untracked, and anywhere (issue 16 attacks).
+OWN_LINK = re.compile(r"[a-z][a-z0-9+.-]*:/|\bwww\.|\bmailto:|\]\(|<[^<>]*\|", re.IGNORECASE)
 # A paused campaign's posts wait for its resume (a cancelled one's are refused when claimed).
 HELD = (CampaignStatus.DRAFT, CampaignStatus.PAUSED)
 # Posts of a send not settled yet: its campaign is still sending.
@@ -158,6 +161,11 @@ def problems(campaign: Campaign) -> list[str]:
     text = f"{campaign.team_post_title} {campaign.team_post_text}"
     if compose.PLACEHOLDER.search(text):
         found.append("A team post goes to a whole channel: it has no placeholders ({first_name}, {links}).")
+    if OWN_LINK.search(text):
+        found.append(
+            "A team post carries only its tracked links (the buttons): take the address or link "
+            "out of its heading and text."
+        )
     if any(channel.kind == TeamChannelKind.TEAMS for channel in channels) and (
         campaign.placements.count() > MOST_LINKS
     ):

@@ -14,6 +14,8 @@ from django.db.models import F
 from campaigns.models import Delivery, ReadCount
 
 REMEMBER_TOKENS_SECONDS = 24 * 3600
+# Longer than a campaign's messages are read in: a replay after that is a month-old copy.
+REMEMBER_READ_MESSAGES_SECONDS = 35 * 24 * 3600
 
 
 def count_read(delivery: Delivery, *, idempotency_token: str = "") -> bool:
@@ -21,6 +23,11 @@ def count_read(delivery: Delivery, *, idempotency_token: str = "") -> bool:
     if idempotency_token and not cache.add(
         f"whatsapp-read:{idempotency_token[:100]}", 1, REMEMBER_TOKENS_SECONDS
     ):
+        return False
+    # A message is read once. Twilio's signature does not cover the idempotency header, so a
+    # copied callback replayed under fresh tokens (or none) would otherwise count again. Kept in
+    # the cache, like the token, so the row still keeps no trace of the read.
+    if not cache.add(f"whatsapp-read-message:{delivery.pk}", 1, REMEMBER_READ_MESSAGES_SECONDS):
         return False
     counted, _ = ReadCount.objects.get_or_create(
         campaign_id=delivery.campaign_id, occurrence=delivery.occurrence
