@@ -57,25 +57,50 @@ def handle_inbound_sms(*, sender: str, body: str, message_sid: str) -> str | Non
         return help_reply(language_of(subscriber))
     if subscriber and already_acted_on(subscriber=subscriber, message_sid=message_sid):
         return None
-    evidence = f"Texted {body.strip()!r} ({message_sid})"
+    obey_opt_keyword(
+        keyword=keyword,
+        subscriber=subscriber,
+        phone=phone,
+        medium=Medium.SMS,
+        source=ConsentSource.SMS_KEYWORD,
+        evidence=f"Texted {body.strip()!r} ({message_sid})",
+        message_sid=message_sid,
+    )
+    return None
+
+
+def obey_opt_keyword(
+    *,
+    keyword: Keyword,
+    subscriber: Subscriber | None,
+    phone: str,
+    medium: str,
+    source: str,
+    evidence: str,
+    message_sid: str,
+) -> Keyword | None:
+    """STOP or START on one medium, texts or WhatsApp (each has consent of its own): the keyword
+    acted on, or None when nothing changed (START from someone already subscribed)."""
     if keyword is Keyword.OPT_OUT:
         if subscriber:
             consent.opt_out(
                 subscriber=subscriber,
-                media=[Medium.SMS],
-                source=ConsentSource.SMS_KEYWORD,
+                media=[medium],
+                source=source,
                 evidence=evidence,
                 provider_message_id=message_sid,
             )
-        # Suppressed even if we hold no record: they asked us never to text this number.
-        consent.suppress(medium=Medium.SMS, address=phone, reason=SuppressionReason.OPTED_OUT)
-    elif subscriber and subscriber.sms_state != ConsentState.SUBSCRIBED:
+        # Suppressed even if we hold no record: they asked us never to message this number this way.
+        consent.suppress(medium=medium, address=phone, reason=SuppressionReason.OPTED_OUT)
+        return Keyword.OPT_OUT
+    if subscriber and subscriber.state(medium) != ConsentState.SUBSCRIBED:
         consent.record_consent(
             subscriber=subscriber,
-            medium=Medium.SMS,
+            medium=medium,
             action=ConsentAction.OPTED_IN,
-            source=ConsentSource.SMS_KEYWORD,
+            source=source,
             evidence=evidence,
             provider_message_id=message_sid,
         )
+        return Keyword.OPT_IN
     return None

@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 
-from campaigns import consent, replies
-from campaigns.inbound import already_acted_on
+from campaigns import replies
+from campaigns.inbound import already_acted_on, obey_opt_keyword
 from campaigns.keywords import Keyword, parse_keyword
-from campaigns.models import ConsentAction, ConsentSource, ConsentState, Medium, Subscriber, SuppressionReason
+from campaigns.models import ConsentSource, Medium, Subscriber
 from campaigns.phones import normalise_phone
 from campaigns.services import find_subscriber
 from campaigns.whatsapp.base import PREFIX
@@ -63,27 +63,13 @@ def act_on_whatsapp(*, subscriber: Subscriber | None, phone: str, body: str, mes
         return help_reply()
     if subscriber and already_acted_on(subscriber=subscriber, message_sid=message_sid):
         return None
-    evidence = f"WhatsApp message {body.strip()!r} ({message_sid})"
-    if keyword is Keyword.OPT_OUT:
-        if subscriber:
-            consent.opt_out(
-                subscriber=subscriber,
-                media=[Medium.WHATSAPP],
-                source=ConsentSource.WHATSAPP_KEYWORD,
-                evidence=evidence,
-                provider_message_id=message_sid,
-            )
-        # Suppressed even if we hold no record: they asked us never to message this number here.
-        consent.suppress(medium=Medium.WHATSAPP, address=phone, reason=SuppressionReason.OPTED_OUT)
-        return STOPPED
-    if subscriber and subscriber.whatsapp_state != ConsentState.SUBSCRIBED:
-        consent.record_consent(
-            subscriber=subscriber,
-            medium=Medium.WHATSAPP,
-            action=ConsentAction.OPTED_IN,
-            source=ConsentSource.WHATSAPP_KEYWORD,
-            evidence=evidence,
-            provider_message_id=message_sid,
-        )
-        return STARTED
-    return None
+    obeyed = obey_opt_keyword(
+        keyword=keyword,
+        subscriber=subscriber,
+        phone=phone,
+        medium=Medium.WHATSAPP,
+        source=ConsentSource.WHATSAPP_KEYWORD,
+        evidence=f"WhatsApp message {body.strip()!r} ({message_sid})",
+        message_sid=message_sid,
+    )
+    return {Keyword.OPT_OUT: STOPPED, Keyword.OPT_IN: STARTED}.get(obeyed)
