@@ -7,7 +7,10 @@ import time_machine
 
 from campaigns.models import MediaPreference, WhatsAppTemplate
 from campaigns.whatsapp import templates
+from tests.campaigns.email_services import use_service
 from tests.factories import live_item, ready_campaign
+from tests.fakes.mailgun import FakeMailgun
+from tests.fakes.postmark import FakePostmark
 from tests.fakes.twilio import FakeTwilio
 from tests.helpers import TUESDAY_MORNING
 from tests.workers import RedisServer
@@ -63,3 +66,22 @@ def open_signup(settings):
     settings.SIGNUP_ALLOWED_REGIONS = ["GB", "IE"]
     settings.PHONE_DEFAULT_REGION = "GB"
     return settings
+
+
+# Email through a sending service: anymail's real backends against loopback fakes of their APIs.
+@pytest.fixture
+def postmark(settings):
+    fake = FakePostmark().start()
+    use_service(settings, "postmark", fake)
+    settings.CAMPAIGN_WEEKLY_CAP = 10  # several campaigns to one person in a test
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def mailgun(settings):
+    fake = FakeMailgun().start()
+    use_service(settings, "mailgun", fake)
+    settings.CAMPAIGN_WEEKLY_CAP = 10
+    yield fake
+    fake.stop()

@@ -9,10 +9,8 @@ import json
 import pytest
 
 from campaigns.models import DeliveryStatus
-from tests.campaigns.email_services import delivery_to, send_campaign, use_service
+from tests.campaigns.email_services import delivery_to, send_campaign
 from tests.factories import live_item, subscribed_employees
-from tests.fakes.mailgun import FakeMailgun
-from tests.fakes.postmark import FakePostmark
 from tests.helpers import free_port
 from tests.processes import run_python
 
@@ -22,22 +20,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("working_hours")]
 @pytest.fixture
 def placement():
     return live_item(title="Giving feedback").placements.get()
-
-
-@pytest.fixture
-def postmark(settings):
-    fake = FakePostmark().start()
-    use_service(settings, "postmark", fake)
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def mailgun(settings):
-    fake = FakeMailgun().start()
-    use_service(settings, "mailgun", fake)
-    yield fake
-    fake.stop()
 
 
 def headers_of(sent: dict) -> dict[str, str]:

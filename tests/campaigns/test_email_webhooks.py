@@ -35,11 +35,8 @@ from tests.campaigns.email_services import (
     postmark_delivered,
     postmark_open,
     send_campaign,
-    use_service,
 )
 from tests.factories import live_item, subscribed_employees
-from tests.fakes.mailgun import FakeMailgun
-from tests.fakes.postmark import FakePostmark
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("working_hours")]
 
@@ -47,23 +44,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("working_hours")]
 @pytest.fixture
 def placement():
     return live_item(title="Giving feedback").placements.get()
-
-
-@pytest.fixture
-def postmark(settings):
-    fake = FakePostmark().start()
-    use_service(settings, "postmark", fake)
-    settings.CAMPAIGN_WEEKLY_CAP = 10  # several campaigns to one person in a test
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def mailgun(settings):
-    fake = FakeMailgun().start()
-    use_service(settings, "mailgun", fake)
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

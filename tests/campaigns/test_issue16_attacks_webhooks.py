@@ -33,11 +33,8 @@ from tests.campaigns.email_services import (
     post_postmark,
     postmark_complaint,
     send_campaign,
-    use_service,
 )
 from tests.factories import live_item, ready_campaign, subscribed_employees
-from tests.fakes.mailgun import FakeMailgun
-from tests.fakes.postmark import FakePostmark
 from tests.fakes.twilio import AUTH_TOKEN
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("working_hours")]
@@ -49,24 +46,6 @@ STATUS_PATH = "/hooks/twilio/status/"
 @pytest.fixture
 def placement():
     return live_item(title="Giving feedback").placements.get()
-
-
-@pytest.fixture
-def postmark(settings):
-    fake = FakePostmark().start()
-    use_service(settings, "postmark", fake)
-    settings.CAMPAIGN_WEEKLY_CAP = 10
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def mailgun(settings):
-    fake = FakeMailgun().start()
-    use_service(settings, "mailgun", fake)
-    settings.CAMPAIGN_WEEKLY_CAP = 10
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
