@@ -27,7 +27,6 @@ reads it, and the provider-log search (from claimed_at) still starts before any 
 from __future__ import annotations
 
 import logging
-import secrets
 import smtplib
 import time
 import uuid
@@ -36,7 +35,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import make_msgid
-from typing import NamedTuple
 
 from anymail.exceptions import AnymailError
 from django.conf import settings
@@ -76,13 +74,23 @@ from campaigns.models import (
     Medium,
     Repeat,
     Subscriber,
-    TrackedLink,
+)
+from campaigns.pipeline import (
+    STILL_TO_GO,
+    BatchContext,
+    Outcome,
+    Ready,
+    Reconciled,
+    finish_if_done,
+    links_for,
+    outcome_of,
 )
 from campaigns.quiet_hours import SendWindow, zone
 from campaigns.selectors import campaign_audience, reachable_on
 from campaigns.signals import deliveries_due, team_posts_due
 from campaigns.sms import SmsMessage, get_backend
 from campaigns.team_channels import services as team_posting
+from campaigns.team_channels.selectors import still_to_post
 from campaigns.tokens import public_url
 from campaigns.tracking import check_promotable, tracked_link_for
 from campaigns.whatsapp import sending as whatsapp_sending
@@ -94,7 +102,6 @@ logger = logging.getLogger(__name__)
 COUNTED = (*HANDED_OVER, DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.UNKNOWN)
 # A weekly campaign's previous send was a week ago to the minute; it must not hold back this one.
 CAP_PERIOD = timedelta(days=7) - timedelta(hours=1)
-STILL_TO_GO = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)
 # A part of a batch sends for about this long under its recipients' locks (plus the provider call
 # under way): how long an opt-out arriving meanwhile waits, and a lease renewal's usual interval.
 PART_SECONDS = 1.0
@@ -331,18 +338,6 @@ def release_due_campaigns(*, now: datetime | None = None) -> int:
 # Batches.
 
 
-@dataclass
-class Outcome:
-    status: str
-    provider_id: str = ""
-    error_code: int | None = None
-    error: str = ""
-    not_before: datetime | None = None
-    handed_over: bool = False
-    tried: bool = True  # False: put back untried, so the attempt does not count
-    free_text: bool = False  # WhatsApp: sent as free text, not a template (Delivery.free_text)
-
-
 def batch_size(medium: str) -> int:
     """Small enough that a batch takes about five seconds at the provider's rate, so parallel
     tasks share a campaign's rows and a worker that dies strands little for the reconciler."""
@@ -476,18 +471,6 @@ def send_batch(campaign: Campaign, claim: uuid.UUID, rows: list[Delivery], tally
 
 
 @dataclass
-class BatchContext:
-    campaign: Campaign
-    medium: str
-    claim: uuid.UUID
-
-    def __post_init__(self) -> None:
-        self.tracked_links = links_for(self.campaign, self.medium)
-        self.links = compose.links_text(self.tracked_links, self.medium)
-        self.window = SendWindow.from_settings()
-
-
-@dataclass
 class PartDone:
     """What a part did: the tokens it used, the rows it had no time for (still claimed, first in
     the next part), and whether the provider is fit to go on."""
@@ -580,48 +563,6 @@ class WorkingHours:
         if time_zone not in self._closes:
             self._closes[time_zone] = self.window.closes(self.now, zone(time_zone)) or self.now
         return self._closes[time_zone]
-
-
-class Ready(NamedTuple):
-    """A recipient cleared to send to now, and when their working hours end."""
-
-    row: Delivery
-    subscriber: Subscriber
-    closes: datetime
-
-
-def links_for(campaign: Campaign, medium: str) -> list[TrackedLink]:
-    """The links a message carries: to the placements the campaign still promotes (a retired item's
-    is dropped, or swapped for its successor's, by campaigns.retirement)."""
-    return list(
-        TrackedLink.objects.filter(
-            campaign=campaign, medium=medium, repointed_from=None, placement__campaigns=campaign
-        )
-        .select_related("placement__item")
-        .order_by("pk")
-    )
-
-
-def retry_outcome(row: Delivery, error: DeliveryError, now: datetime) -> Outcome:
-    if row.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
-        return Outcome(
-            DeliveryStatus.FAILED,
-            error_code=error.code,
-            error=f"{error.message} Gave up after {row.attempts} tries.",
-        )
-    backoff = min(settings.DELIVERY_RETRY_SECONDS * 2 ** (row.attempts - 1), 3600)
-    wait = timedelta(
-        seconds=backoff * (1 + secrets.randbelow(500) / 1000)
-    )  # jitter: workers do not return together
-    return Outcome(DeliveryStatus.PENDING, error_code=error.code, error=error.message, not_before=now + wait)
-
-
-def outcome_of(row: Delivery, error: DeliveryError, now: datetime) -> Outcome:
-    if error.outcome is DeliveryOutcome.RETRY:
-        return retry_outcome(row, error, now)
-    if error.outcome is DeliveryOutcome.UNKNOWN:
-        return Outcome(DeliveryStatus.UNKNOWN, error_code=error.code, error=error.message)
-    return Outcome(DeliveryStatus.FAILED, error_code=error.code, error=error.message)
 
 
 def send_texts(
@@ -799,24 +740,6 @@ def set_provider_ids(pairs: list[tuple[int, str]], *, batch_size: int = 1000) ->
 # Health of a send.
 
 
-def finish_if_done(campaign_id: int) -> None:
-    """Sending ends when no row of this send is waiting or being sent; a weekly one waits for next week.
-    A live journey's step sends for as long as its journey runs: people reach it one by one."""
-    campaign = Campaign.objects.filter(
-        pk=campaign_id, status=CampaignStatus.SENDING, journey_step__isnull=True
-    ).first()
-    if campaign is None:
-        return
-    waiting = Delivery.objects.filter(
-        campaign=campaign, occurrence=campaign.occurrence, status__in=STILL_TO_GO
-    )
-    # Its team posts too: a campaign that only posts is sent once its posts have gone (or failed).
-    posts_waiting = team_posting.still_to_post(campaign)
-    Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.SENDING).exclude(Exists(waiting)).exclude(
-        Exists(posts_waiting)
-    ).update(status=CampaignStatus.SCHEDULED if campaign.next_send_at else CampaignStatus.SENT)
-
-
 def pause(*, campaign: Campaign, by: AbstractBaseUser) -> None:
     require_launcher(by)
     changed = Campaign.objects.filter(
@@ -833,7 +756,7 @@ def resume(*, campaign: Campaign, by: AbstractBaseUser) -> None:
     started = Delivery.objects.filter(
         campaign=campaign, occurrence=campaign.occurrence, status__in=STILL_TO_GO
     ).exists()
-    posting = team_posting.still_to_post(campaign).exists()  # a send with only posts left is started too
+    posting = still_to_post(campaign).exists()  # a send with only posts left is started too
     changed = Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.PAUSED).update(
         status=CampaignStatus.SENDING if started or posting else CampaignStatus.SCHEDULED, paused_reason=""
     )
@@ -861,13 +784,6 @@ def cancel(*, campaign: Campaign, by: AbstractBaseUser) -> None:
 
 
 # Reconciling.
-
-
-@dataclass
-class Reconciled:
-    found_sent: int = 0
-    requeued: int = 0
-    left_unknown: int = 0
 
 
 def reconcile(*, stale_after: timedelta | None = None, now: datetime | None = None) -> Reconciled:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
-from campaigns.models import Campaign, LinkClickDay, TeamChannelKind, TeamPost
+from campaigns.models import Campaign, LinkClickDay, TeamChannelKind, TeamPost, TeamPostStatus
+
+# Posts of a send not settled yet: its campaign is still sending.
+STILL_TO_POST = (TeamPostStatus.PENDING, TeamPostStatus.POSTING)
 
 
 @dataclass(frozen=True)
@@ -39,3 +42,10 @@ def clicks_of(campaign: Campaign) -> list[TeamClicks]:
         )
         for row in totals
     ]
+
+
+def still_to_post(campaign: Campaign) -> QuerySet[TeamPost]:
+    """The current send's posts still waiting or being posted."""
+    return TeamPost.objects.filter(
+        campaign=campaign, occurrence=campaign.occurrence, status__in=STILL_TO_POST
+    )

@@ -20,10 +20,10 @@ from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.utils import timezone
 
-from campaigns import compose, sending
+from campaigns import compose, pipeline
 from campaigns.delivery_errors import DeliveryError, DeliveryOutcome
 from campaigns.models import (
     Campaign,
@@ -50,8 +50,6 @@ SLACK_BOT_TOKEN = re.compile(r"xoxb-[A-Za-z0-9-]{10,250}", re.ASCII)
 OWN_LINK = re.compile(r"[a-z][a-z0-9+.-]*:/|\bwww\.|\bmailto:|\]\(|<[^<>]*\|", re.IGNORECASE)
 # A paused campaign's posts wait for its resume (a cancelled one's are refused when claimed).
 HELD = (CampaignStatus.DRAFT, CampaignStatus.PAUSED)
-# Posts of a send not settled yet: its campaign is still sending.
-STILL_TO_POST = (TeamPostStatus.PENDING, TeamPostStatus.POSTING)
 
 
 # Registering a channel.
@@ -135,7 +133,7 @@ def rotate_secrets() -> tuple[int, list[str]]:
 
 def post_for(campaign: Campaign, kind: str) -> ChannelPost:
     """What the channels of one kind are sent: the same words for everyone, the kind's own links."""
-    return post_with(campaign, sending.links_for(campaign, kind))
+    return post_with(campaign, pipeline.links_for(campaign, kind))
 
 
 def post_with(campaign: Campaign, links: Sequence[TrackedLink]) -> ChannelPost:
@@ -205,13 +203,6 @@ def plan_posts(campaign: Campaign, *, now: datetime) -> int:
     return len(channels)
 
 
-def still_to_post(campaign: Campaign) -> QuerySet[TeamPost]:
-    """The current send's posts still waiting or being posted."""
-    return TeamPost.objects.filter(
-        campaign=campaign, occurrence=campaign.occurrence, status__in=STILL_TO_POST
-    )
-
-
 @dataclass
 class PostRun:
     posted: int = 0
@@ -234,7 +225,7 @@ def post_due(*, campaign_id: int | None = None, now: datetime | None = None) -> 
         post_one(row, run)
         campaigns.add(row.campaign_id)
     for posted_for in sorted(campaigns):
-        sending.finish_if_done(posted_for)  # a send with nothing left but these posts is now sent
+        pipeline.finish_if_done(posted_for)  # a send with nothing left but these posts is now sent
     return run
 
 

@@ -20,8 +20,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import compose, consent
-from campaigns import sending as pipeline
+from campaigns import compose, consent, pipeline
 from campaigns.delivery_errors import DeliveryError, DeliveryOutcome
 from campaigns.models import Campaign, Delivery, DeliveryStatus, Medium, Subscriber
 from campaigns.tokens import public_url
