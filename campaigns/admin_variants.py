@@ -39,7 +39,7 @@ class MessageVariantForm(forms.ModelForm):
         fields = ["language", *MESSAGE_FIELDS, *CHECK_FIELDS]
         # Labels of their own: the campaign's fields above are "Text message", "Email subject"...
         labels = {
-            "sms_text": "Text in this language",
+            "sms_text": "SMS text in this language",
             "email_subject": "Subject in this language",
             "email_body": "Email in this language",
             "question": "Check's question in this language",

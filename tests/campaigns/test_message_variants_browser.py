@@ -38,7 +38,7 @@ def test_the_agency_adds_an_arabic_text_previews_its_cost_then_saves_it(agency_p
     page.get_by_role("button", name="Add another Language").click()
     added = page.locator("#variants-0")  # the form the button added (the template beside it is hidden)
     added.get_by_role("combobox", name="Language").select_option("ar")
-    added.get_by_label("Text in this language").fill("مرحبا {first_name}، ثلاث دقائق: {links}")
+    added.get_by_label("SMS text in this language").fill("مرحبا {first_name}، ثلاث دقائق: {links}")
     page.get_by_role("button", name="Preview changes").click()
 
     expect(page.get_by_text("Not saved yet.")).to_be_visible()
