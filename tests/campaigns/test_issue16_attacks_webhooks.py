@@ -78,6 +78,18 @@ def test_a_postmark_complaint_without_the_right_basic_auth_changes_nothing(postm
     assert person.email_state == ConsentState.SUBSCRIBED
 
 
+def handed_over(campaign, person, medium: str, status: str, *, sid: str) -> Delivery:
+    """A message the provider already has, as a status callback would find it."""
+    return Delivery.objects.create(
+        campaign=campaign,
+        subscriber=person,
+        medium=medium,
+        status=status,
+        not_before=timezone.now(),
+        provider_id=sid,
+    )
+
+
 def test_a_replayed_mailgun_signature_cannot_carry_another_event(mailgun, send):
     """Mailgun signs only its timestamp and token, not the event: a signature copied from one
     genuine webhook must not vouch for a complaint about someone else's email."""
@@ -125,14 +137,7 @@ def test_an_email_event_naming_a_texts_provider_id_leaves_the_text_alone(postmar
     campaign = send()
     email = delivery_to(campaign, person)
     text_campaign = ready_campaign(placements=[placement], slug="texts", media=MediaPreference.SMS)
-    text = Delivery.objects.create(
-        campaign=text_campaign,
-        subscriber=person,
-        medium=Medium.SMS,
-        status=DeliveryStatus.SENT,
-        not_before=timezone.now(),
-        provider_id="SM" + "a" * 32,
-    )
+    text = handed_over(text_campaign, person, Medium.SMS, DeliveryStatus.SENT, sid="SM" + "a" * 32)
     event = postmark_complaint(email)
     event["MessageID"] = text.provider_id
 
@@ -247,14 +252,7 @@ def test_a_whatsapp_stop_signed_for_other_words_is_refused(client, settings):
 def test_a_read_receipt_for_a_texts_sid_neither_moves_the_text_nor_counts_a_read(client, settings, placement):
     [person] = subscribed_employees(1)
     campaign = ready_campaign(placements=[placement], media=MediaPreference.SMS)
-    text = Delivery.objects.create(
-        campaign=campaign,
-        subscriber=person,
-        medium=Medium.SMS,
-        status=DeliveryStatus.DELIVERED,
-        not_before=timezone.now(),
-        provider_id="SM" + "b" * 32,
-    )
+    text = handed_over(campaign, person, Medium.SMS, DeliveryStatus.DELIVERED, sid="SM" + "b" * 32)
     params = {"MessageSid": text.provider_id, "MessageStatus": "read", "To": f"whatsapp:{person.phone}"}
 
     response = client.post(
@@ -270,14 +268,7 @@ def test_a_read_receipt_for_a_texts_sid_neither_moves_the_text_nor_counts_a_read
 def test_a_forged_whatsapp_status_callback_is_refused(client, settings, placement):
     [person] = whatsapp_people(1)
     campaign = ready_campaign(placements=[placement], media=MediaPreference.WHATSAPP)
-    message = Delivery.objects.create(
-        campaign=campaign,
-        subscriber=person,
-        medium=Medium.WHATSAPP,
-        status=DeliveryStatus.SENT,
-        not_before=timezone.now(),
-        provider_id="SM" + "c" * 32,
-    )
+    message = handed_over(campaign, person, Medium.WHATSAPP, DeliveryStatus.SENT, sid="SM" + "c" * 32)
     settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
 
     response = client.post(
@@ -347,14 +338,7 @@ def test_a_signed_read_receipt_replayed_with_new_idempotency_tokens_is_counted_o
     campaign's reads. A message is read once."""
     [person] = whatsapp_people(1)
     campaign = ready_campaign(placements=[placement], media=MediaPreference.WHATSAPP)
-    message = Delivery.objects.create(
-        campaign=campaign,
-        subscriber=person,
-        medium=Medium.WHATSAPP,
-        status=DeliveryStatus.DELIVERED,
-        not_before=timezone.now(),
-        provider_id="SM" + "d" * 32,
-    )
+    message = handed_over(campaign, person, Medium.WHATSAPP, DeliveryStatus.DELIVERED, sid="SM" + "d" * 32)
     params = {"MessageSid": message.provider_id, "MessageStatus": "read", "To": f"whatsapp:{person.phone}"}
     signature = signature_for(settings, STATUS_PATH, params)
 
