@@ -514,3 +514,23 @@ TEAMS_WORKFLOW_BASE_URL = env.str("TEAMS_WORKFLOW_BASE_URL", default="")
 SLACK_API_BASE_URL = env.str("SLACK_API_BASE_URL", default="https://slack.com/api/")
 # Beat: posts waiting for a retry go out, and claims whose worker vanished are settled.
 CELERY_BEAT_SCHEDULE["post-team-channels"] = {"task": "campaigns.tasks.post_due_team_posts", "schedule": 60.0}
+
+# --- Issue 17: queues and health ---
+from config import queues as celery_queues  # noqa: E402 - with the settings it feeds
+
+# Every task's queue is decided in config/queues.py; a task without a route runs on housekeeping,
+# which the sync workers consume (docker-compose.yml), never on a queue nobody listens to.
+CELERY_TASK_QUEUES = celery_queues.CELERY_TASK_QUEUES
+CELERY_TASK_ROUTES = celery_queues.CELERY_TASK_ROUTES
+CELERY_TASK_DEFAULT_QUEUE = celery_queues.HOUSEKEEPING
+# /healthz/ready: beat is stuck when no schedule entry has run for this long. The minute jobs
+# run every minute, and django-celery-beat writes their last run at most every 3 minutes.
+HEALTH_BEAT_MAX_AGE_SECONDS = env.int("HEALTH_BEAT_MAX_AGE_SECONDS", default=600)
+# Only where a beat process runs the schedule: the embedded default runs it in the web process.
+HEALTH_CHECK_BEAT = env.bool("HEALTH_CHECK_BEAT", default=not CELERY_TASK_ALWAYS_EAGER)
+# Sending is stuck when a text or email has been due this long and nothing at all went out (or
+# was claimed) meanwhile. Not by age alone: a long code sends one text a second, so a big
+# campaign's last rows wait hours while sending is healthy.
+HEALTH_SENDING_STUCK_SECONDS = env.int("HEALTH_SENDING_STUCK_SECONDS", default=600)
+# Probes come over plain HTTP from inside the network, like /healthz.
+SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^healthz/(live|ready)$"]

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import sso
-from config.health import healthz
+from config import health
 
 admin.site.site_header = f"{settings.PROGRAMME_NAME} curation"
 admin.site.site_title = f"{settings.PROGRAMME_NAME} curation"
@@ -16,7 +16,10 @@ urlpatterns = [
     # Campaigns first: its tracked links are the busiest addresses, and no other app shares them.
     path("", include("campaigns.urls")),
     path("", include("curation.urls")),
-    path("healthz", healthz, name="healthz"),
+    # Probes (config/health.py): liveness apart from readiness; /healthz as it always was.
+    path("healthz", health.healthz, name="healthz"),
+    path("healthz/live", health.live, name="healthz-live"),
+    path("healthz/ready", health.ready, name="healthz-ready"),
     # Email services' bounce and complaint webhooks (issue 16), signature-checked by anymail.
     path("anymail/", include("campaigns.email_urls")),
     # Issue 16: the language switcher posts to Django's set_language view, which needs no JavaScript.

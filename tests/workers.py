@@ -17,6 +17,7 @@ from pathlib import Path
 
 import redis
 
+from config import queues
 from tests.helpers import free_port
 from tests.processes import PROJECT_ROOT, SETTINGS_VARIABLES
 
@@ -81,30 +82,49 @@ def _answers(client: redis.Redis) -> bool:
 
 
 WORKER_OPTIONS = (
-    *("--concurrency", "2", "--pool", "prefork", "--loglevel", "INFO"),
+    *("--pool", "prefork", "--loglevel", "INFO"),
     *("--without-heartbeat", "--without-gossip", "--without-mingle"),
 )
 
 
 class CeleryWorker:
-    """`celery worker` in its own process group, with the environment the test gives it."""
+    """`celery worker` in its own process group, with the environment the test gives it.
 
-    def __init__(self, env: dict[str, str]) -> None:
+    It consumes every queue unless told which (docker-compose.yml's workers each take some);
+    `name` tells two workers of one test apart (`-n`, as the compose file names them).
+    """
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        *,
+        queues: tuple[str, ...] = queues.ALL,
+        concurrency: int = 2,
+        name: str = "worker",
+    ) -> None:
         self.env = env
+        self.options = (
+            *("-Q", ",".join(queues), "-n", f"{name}@%h", "--concurrency", str(concurrency)),
+            *WORKER_OPTIONS,
+        )
         self.process: subprocess.Popen | None = None
         self.log = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
 
-    def start(self) -> CeleryWorker:
+    def start(self, *, wait: bool = True) -> CeleryWorker:
+        """Started; ready unless `wait` is off (then `ready()` waits), so two can start at once."""
         clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "config", "worker", *WORKER_OPTIONS],
+                [sys.executable, "-m", "celery", "-A", "config", "worker", *self.options],
                 cwd=PROJECT_ROOT,
                 env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **self.env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own group: a kill reaches the pool's children too
             )
+        return self.ready() if wait else self
+
+    def ready(self) -> CeleryWorker:
         wait_for(lambda: " ready." in self.output(), timeout=60, what="the worker to start")
         return self
 
