@@ -1,4 +1,4 @@
-# One image for web, worker and beat (docker-compose.yml picks the command).
+# One image for web, the sending and sync workers and beat (docker-compose.yml picks the command).
 # gunicorn reads config/gunicorn.py: workers, the 120 s timeout, and an access log with no address,
 # user agent or token in it.
 FROM python:3.11-slim
