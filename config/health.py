@@ -4,8 +4,8 @@ pipeline doing its work?), so an orchestrator restarts only what is stuck.
 - /healthz/live: no dependency is asked. A web process that answers is alive; restarting it
   because PostgreSQL is down would only add a restart storm to the outage.
 - /healthz/ready: the database, Redis, beat's last tick and the oldest due send, each with a
-  reason. 503 when any fails: alert on it, and keep traffic from a web that cannot reach its
-  database.
+  reason; 503 when any fails. For alerts, and for an orchestrator deciding to restart beat or the
+  sending workers (each container's own healthcheck asks about itself: docker-compose.yml).
 - /healthz: as before, the web's own readiness: 503 when the database or the broker does not
   answer, in the same JSON. Not an alias of /healthz/ready: a load balancer (its users) would
   then take every web out of service when beat stops, though each still serves every page;
