@@ -514,3 +514,18 @@ TEAMS_WORKFLOW_BASE_URL = env.str("TEAMS_WORKFLOW_BASE_URL", default="")
 SLACK_API_BASE_URL = env.str("SLACK_API_BASE_URL", default="https://slack.com/api/")
 # Beat: posts waiting for a retry go out, and claims whose worker vanished are settled.
 CELERY_BEAT_SCHEDULE["post-team-channels"] = {"task": "campaigns.tasks.post_due_team_posts", "schedule": 60.0}
+
+# --- Issue 17: metrics ---
+# /metrics for Prometheus (ops.views): answered only with `Authorization: Bearer <METRICS_TOKEN>`.
+# Unset, the address is a 404: metrics are never public by default.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Optionally also only from these networks ("10.0.0.0/8,127.0.0.1/32"); empty: any, with the token.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+# The Celery queues whose waiting tasks are counted (LLEN on the broker's lists).
+METRICS_CELERY_QUEUES = ["celery"]
+# Sync runs are reported over this many hours back (plus those queued or running now).
+METRICS_SYNC_WINDOW_HOURS = env.int("METRICS_SYNC_WINDOW_HOURS", default=24)
+# Prometheus usually scrapes the web container over the private network, without the proxy's
+# X-Forwarded-Proto: a redirect to https would fail the scrape, and protects nothing (the token
+# was already sent with the first request). Use TLS or a private network between them.
+SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from accounts import sso
 from config.health import healthz
+from ops.views import metrics
 
 admin.site.site_header = f"{settings.PROGRAMME_NAME} curation"
 admin.site.site_title = f"{settings.PROGRAMME_NAME} curation"
@@ -17,6 +18,8 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("", include("curation.urls")),
     path("healthz", healthz, name="healthz"),
+    # Issue 17: Prometheus's scrape, behind a bearer token (ops.views).
+    path("metrics", metrics, name="metrics"),
     # Email services' bounce and complaint webhooks (issue 16), signature-checked by anymail.
     path("anymail/", include("campaigns.email_urls")),
     # Issue 16: the language switcher posts to Django's set_language view, which needs no JavaScript.
