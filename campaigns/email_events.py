@@ -45,6 +45,7 @@ from campaigns.models import (
     Subscriber,
     SuppressionReason,
 )
+from ops import counters
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +157,7 @@ def apply(delivery: Delivery, change: Change) -> bool:
         fields.append("feedback")
     if fields:
         delivery.save(update_fields=[*fields, "updated_at"])
+        counters.count_receipt(delivery.medium, *(getattr(delivery, f) for f in fields if f != "error"))
     return bool(fields)
 
 

@@ -30,12 +30,17 @@ MEDIA = tuple(Medium.values)
 
 
 def _counter(
-    name: str, documentation: str, family: str, *, known: Iterable[tuple[str, ...]] = ()
+    name: str,
+    documentation: str,
+    family: str,
+    counted: dict[str, dict[tuple[str, ...], float]],
+    *,
+    known: Iterable[tuple[str, ...]] = (),
 ) -> CounterMetricFamily:
     """A family from ops.counters. The `known` label sets are published at 0 before their first
     event, as Prometheus advises: a series that appears at 1 hides its first increase from rate()."""
     metric = CounterMetricFamily(name, documentation, labels=counters.FAMILIES[family])
-    values = dict.fromkeys(known, 0.0) | counters.read(family)
+    values = dict.fromkeys(known, 0.0) | counted[family]
     for labels, value in sorted(values.items()):
         metric.add_metric(labels, value)
     return metric
@@ -43,32 +48,38 @@ def _counter(
 
 def event_families() -> Iterator[Metric]:
     """Counted as they happen, in Redis (ops.counters)."""
+    counted = counters.read_all()
     yield _counter(
         "curation_messages",
         "Send attempts by medium and outcome (accepted, failed, retry, unknown, skipped).",
         "messages",
+        counted,
         known=itertools.product(MEDIA, OUTCOMES),
     )
     yield _counter(
         "curation_provider_errors",
         "Errors the text, WhatsApp or email provider reported, by its error code ('none': no code).",
         "provider_errors",
+        counted,
     )
     yield _counter(
         "curation_message_receipts",
-        "Provider status reports that moved a message on (sent, delivered, undelivered, failed).",
+        "Provider reports that moved a message on: its new status, or an email's bounce or complaint.",
         "receipts",
+        counted,
     )
     yield _counter(
         "curation_rate_limit_waits",
         "Times a sender found the shared rate limit empty and waited for a token.",
         "rate_limit_waits",
+        counted,
         known=[(medium,) for medium in MEDIA],
     )
     yield _counter(
         "curation_rate_limit_wait_seconds",
         "Seconds senders spent waiting for the shared rate limit.",
         "rate_limit_wait_seconds",
+        counted,
         known=[(medium,) for medium in MEDIA],
     )
     yield _counter(
@@ -76,12 +87,14 @@ def event_families() -> Iterator[Metric]:
         "Lapsed claims the reconciler settled: found sent in the provider's log, queued again, "
         "or left unknown.",
         "settlements",
+        counted,
         known=[("found_sent",), ("requeued",), ("left_unknown",)],
     )
     yield _counter(
         "curation_link_clicks",
         "Hits on tracked links: people (human) apart from link previews and scanners (bot).",
         "clicks",
+        counted,
         known=[("human",), ("bot",)],
     )
 

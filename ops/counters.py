@@ -102,15 +102,21 @@ def add(counts: Counts, *, pipe: redis.client.Pipeline | None = None) -> None:
             logger.warning("Metrics not counted (%s): Redis did not answer", error)
 
 
-def read(family: str) -> dict[tuple[str, ...], float]:
-    """Every counter of a family: {labels: total}. Read by the collector at scrape time."""
+def read_all() -> dict[str, dict[tuple[str, ...], float]]:
+    """Every counter of every family, {family: {labels: total}}, in one round trip: the scrape's."""
     client = _client()
     if client is None:
         with _local_lock:
-            fields = dict(_local[family])
+            hashes = [dict(_local[family]) for family in FAMILIES]
     else:
-        fields = {name.decode(): float(value) for name, value in client.hgetall(PREFIX + family).items()}
-    return {tuple(name.split(SEPARATOR)): value for name, value in fields.items()}
+        pipe = client.pipeline(transaction=False)
+        for family in FAMILIES:
+            pipe.hgetall(PREFIX + family)
+        hashes = [{name.decode(): float(value) for name, value in found.items()} for found in pipe.execute()]
+    return {
+        family: {tuple(name.split(SEPARATOR)): value for name, value in fields.items()}
+        for family, fields in zip(FAMILIES, hashes, strict=True)
+    }
 
 
 # What the senders, the reconciler, the rate limit and the click buffer call.
@@ -138,11 +144,12 @@ def count_sends(medium: str, outcomes: Iterable[SentOutcome]) -> None:
     add(counts)
 
 
-def count_receipt(medium: str, status: str, code: int | None) -> None:
-    """A provider's report moved a message on (delivered, undelivered...), with its error code."""
-    counts = {("receipts", (medium, status)): 1}
+def count_receipt(medium: str, *statuses: str, code: int | None = None) -> None:
+    """A provider's report moved a message on: to each status it reached (delivered, undelivered...,
+    or an email's soft_bounce, hard_bounce, complained), with the provider's error code if any."""
+    counts: Counter = Counter(("receipts", (medium, status)) for status in statuses)
     if code:
-        counts[("provider_errors", (medium, str(code)))] = 1
+        counts[("provider_errors", (medium, str(code)))] += 1
     add(counts)
 
 

@@ -13,15 +13,20 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from prometheus_client.parser import text_string_to_metric_families
+from twilio.request_validator import RequestValidator
 
 from analytics import services as analytics_services
 from analytics.models import Source
 from analytics.sources.base import Period
 from campaigns import sending, tracking
-from campaigns.models import MediaPreference, Medium
+from campaigns.models import Delivery, MediaPreference, Medium
 from channels.models import MetricSource
+from ops import counters
+from tests.campaigns.email_services import post_postmark, postmark_bounce, postmark_complaint, use_service
 from tests.factories import ChannelFactory, live_item, ready_campaign, subscribed_employees
 from tests.fakes.ga4 import PROPERTY_ID
+from tests.fakes.postmark import FakePostmark
+from tests.fakes.twilio import AUTH_TOKEN
 from tests.helpers import TUESDAY_MORNING
 
 pytestmark = [pytest.mark.django_db, pytest.mark.requires("postgres", "redis")]
@@ -226,6 +231,74 @@ def test_a_scrape_is_a_few_indexed_queries_however_big_the_ledger(
         assert scrape(client).status_code == 200
 
 
+@pytest.mark.usefixtures("working_hours")
+def test_the_providers_receipts_show_what_arrived_and_why_not(
+    client, settings, sms_campaign, internal_curator, twilio_fake, django_capture_on_commit_callbacks
+):
+    arrived, unreachable = subscribed_employees(2)
+    launch(sms_campaign, internal_curator, django_capture_on_commit_callbacks)
+    for person, status, code in ((arrived, "delivered", ""), (unreachable, "undelivered", "30003")):
+        row = Delivery.objects.get(subscriber=person)
+        params = {"MessageSid": row.provider_id, "MessageStatus": status, "ErrorCode": code}
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(
+            settings.PUBLIC_BASE_URL + "/hooks/twilio/status/", params
+        )
+        assert (
+            client.post("/hooks/twilio/status/", params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 204
+        )
+
+    figures = samples(client)
+    assert value(figures, "curation_message_receipts_total", medium="sms", status="delivered") == 1
+    assert value(figures, "curation_message_receipts_total", medium="sms", status="undelivered") == 1
+    assert value(figures, "curation_provider_errors_total", medium="sms", code="30003") == 1
+
+
+@pytest.fixture
+def postmark(settings):
+    fake = FakePostmark().start()
+    use_service(settings, "postmark", fake)
+    yield fake
+    fake.stop()
+
+
+@pytest.mark.usefixtures("working_hours")
+def test_an_email_services_bounces_and_complaints_are_counted(
+    client, postmark, internal_curator, django_capture_on_commit_callbacks
+):
+    bouncing, complaining = subscribed_employees(2)
+    placement = live_item(title="Giving feedback").placements.get()
+    launch(
+        ready_campaign(placements=[placement], media=MediaPreference.EMAIL),
+        internal_curator,
+        django_capture_on_commit_callbacks,
+    )
+    rows = {row.subscriber: row for row in Delivery.objects.select_related("subscriber")}
+    assert post_postmark(postmark_bounce(rows[bouncing])).status_code == 200
+    assert post_postmark(postmark_complaint(rows[complaining])).status_code == 200
+
+    figures = samples(client)
+    assert value(figures, "curation_messages_total", medium="email", outcome="accepted") == 2
+    assert value(figures, "curation_message_receipts_total", medium="email", status="undelivered") == 1
+    assert value(figures, "curation_message_receipts_total", medium="email", status="hard_bounce") == 1
+    assert value(figures, "curation_message_receipts_total", medium="email", status="complained") == 1
+    assert value(figures, "curation_message_receipts_total", medium="email", status="delivered") == 1
+
+
+@pytest.mark.usefixtures("working_hours")
+def test_waits_for_the_shared_rate_limit_are_counted(
+    client, settings, sms_campaign, internal_curator, twilio_fake, django_capture_on_commit_callbacks
+):
+    settings.SMS_RATE_PER_SECOND = 4  # a bucket of 4: the other 4 texts wait for tokens
+    subscribed_employees(8)
+    launch(sms_campaign, internal_curator, django_capture_on_commit_callbacks)
+
+    figures = samples(client)
+    assert value(figures, "curation_messages_total", medium="sms", outcome="accepted") == 8
+    assert value(figures, "curation_rate_limit_waits_total", medium="sms") >= 1
+    assert value(figures, "curation_rate_limit_wait_seconds_total", medium="sms") > 0
+    assert value(figures, "curation_rate_limit_waits_total", medium="email") == 0
+
+
 # Syncs, clicks and queues.
 
 
@@ -302,6 +375,20 @@ def test_clicks_people_apart_from_previews_and_scanners(client, tracked_link):
     assert value(waiting, "curation_click_buffer_fields") > 0
     assert value(flushed, "curation_click_buffer_fields") == 0
     assert value(flushed, "curation_link_clicks_total", kind="human") == 2  # a counter: flushing keeps it
+
+
+def test_the_embedded_default_counts_in_memory_without_redis(client, settings, tracked_link):
+    settings.REDIS_URL = ""
+    try:
+        client.get(f"/l/{tracked_link.token}", HTTP_USER_AGENT=PHONE_BROWSER, REMOTE_ADDR="203.0.113.7")
+        client.get(f"/l/{tracked_link.token}", HTTP_USER_AGENT="Slackbot 1.0", REMOTE_ADDR="203.0.113.8")
+        figures = samples(client)
+    finally:
+        counters.forget_local()
+
+    assert value(figures, "curation_link_clicks_total", kind="human") == 1
+    assert value(figures, "curation_link_clicks_total", kind="bot") == 1
+    assert value(figures, "curation_click_buffer_fields") is None  # flushed after every click
 
 
 def test_queue_depth_counts_the_tasks_waiting_in_the_real_broker(client, settings):
