@@ -15,8 +15,11 @@ three together.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+import logging
+from collections.abc import Callable, Iterable, Iterator
 
+import redis
+from django.db import DatabaseError
 from django.utils import timezone
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -24,6 +27,8 @@ from prometheus_client.registry import Collector
 
 from campaigns.models import Medium
 from ops import counters, selectors
+
+logger = logging.getLogger(__name__)
 
 OUTCOMES = ("accepted", "failed", "retry", "unknown", "skipped")
 MEDIA = tuple(Medium.values)
@@ -183,12 +188,32 @@ def redis_families() -> Iterator[Metric]:
         )
 
 
+# Read one by one: with Redis away the database's figures still answer, and the other way round.
+PARTS: dict[str, Callable[[], Iterator[Metric]]] = {
+    "events": event_families,
+    "ledger": ledger_families,
+    "syncs": sync_families,
+    "queues": redis_families,
+}
+
+
 class CurationCollector(Collector):
     def collect(self) -> Iterator[Metric]:
-        yield from event_families()
-        yield from ledger_families()
-        yield from sync_families()
-        yield from redis_families()
+        readable = GaugeMetricFamily(
+            "curation_metrics_part_up",
+            "1 if this part of the metrics could be read at this scrape, 0 if its store did not answer.",
+            labels=["part"],
+        )
+        for name, part in PARTS.items():
+            try:
+                families = list(part())  # whole or not at all: no half-read family
+            except (redis.RedisError, DatabaseError):
+                logger.warning("Metrics: the %s could not be read", name, exc_info=True)
+                readable.add_metric([name], 0)
+                continue
+            readable.add_metric([name], 1)
+            yield from families
+        yield readable
 
 
 def exposition() -> bytes:

@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.requires("postgres", "redis")]
 TOKEN = "a-long-random-scrape-token-for-tests"
 PHONE_BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
 # Label names the endpoint may use: each bounded by an enum or the provider's error codes.
-KNOWN_LABELS = {"medium", "outcome", "code", "status", "result", "kind", "source", "queue"}
+KNOWN_LABELS = {"medium", "outcome", "code", "status", "result", "kind", "source", "queue", "part"}
 
 
 @pytest.fixture(autouse=True)
@@ -124,6 +124,19 @@ def test_the_scrape_is_not_redirected_to_https_so_prometheus_can_reach_it_direct
 
     assert scrape(client).status_code == 200
     assert client.get("/admin/login/").status_code == 301
+
+
+def test_with_redis_away_the_databases_figures_still_answer_and_say_what_is_missing(client, settings):
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+
+    figures = samples(client)
+
+    assert value(figures, "curation_ledger_rows", status="pending") == 0
+    assert value(figures, "curation_metrics_part_up", part="ledger") == 1
+    assert value(figures, "curation_metrics_part_up", part="syncs") == 1
+    assert value(figures, "curation_metrics_part_up", part="events") == 0
+    assert value(figures, "curation_metrics_part_up", part="queues") == 0
+    assert value(figures, "curation_messages_total", medium="sms", outcome="accepted") is None
 
 
 # What a campaign did.
