@@ -7,6 +7,7 @@ A deployment sets SECRET_KEY (which turns DEBUG off), DATABASE_URL, REDIS_URL an
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -520,7 +521,11 @@ CELERY_BEAT_SCHEDULE["post-team-channels"] = {"task": "campaigns.tasks.post_due_
 # Unset, the address is a 404: metrics are never public by default.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Optionally also only from these networks ("10.0.0.0/8,127.0.0.1/32"); empty: any, with the token.
-METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+# Parsed here, so a mistyped network stops the app at start with the reason, not every scrape.
+METRICS_ALLOWED_NETWORKS = [
+    str(ipaddress.ip_network(network.strip(), strict=False))
+    for network in env.list("METRICS_ALLOWED_NETWORKS", default=[])
+]
 # The Celery queues whose waiting tasks are counted (LLEN on the broker's lists).
 METRICS_CELERY_QUEUES = ["celery"]
 # Sync runs are reported over this many hours back (plus those queued or running now).

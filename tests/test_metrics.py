@@ -28,6 +28,7 @@ from tests.fakes.ga4 import PROPERTY_ID
 from tests.fakes.postmark import FakePostmark
 from tests.fakes.twilio import AUTH_TOKEN
 from tests.helpers import TUESDAY_MORNING
+from tests.processes import run_python
 
 pytestmark = [pytest.mark.django_db, pytest.mark.requires("postgres", "redis")]
 
@@ -117,6 +118,23 @@ def test_an_allowlist_refuses_other_addresses_even_with_the_token(client, settin
     allowed = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}", REMOTE_ADDR="10.1.2.3")
 
     assert (refused.status_code, forwarded.status_code, allowed.status_code) == (403, 403, 200)
+
+
+READ_NETWORKS = """
+import django
+from django.conf import settings
+django.setup()
+print(settings.METRICS_ALLOWED_NETWORKS)
+"""
+
+
+def test_allowed_networks_are_read_at_start_and_a_mistyped_one_stops_the_app_with_the_reason():
+    read = run_python(READ_NETWORKS, {"METRICS_ALLOWED_NETWORKS": "10.0.0.0/8, 192.168.1.7"})
+    mistyped = run_python(READ_NETWORKS, {"METRICS_ALLOWED_NETWORKS": "10.0.0.300/8"})
+
+    assert read.stdout.strip() == "['10.0.0.0/8', '192.168.1.7/32']", read.stderr
+    assert mistyped.returncode != 0
+    assert "'10.0.0.300/8' does not appear to be an IPv4 or IPv6 network" in mistyped.stderr
 
 
 def test_the_scrape_is_not_redirected_to_https_so_prometheus_can_reach_it_directly(client, settings):
