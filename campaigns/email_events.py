@@ -157,7 +157,8 @@ def apply(delivery: Delivery, change: Change) -> bool:
         fields.append("feedback")
     if fields:
         delivery.save(update_fields=[*fields, "updated_at"])
-        counters.count_receipt(delivery.medium, *(getattr(delivery, f) for f in fields if f != "error"))
+        reached = [getattr(delivery, name) for name in fields if name != "error"]
+        transaction.on_commit(lambda: counters.count_receipt(delivery.medium, *reached))  # /metrics
     return bool(fields)
 
 

@@ -74,7 +74,7 @@ def record_receipt(
         delivery.error_code = code
         delivery.error = RECEIPT_ERRORS.get(code, f"Twilio reported error {code}.")
     delivery.save(update_fields=["status", "error_code", "error", "updated_at"])
-    counters.count_receipt(delivery.medium, new, code=code)
+    transaction.on_commit(lambda: counters.count_receipt(delivery.medium, new, code=code))  # /metrics
     if code in SUPPRESS_CODES and delivery.subscriber:
         consent.suppress(
             medium=delivery.medium,
