@@ -121,6 +121,11 @@ def ledger_families() -> Iterator[Metric]:
         oldest.add_metric([status], seconds)
     yield oldest
     yield GaugeMetricFamily(
+        "curation_ledger_due_rows",
+        "Pending rows of sending campaigns already due: the backlog the sending workers have to clear.",
+        value=figures.due,
+    )
+    yield GaugeMetricFamily(
         "curation_ledger_stale_claims",
         "Claimed rows whose lease lapsed (DELIVERY_CLAIM_SECONDS): the reconciler's to settle.",
         value=figures.stale_claims,

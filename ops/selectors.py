@@ -36,6 +36,8 @@ class Ledger:
     # absent when there is none.
     oldest_seconds: dict[str, float]
     stale_claims: int
+    # Pending rows of sending campaigns already due: the backlog the sending workers have to clear.
+    due: int
 
 
 def ledger(*, now: datetime) -> Ledger:
@@ -50,16 +52,19 @@ def ledger(*, now: datetime) -> Ledger:
         stale=Count("status", filter=Q(status=DeliveryStatus.CLAIMED, claimed_at__lte=lease)),
     )
     # Pending rows wait for working hours by design: only a sending campaign's due rows are late.
-    oldest_due = (
-        Delivery.objects.filter(campaign=OuterRef("pk"), status=DeliveryStatus.PENDING, not_before__lte=now)
-        .order_by("not_before")
-        .values("not_before")[:1]
-    )
-    oldest_pending = (
+    # Per campaign, each through the (campaign, status, not_before) index; sending campaigns are few.
+    due_rows = Delivery.objects.filter(
+        campaign=OuterRef("pk"), status=DeliveryStatus.PENDING, not_before__lte=now
+    ).order_by()
+    backlog = (
         Campaign.objects.filter(status=CampaignStatus.SENDING)
-        .annotate(oldest_due=Subquery(oldest_due))
-        .aggregate(oldest=Min("oldest_due"))["oldest"]
+        .annotate(
+            oldest_due=Subquery(due_rows.order_by("not_before").values("not_before")[:1]),
+            due_count=Subquery(due_rows.values("campaign").annotate(n=Count("campaign")).values("n")),
+        )
+        .aggregate(oldest=Min("oldest_due"), due=Sum("due_count"))
     )
+    oldest_pending = backlog["oldest"]
     oldest = {
         DeliveryStatus.PENDING: oldest_pending,
         DeliveryStatus.CLAIMED: figures["oldest_claimed"],
@@ -69,6 +74,7 @@ def ledger(*, now: datetime) -> Ledger:
         rows={status: figures[status] for status in IN_FLIGHT},
         oldest_seconds={str(status): (now - at).total_seconds() for status, at in oldest.items() if at},
         stale_claims=figures["stale"],
+        due=backlog["due"] or 0,
     )
 
 

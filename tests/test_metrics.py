@@ -203,6 +203,7 @@ def test_a_busy_provider_counts_as_a_retry_and_an_error_not_a_failure(
     assert value(figures, "curation_provider_errors_total", medium="sms", code="20429") == 1
     # Waiting for its backoff: pending, but not yet due, so not late.
     assert value(figures, "curation_ledger_rows", status="pending") == 1
+    assert value(figures, "curation_ledger_due_rows") == 0
     assert value(figures, "curation_ledger_oldest_seconds", status="pending") is None
 
 
@@ -246,6 +247,7 @@ def test_a_worker_gone_mid_batch_shows_as_stale_claims_and_late_rows(
     assert value(figures, "curation_ledger_rows", status="claimed") == 2
     assert value(figures, "curation_ledger_rows", status="pending") == 1
     assert value(figures, "curation_ledger_stale_claims") == 2
+    assert value(figures, "curation_ledger_due_rows") == 1
     assert value(figures, "curation_ledger_oldest_seconds", status="claimed") == 90
     assert value(figures, "curation_ledger_oldest_seconds", status="pending") == 90
 
