@@ -45,6 +45,7 @@ from campaigns.models import (
     Subscriber,
     SuppressionReason,
 )
+from ops import counters
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +157,8 @@ def apply(delivery: Delivery, change: Change) -> bool:
         fields.append("feedback")
     if fields:
         delivery.save(update_fields=[*fields, "updated_at"])
+        reached = [getattr(delivery, name) for name in fields if name != "error"]
+        transaction.on_commit(lambda: counters.count_receipt(delivery.medium, *reached))  # /metrics
     return bool(fields)
 
 

@@ -14,6 +14,7 @@ from campaigns import consent
 from campaigns.models import DELIVERY_PROGRESS, Delivery, DeliveryStatus, Medium, SuppressionReason
 from campaigns.sms.twilio import SUPPRESS_CODES
 from campaigns.whatsapp import reads
+from ops import counters
 
 TWILIO_STATUSES = {
     "accepted": DeliveryStatus.ACCEPTED,
@@ -73,6 +74,7 @@ def record_receipt(
         delivery.error_code = code
         delivery.error = RECEIPT_ERRORS.get(code, f"Twilio reported error {code}.")
     delivery.save(update_fields=["status", "error_code", "error", "updated_at"])
+    transaction.on_commit(lambda: counters.count_receipt(delivery.medium, new, code=code))  # /metrics
     if code in SUPPRESS_CODES and delivery.subscriber:
         consent.suppress(
             medium=delivery.medium,

@@ -32,7 +32,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from email.utils import make_msgid
 
@@ -95,6 +95,7 @@ from campaigns.tokens import public_url
 from campaigns.tracking import check_promotable, tracked_link_for
 from campaigns.whatsapp import sending as whatsapp_sending
 from campaigns.whatsapp import templates as whatsapp_templates
+from ops import counters
 
 logger = logging.getLogger(__name__)
 
@@ -542,6 +543,7 @@ def send_part(context: BatchContext, rows: list[Delivery], tally: Tally) -> Part
             unreached = []
         record(context.claim, [row for row in rows if row.pk in outcomes], outcomes)
     tally.add(outcomes.values())
+    counters.count_sends(medium, outcomes.values())  # for /metrics: every process's sends in one place
     used = sum(1 for row, _, _ in ready if row.pk in outcomes and outcomes[row.pk].tried)
     return PartDone(used=used, unreached=unreached, carry_on=carry_on)
 
@@ -815,6 +817,7 @@ def reconcile(*, stale_after: timedelta | None = None, now: datetime | None = No
         queue_sending(campaign_id)
     for campaign_id in Campaign.objects.filter(status=CampaignStatus.SENDING).values_list("pk", flat=True):
         finish_if_done(campaign_id)
+    counters.count_settlements(**asdict(result))
     return result
 
 

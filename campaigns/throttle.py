@@ -14,6 +14,7 @@ import redis
 from django.conf import settings
 
 from campaigns.models import Medium
+from ops import counters
 
 # KEYS[1]: the bucket. ARGV: rate per second, burst, tokens wanted.
 # Returns the tokens granted and, when none were, how many milliseconds until one is.
@@ -43,8 +44,8 @@ def rate_per_second(medium: str) -> float:
 
 
 class RedisBucket:
-    def __init__(self, client: redis.Redis, key: str, rate: float) -> None:
-        self.client, self.key, self.rate = client, key, rate
+    def __init__(self, client: redis.Redis, key: str, rate: float, *, medium: str = "") -> None:
+        self.client, self.key, self.rate, self.medium = client, key, rate, medium
         self.burst = max(1, int(rate))  # at most a second's worth at once
         self.script = client.register_script(TAKE)
 
@@ -54,14 +55,15 @@ class RedisBucket:
             granted, wait_ms = self.script(keys=[self.key], args=[self.rate, self.burst, wanted])
             if granted:
                 return int(granted)
+            counters.count_rate_limit_wait(self.medium, wait_ms / 1000)
             time.sleep(wait_ms / 1000)
 
 
 class LocalBucket:
     """The embedded default's bucket: one process, so a lock is enough."""
 
-    def __init__(self, rate: float) -> None:
-        self.rate, self.burst = rate, max(1, int(rate))
+    def __init__(self, rate: float, *, medium: str = "") -> None:
+        self.rate, self.burst, self.medium = rate, max(1, int(rate)), medium
         self.tokens, self.at = float(self.burst), time.monotonic()
         self.lock = threading.Lock()
 
@@ -76,6 +78,7 @@ class LocalBucket:
                 wait = (1 - self.tokens) / self.rate
             if granted:
                 return granted
+            counters.count_rate_limit_wait(self.medium, wait)
             time.sleep(wait)
 
 
@@ -87,10 +90,10 @@ def bucket(medium: str) -> RedisBucket | LocalBucket:
     rate = rate_per_second(medium)
     if not settings.REDIS_URL:
         if medium not in _local or _local[medium].rate != rate:
-            _local[medium] = LocalBucket(rate)
+            _local[medium] = LocalBucket(rate, medium=medium)
         return _local[medium]
     if settings.REDIS_URL not in _clients:
         _clients[settings.REDIS_URL] = redis.Redis.from_url(
             settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
         )
-    return RedisBucket(_clients[settings.REDIS_URL], f"send-rate:{medium}", rate)
+    return RedisBucket(_clients[settings.REDIS_URL], f"send-rate:{medium}", rate, medium=medium)

@@ -38,6 +38,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, LinkClickDay, TrackedLink
 from curation.compliance import check_placement
 from curation.models import Lifecycle, Placement
+from ops import counters
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +239,8 @@ class ClickBuffer:
         for (day, token), persons in people.items():
             pipe.pfadd(f"clicks:people:{day}:{token}", *persons)
             pipe.expire(f"clicks:people:{day}:{token}", COUNT_KEEP_SECONDS)
+        bots = sum(bot for _, _, bot, _ in batch)
+        counters.count_clicks(human=len(batch) - bots, bot=bots, pipe=pipe)  # /metrics, same round trip
         try:
             pipe.execute()
         except redis.RedisError:
@@ -284,6 +287,7 @@ class LocalClickBuffer:
             self.counts[day][f"{token}:{'bot' if bot else 'human'}"] += 1
             if not bot:
                 self.people[(day, token)].add(hashlib.sha256(f"{token}|{client}".encode()).hexdigest())
+        counters.count_clicks(human=int(not bot), bot=int(bot))
 
     def take(self) -> list[tuple[date, dict[str, int], dict[str, int], None]]:
         with self.lock:

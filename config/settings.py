@@ -7,6 +7,7 @@ A deployment sets SECRET_KEY (which turns DEBUG off), DATABASE_URL, REDIS_URL an
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -534,3 +535,22 @@ HEALTH_CHECK_BEAT = env.bool("HEALTH_CHECK_BEAT", default=not CELERY_TASK_ALWAYS
 HEALTH_SENDING_STUCK_SECONDS = env.int("HEALTH_SENDING_STUCK_SECONDS", default=600)
 # Probes come over plain HTTP from inside the network, like /healthz.
 SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^healthz/(live|ready)$"]
+
+# --- Issue 17: metrics ---
+# /metrics for Prometheus (ops.views): answered only with `Authorization: Bearer <METRICS_TOKEN>`.
+# Unset, the address is a 404: metrics are never public by default.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Optionally also only from these networks ("10.0.0.0/8,127.0.0.1/32"); empty: any, with the token.
+# Parsed here, so a mistyped network stops the app at start with the reason, not every scrape.
+METRICS_ALLOWED_NETWORKS = [
+    str(ipaddress.ip_network(network.strip(), strict=False))
+    for network in env.list("METRICS_ALLOWED_NETWORKS", default=[])
+]
+# The Celery queues whose waiting tasks are counted (LLEN on the broker's lists): all of ours.
+METRICS_CELERY_QUEUES = list(celery_queues.ALL)
+# Sync runs are reported over this many hours back (plus those queued or running now).
+METRICS_SYNC_WINDOW_HOURS = env.int("METRICS_SYNC_WINDOW_HOURS", default=24)
+# Prometheus usually scrapes the web container over the private network, without the proxy's
+# X-Forwarded-Proto: a redirect to https would fail the scrape, and protects nothing (the token
+# was already sent with the first request). Use TLS or a private network between them.
+SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from accounts import sso
 from config import health
+from ops.views import metrics
 
 admin.site.site_header = f"{settings.PROGRAMME_NAME} curation"
 admin.site.site_title = f"{settings.PROGRAMME_NAME} curation"
@@ -20,6 +21,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("healthz/live", health.live, name="healthz-live"),
     path("healthz/ready", health.ready, name="healthz-ready"),
+    # Issue 17: Prometheus's scrape, behind a bearer token (ops.views).
+    path("metrics", metrics, name="metrics"),
     # Email services' bounce and complaint webhooks (issue 16), signature-checked by anymail.
     path("anymail/", include("campaigns.email_urls")),
     # Issue 16: the language switcher posts to Django's set_language view, which needs no JavaScript.
