@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist): every one gets its own test database and Redis database.
+TEST_PROCESSES ?= auto
 # The catalogues shipped beside English, the source language (README: Languages).
 LANGUAGES ?= fr ar
 
@@ -29,7 +31,7 @@ demo: venv messages
 ## Run the whole test suite (against DATABASE_URL / REDIS_URL when they are set).
 ## CLOCK="2027-01-01 00:30:00" runs it with every process's clock starting then (Debian's faketime).
 test: venv messages
-	$(if $(CLOCK),faketime "$(CLOCK)") $(BIN)/pytest
+	$(if $(CLOCK),faketime "$(CLOCK)") $(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile
 
 lint: venv
 	$(BIN)/ruff check .

@@ -35,6 +35,24 @@ os.environ.setdefault("NO_GCE_CHECK", "true")
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
+def _own_redis_database() -> None:
+    """Under pytest-xdist (`make test` runs the suite in several processes) each process gets a
+    Redis database of its own, as pytest-django gives each its own test database: the cache,
+    rate-limit buckets and click buffers one test clears must not be another process's."""
+    worker = os.environ["PYTEST_XDIST_WORKER"]
+    if not worker.startswith("gw") or not settings.REDIS_URL:
+        return
+    url = redis.connection.parse_url(settings.REDIS_URL)
+    own_db = (int(url.get("db", 0)) + int(worker.removeprefix("gw"))) % 16
+    own_url = settings.REDIS_URL.rsplit("/", 1)[0] + f"/{own_db}"
+    settings.REDIS_URL = own_url
+    settings.CACHES["default"]["LOCATION"] = own_url
+    if settings.CELERY_BROKER_URL.startswith("redis"):
+        from config.celery import app
+
+        settings.CELERY_BROKER_URL = app.conf.broker_url = own_url
+
+
 def _postgres_missing() -> str | None:
     if connection.vendor != "postgresql":
         return "needs PostgreSQL: set DATABASE_URL=postgres://..."
@@ -73,6 +91,10 @@ SERVICE_CHECKS = {
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # The controlling process compiled the catalogues before it started this one.
+        _own_redis_database()
+        return
     # Issue 16: the French and Arabic pages and texts need the compiled catalogues.
     from tests.catalogues import compile_stale_catalogues
 
