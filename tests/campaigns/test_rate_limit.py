@@ -17,19 +17,26 @@ import redis
 from campaigns import throttle
 from campaigns.models import Medium
 from tests.processes import run_python
+from tests.workers import wait_for
 
 RATE = 20
 SECONDS = 2.0
 PROCESSES = 3
 
-# Every process waits for the same start, takes one token at a time until the same end, and
-# prints when it got each one.
+# Every process, once Django is up, says it is ready and waits for the same start (which the test
+# sets when all are ready: a loaded machine may take many seconds to start one), takes one token at
+# a time until the same end, and prints when it got each one.
 TAKE_UNTIL = """
 import json, sys, time, django
 django.setup()
+import redis
+from django.conf import settings
 from campaigns import throttle
-start, stop = float(sys.argv[1]), float(sys.argv[2])
 bucket = throttle.bucket("sms")
+control = redis.Redis.from_url(settings.REDIS_URL)
+control.incr("rate-test:ready")
+_, window = control.blpop(f"rate-test:window:{sys.argv[1]}", timeout=120)
+start, stop = map(float, window.split())
 time.sleep(max(0, start - time.time()))
 taken = []
 while time.time() < stop:
@@ -42,15 +49,18 @@ print(json.dumps(taken))
 @pytest.mark.requires("redis")
 def test_processes_sharing_the_bucket_together_stay_within_the_rate(settings):
     client = redis.Redis.from_url(settings.REDIS_URL)
-    client.delete("send-rate:sms")  # a full bucket to start: the most a run can get
-    # Django starts slowly in a fresh process: all of them should be waiting before the start.
-    start = time.time() + 6
-    stop = start + SECONDS
+    client.delete("send-rate:sms", "rate-test:ready")  # a full bucket to start: the most a run can get
     env = {"REDIS_URL": settings.REDIS_URL, "SMS_RATE_PER_SECOND": str(RATE)}
 
     with ThreadPoolExecutor(PROCESSES) as pool:
-        runs = list(pool.map(lambda _: run_python(TAKE_UNTIL, env, str(start), str(stop)), range(PROCESSES)))
-    client.delete("send-rate:sms")
+        started = [pool.submit(run_python, TAKE_UNTIL, env, str(number)) for number in range(PROCESSES)]
+        wait_for(lambda: int(client.get("rate-test:ready") or 0) == PROCESSES, timeout=100, what="the takers")
+        start = time.time() + 0.5
+        stop = start + SECONDS
+        for number in range(PROCESSES):
+            client.rpush(f"rate-test:window:{number}", f"{start} {stop}")
+        runs = [run.result() for run in started]
+    client.delete("send-rate:sms", "rate-test:ready")
 
     for run in runs:
         assert run.returncode == 0, run.stderr
