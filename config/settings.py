@@ -507,6 +507,8 @@ LOGGING = {
         # Twilio's client writes eight INFO lines per request (its URL and headers): a send of
         # 100,000 texts would bury everything else. Its warnings and errors still come through.
         "twilio.http_client": {"level": "WARNING"},
+        # At DEBUG (with DEBUG on) every SQL query is written with its parameters: names, numbers.
+        "django.db.backends": {"level": "INFO"},
     },
 }
 if EMBEDDED_SCHEDULE:
