@@ -10,6 +10,8 @@ and what the SDK would add about the person is left out or removed:
   X-Forwarded-For, Authorization), cookies, query string and body are dropped;
 - every other string (messages, exception values, breadcrumbs, tags, extra) is redacted, and
   values under keys such as phone, email or code are replaced by the SDK's own scrubber.
+
+A report is tagged with the ids its log lines carry (request_id, task_id, campaign_id, ...).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
 from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
 
+from config import logging_context
 from config.redaction import redact_all
 
 # Keys whose values are ours and personal, wherever they appear (extra, breadcrumb data, ...).
@@ -52,6 +55,10 @@ Event = dict[str, Any]
 
 
 def scrub_event(event: Event, hint: dict[str, Any]) -> Event:
+    # The log's ids (request, task, campaign, sync run) as tags: from a report to its log lines.
+    tags = event.setdefault("tags", {})
+    for name, value in logging_context.current().items():
+        tags.setdefault(name, str(value))
     event.pop("user", None)
     request = event.get("request")
     if isinstance(request, dict):

@@ -94,7 +94,8 @@ def test_a_failing_page_is_reported_without_the_requests_personal_data(fake_sent
             "Cookie": f"employee={EMAIL}",
         },
     )
-    status = connection.getresponse().status
+    response = connection.getresponse()
+    status, request_id = response.status, response.getheader("X-Request-ID")
     connection.close()
     sentry_sdk.flush()
 
@@ -109,6 +110,7 @@ def test_a_failing_page_is_reported_without_the_requests_personal_data(fake_sent
     assert report["request"] == {"method": "GET", "url": f"{live_server.url}/me/<redacted>/broken/"}
     assert "user" not in report
     assert report["environment"] == "test"
+    assert report["tags"]["request_id"] == request_id  # the id its log lines carry
     crumbs = [crumb.get("message") for crumb in report["breadcrumbs"]["values"]]
     assert "Looking up the page of <redacted> for <redacted>" in crumbs
     assert_nothing_personal(fake_sentry)
@@ -125,7 +127,8 @@ def test_a_failing_task_is_reported_without_its_arguments_or_the_personal_data_i
         "ConnectionError",
         "The provider refused <redacted> (<redacted>)",
     )
-    assert report["tags"]["celery_task_id"]
+    assert report["tags"]["task_id"] == report["tags"]["celery_task_id"]
+    assert report["tags"]["task_name"] == "tests.test_sentry.text_an_employee"
     assert report["transaction"] == "tests.test_sentry.text_an_employee"
     assert_nothing_personal(fake_sentry)
 
