@@ -36,6 +36,7 @@ from analytics.signals import sync_queued
 from analytics.sources.base import MetricRow, Period, Pull, Retry, SourceError
 from campaigns.models import LinkClickDay
 from channels.models import Channel, MetricSource
+from config import logging_context
 from curation.models import Placement
 
 logger = logging.getLogger(__name__)
@@ -166,6 +167,7 @@ def claim(run_id: int) -> SyncRun | None:
         return run
 
 
+@logging_context.binds(sync_run_id="run_id")
 def run_sync(run_id: int, *, last_attempt: bool = True) -> SyncRun | None:
     """Pull one run's period and write it. Raises SyncRetry when trying later may help and this
     is not the last attempt; otherwise the run ends succeeded, postponed or failed."""

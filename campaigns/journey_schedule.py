@@ -43,6 +43,7 @@ from campaigns.models import (
 )
 from campaigns.quiet_hours import SendWindow, zone
 from campaigns.selectors import reachable_on, segment_members
+from config import logging_context
 
 # Consent confirmed by the person's own act at sign-up: what "on confirming sign-up" means.
 SIGNED_UP = (ConsentSource.SIGNUP_PAGE, ConsentSource.EMAIL_LINK)
@@ -136,7 +137,8 @@ def move_on(journey: Journey, now: datetime, ticked: Ticked) -> None:
             next_due_at__lte=now,
         )
         following = steps[index + 1] if index + 1 < len(steps) else None
-        send_step(step, following, due, now, ticked)
+        with logging_context.bound(campaign_id=step.message_id):
+            send_step(step, following, due, now, ticked)
         passed = step.position
     ticked.finished += Enrolment.objects.filter(
         journey=journey, status=EnrolmentStatus.ACTIVE, next_position__gt=passed

@@ -95,6 +95,7 @@ from campaigns.tokens import public_url
 from campaigns.tracking import check_promotable, tracked_link_for
 from campaigns.whatsapp import sending as whatsapp_sending
 from campaigns.whatsapp import templates as whatsapp_templates
+from config import logging_context
 from ops import counters
 
 logger = logging.getLogger(__name__)
@@ -224,6 +225,7 @@ def next_week(at: datetime) -> datetime:
     return (local + timedelta(days=7)).astimezone(at.tzinfo)
 
 
+@logging_context.binds(campaign_id="campaign_id")
 def start_occurrence(*, campaign_id: int, now: datetime | None = None) -> int:
     """Write this send's ledger and queue its batches; returns the rows written.
 
@@ -345,6 +347,7 @@ def batch_size(medium: str) -> int:
     return max(1, min(settings.DELIVERY_BATCH_SIZE, int(throttle.rate_per_second(medium) * 5)))
 
 
+@logging_context.binds(campaign_id="campaign_id")
 def send_due(*, campaign_id: int, budget_seconds: float | None = None) -> int:
     """Send due batches until none is left or the time budget is spent; returns messages sent."""
     budget = settings.SEND_TASK_SECONDS if budget_seconds is None else budget_seconds
@@ -807,7 +810,8 @@ def reconcile(*, stale_after: timedelta | None = None, now: datetime | None = No
         .order_by("pk")
     )
     for row in stale.iterator(chunk_size=500):
-        settle_claim(row, backend, result)
+        with logging_context.bound(campaign_id=row.campaign_id):
+            settle_claim(row, backend, result)
     due = Delivery.objects.filter(
         campaign=OuterRef("pk"), status=DeliveryStatus.PENDING, not_before__lte=timezone.now()
     )

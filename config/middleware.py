@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+
+from config import logging_context
+
+
+class RequestIdMiddleware:
+    """Every log line written while a request is handled carries its id (request_id), and the
+    response says it (X-Request-ID), so an operator can go from a user's report to the lines.
+
+    A proxy in front (nginx's $request_id, a load balancer's) may send its own id, and then
+    its logs and ours share it; one that is too long or holds more than letters, digits, '-',
+    '_' and '.' is replaced with a fresh one, since it is written on every line. Tasks queued
+    while the request runs carry the id on (config/celery.py).
+    """
+
+    HEADER = "X-Request-ID"
+    SANE = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        offered = request.headers.get(self.HEADER, "")
+        request_id = offered if self.SANE.fullmatch(offered) else uuid.uuid4().hex
+        request.request_id = request_id  # for the line Django writes after the response (ContextFilter)
+        with logging_context.bound(request_id=request_id):
+            response = self.get_response(request)
+        response[self.HEADER] = request_id
+        return response
 
 
 class RefuseNulCharactersMiddleware:

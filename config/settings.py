@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Issue 17: first, so every line a request writes carries its id (and the response says it).
+    "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Issue 13: a Content-Security-Policy and a Permissions-Policy on every response.
     "csp.middleware.CSPMiddleware",
@@ -467,19 +469,47 @@ from config.content_security_policy import policy as _content_security_policy  #
 CONTENT_SECURITY_POLICY = _content_security_policy(sso_server_url=OIDC_SERVER_URL)
 
 # Logs: what happened, never who. Every line passes config.redaction's filter (tokens out of
-# paths, query strings dropped); Django's own loggers are routed here so none keeps its default
-# handler ("Not Found: /me/<token>/", runserver's request lines). gunicorn: config/gunicorn.py.
+# paths, query strings, email addresses and phone numbers dropped); Django's own loggers are
+# routed here so none keeps its default handler ("Not Found: /me/<token>/", runserver's request
+# lines). The worker and beat keep this configuration too (config/celery.py); gunicorn's own
+# lines use the same filters and formatters (config/gunicorn.py).
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# json: one object per line for a log collector; plain: a readable line on a developer's machine.
+# Both carry the request, task, campaign and sync run ids bound where they apply
+# (config/logging_context.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "config.redaction.RedactingFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+    "filters": {
+        "redact": {"()": "config.redaction.RedactingFilter"},
+        "context": {"()": "config.logging_context.ContextFilter"},
+    },
+    "formatters": {
+        "plain": {"()": "config.logging_format.PlainFormatter"},
+        "json": {"()": "config.logging_format.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            # In this order: the context filter reads the request that the redacting one drops.
+            "filters": ["context", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Twilio's client writes eight INFO lines per request (its URL and headers): a send of
+        # 100,000 texts would bury everything else. Its warnings and errors still come through.
+        "twilio.http_client": {"level": "WARNING"},
+        # At DEBUG (with DEBUG on) every SQL query is written with its parameters: names, numbers.
+        "django.db.backends": {"level": "INFO"},
     },
 }
 if EMBEDDED_SCHEDULE:
@@ -554,3 +584,16 @@ METRICS_SYNC_WINDOW_HOURS = env.int("METRICS_SYNC_WINDOW_HOURS", default=24)
 # X-Forwarded-Proto: a redirect to https would fail the scrape, and protects nothing (the token
 # was already sent with the first request). Use TLS or a private network between them.
 SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]
+
+# --- Issue 17: logs and error reporting ---
+# Logs: LOG_FORMAT and LOG_LEVEL above, beside LOGGING. Error reports go to Sentry (or a service
+# speaking its protocol: GlitchTip, Bugsink) only when SENTRY_DSN is set, scrubbed of personal
+# data first (config/sentry.py); web, worker and beat each report their own errors.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+# Sentry's "environment" (production, staging) separates reports from several deployments.
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+# The share of requests and tasks traced for performance; off unless asked for (it costs quota).
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+from config import sentry as _sentry  # noqa: E402
+
+_sentry.init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)

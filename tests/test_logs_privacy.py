@@ -3,15 +3,18 @@
 gunicorn runs as the Dockerfile runs it (config/gunicorn.py), with production's settings, and is
 sent requests from a distinctive loopback address and user agent to personal pages; its output
 (access log, gunicorn's and Django's own lines) must name none of them, nor any token, while
-still recording each request.
+still recording each request. In production every line is one JSON object (LOG_FORMAT=json),
+and each request's lines carry its id, the one its response's X-Request-ID gives.
 """
 
 from __future__ import annotations
 
 import http.client
 import io
+import json
 import logging
 import os
+import re
 import subprocess
 import sys
 
@@ -32,6 +35,9 @@ pytestmark = [pytest.mark.requires("postgres", "redis"), pytest.mark.django_db(t
 
 CLIENT_ADDRESS = "127.0.0.3"  # the server listens on 127.0.0.1; this is only the caller's
 HOSTILE_AGENT = "HostileTester/13.0 (log-leak-probe; +tracking-me@example.test)"
+FORWARDED_FOR = "203.0.113.77"  # what a proxy would say the client's address is
+# A request id a proxy may pass on is written on every line: one holding anything but an id is not.
+PERSONAL_REQUEST_ID = "phone-+447700900777"
 
 
 def production_env(static_root: str) -> dict[str, str]:
@@ -78,16 +84,22 @@ class Gunicorn:
         wait_for(lambda: self.get("/healthz")[0] == 200, timeout=60, what="gunicorn to answer")
         return self
 
-    def get(self, path: str) -> tuple[int, bytes]:
+    def get(self, path: str, request_id: str = PERSONAL_REQUEST_ID) -> tuple[int, bytes, dict[str, str]]:
         connection = http.client.HTTPConnection(
             "127.0.0.1", self.port, timeout=10, source_address=(CLIENT_ADDRESS, 0)
         )
+        headers = {
+            "User-Agent": HOSTILE_AGENT,
+            "Referer": path,
+            "X-Forwarded-For": FORWARDED_FOR,
+            "X-Request-ID": request_id,
+        }
         try:
-            connection.request("GET", path, headers={"User-Agent": HOSTILE_AGENT, "Referer": path})
+            connection.request("GET", path, headers=headers)
             response = connection.getresponse()
-            return response.status, response.read()
+            return response.status, response.read(), dict(response.getheaders())
         except OSError:
-            return 0, b""
+            return 0, b"", {}
         finally:
             connection.close()
 
@@ -122,10 +134,13 @@ def test_the_web_log_records_requests_to_personal_pages_without_address_agent_or
     bogus_token = "Zm9yZ2VkLXRva2VuLWZvci1sb2dz"
 
     assert web.get(account)[0] == 200
-    assert web.get(f"/me/{bogus_token}/")[0] == 404
+    status, _, headers = web.get(f"/me/{bogus_token}/", request_id="proxy-4f1c9a7e")
+    assert (status, headers["X-Request-ID"]) == (404, "proxy-4f1c9a7e")  # the proxy's id, kept
     assert web.get(unsubscribe)[0] == 200
     assert web.get(f"/l/{link.token}?utm_source=leak-probe")[0] == 302
-    assert web.get("/no-such-page/?email=someone@example.test")[0] == 404
+    status, _, headers = web.get("/no-such-page/?email=someone@example.test")
+    made_up = headers["X-Request-ID"]
+    assert status == 404 and made_up != PERSONAL_REQUEST_ID  # not an id: replaced by one of ours
     web.stop()  # every line flushed
 
     log = web.output()
@@ -140,18 +155,30 @@ def test_the_web_log_records_requests_to_personal_pages_without_address_agent_or
         unsubscribe.split("/")[2],
         "leak-probe",
         "someone@example.test",
+        FORWARDED_FOR,
+        "+447700900777",
     ):
         assert secret not in log, f"{secret!r} is in the log:\n{log}"
-    # Each request is still recorded: method, path without its token, status.
+    # One JSON object per line, gunicorn's own lines too.
+    entries = [json.loads(line) for line in log.splitlines()]
+    assert {entry["logger"] for entry in entries} >= {"gunicorn.error", "gunicorn.access", "django.request"}
+    # Each request is still recorded: method, path without its token, status; and its id.
+    written = [(re.sub(r" \d+ms$", "", entry["message"]), entry.get("request_id")) for entry in entries]
     for line in (
-        '"GET /me/<redacted>/" 200',
-        '"GET /me/<redacted>/" 404',
-        '"GET /u/<redacted>/" 200',
-        '"GET /l/<redacted>" 302',
-        '"GET /no-such-page/" 404',
-        "Not Found: /me/<redacted>/",
+        ('"GET /me/<redacted>/" 200', None),
+        ('"GET /me/<redacted>/" 404', "proxy-4f1c9a7e"),
+        ("Not Found: /me/<redacted>/", "proxy-4f1c9a7e"),
+        ('"GET /u/<redacted>/" 200', None),
+        ('"GET /l/<redacted>" 302', None),
+        ('"GET /no-such-page/" 404', made_up),
+        ("Not Found: /no-such-page/", made_up),
     ):
-        assert line in log, f"{line!r} is missing from the log:\n{log}"
+        message, request_id = line
+        assert any(
+            seen == message and (request_id is None or seen_id == request_id) for seen, seen_id in written
+        ), f"{line!r} is missing from the log:\n{log}"
+    requests = [entry for entry in entries if entry["logger"] in ("gunicorn.access", "django.request")]
+    assert all(len(entry["request_id"]) >= 8 for entry in requests), log
 
 
 def test_a_server_errors_traceback_is_logged_without_the_token():

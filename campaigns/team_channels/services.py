@@ -40,6 +40,7 @@ from campaigns.team_channels.base import ChannelPost, PostLink
 from campaigns.team_channels.payloads import MOST_LINKS
 from campaigns.tracking import tracked_link_for
 from channels.destinations import check_destination, host_matches
+from config import logging_context
 
 # Office 365 / Microsoft 365 connectors' incoming webhooks: retired, they no longer post.
 CONNECTOR_HOSTS = ("webhook.office.com", "outlook.office.com", "outlook.office365.com")
@@ -211,6 +212,7 @@ class PostRun:
     unknown: int = 0
 
 
+@logging_context.binds(campaign_id="campaign_id")
 def post_due(*, campaign_id: int | None = None, now: datetime | None = None) -> PostRun:
     """Post every due ledger row (of one campaign, or all): each claimed before it is posted."""
     now = now or timezone.now()
@@ -222,7 +224,8 @@ def post_due(*, campaign_id: int | None = None, now: datetime | None = None) -> 
     due = due.exclude(campaign__status__in=HELD)
     campaigns = set()
     for row in due.select_related("campaign", "channel").order_by("not_before", "pk"):
-        post_one(row, run)
+        with logging_context.bound(campaign_id=row.campaign_id):
+            post_one(row, run)
         campaigns.add(row.campaign_id)
     for posted_for in sorted(campaigns):
         pipeline.finish_if_done(posted_for)  # a send with nothing left but these posts is now sent
