@@ -108,6 +108,47 @@ def print_sizes(title: str, sizes: dict[str, tuple[int, int, int, int]]) -> None
         print(line)
 
 
+def daily_metric_sizes(placements: int = 100, days: int = 1000) -> tuple[int, int, int, int]:
+    """DailyMetric grows per placement, source and day, not per message: `placements` x `days` x two
+    sources (GA4's page figures, tracked-link clicks) written as a sync writes them, measured, deleted.
+    Returns rows, table, indexes and total bytes."""
+    from django.db import connection
+
+    from analytics.models import DailyMetric
+    from curation.models import Placement
+
+    channel_placement = common.live_blog_post(
+        url="https://blog.scale.bench.example/", name="Scale bench blog", title="Scale bench post"
+    )
+    made = [
+        Placement(
+            item=channel_placement.item, channel=channel_placement.channel, url=f"{channel_placement.url}{n}/"
+        )
+        for n in range(placements)
+    ]
+    ids = [placement.pk for placement in Placement.objects.bulk_create(made)]
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM FULL analytics_dailymetric")  # space other runs left is not counted
+        cursor.execute(
+            "INSERT INTO analytics_dailymetric (placement_id, date, source, views, sessions, active_users, "
+            "engaged_sessions, engagement_rate, average_duration_seconds, clicks, updated_at) "
+            "SELECT p, DATE '2024-01-01' + d, s, 120, 90, 80, 60, 0.66, 54.2, "
+            "CASE WHEN s = 'links' THEN 12 END, now() "
+            "FROM unnest(%s::int[]) p, generate_series(0, %s - 1) d, unnest(ARRAY['ga4', 'links']) s",
+            [ids, days],
+        )
+        cursor.execute("VACUUM ANALYZE analytics_dailymetric")
+        cursor.execute(
+            "SELECT count(*), pg_table_size(%s), pg_indexes_size(%s), pg_total_relation_size(%s) "
+            "FROM analytics_dailymetric",
+            ["analytics_dailymetric"] * 3,
+        )
+        sizes = cursor.fetchone()
+    DailyMetric.objects.filter(placement_id__in=ids)._raw_delete(DailyMetric.objects.db)
+    Placement.objects.filter(pk__in=ids).delete()
+    return sizes
+
+
 def vacuum_full() -> None:
     """Compacted as autovacuum leaves settled rows in the long run: the claim and outcome updates'
     dead versions reused, not counted."""
@@ -155,6 +196,11 @@ def main() -> None:
         print_sizes("tables as the send left them:", table_sizes())
         vacuum_full()
         print_sizes("tables after VACUUM FULL (settled rows, no dead versions):", table_sizes())
+        metric_rows, *metric_sizes = daily_metric_sizes()
+        print_sizes(
+            "daily figures (100 placements x 1000 days x 2 sources):",
+            {"analytics_dailymetric": (metric_rows, *metric_sizes)},
+        )
         print(f"ratio: {base / seconds:.2f}")
     finally:
         fanout.cleanup()
