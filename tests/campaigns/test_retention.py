@@ -168,6 +168,26 @@ def test_pruning_goes_in_bounded_batches(internal_curator, django_capture_on_com
     assert done[0].rows == 10
 
 
+def test_contact_data_goes_in_bounded_batches(internal_curator, django_capture_on_commit_callbacks, settings):
+    subscribed_employees(5)
+    campaign = sent(internal_curator, django_capture_on_commit_callbacks)  # 10 deliveries
+    settings.RETENTION_BATCH_SIZE = 3
+    settings.DAILY_METRIC_RETENTION_DAYS = 0
+
+    with at(SENT_AT + timedelta(days=100)), CaptureQueriesContext(connection) as queries:
+        done = apply_retention()
+
+    assert not Delivery.objects.filter(campaign=campaign, subscriber__isnull=False).exists()
+    clearing = [
+        query["sql"] for query in queries.captured_queries if 'SET "subscriber_id" = NULL' in query["sql"]
+    ]
+    assert len(clearing) == 4  # 3 + 3 + 3 + 1 rows, each batch its own transaction
+    # Per batch: its ids, the errors to rewrite, at most one rewrite (the one bounce), the clearing,
+    # and the savepoint or transaction around them.
+    assert len(queries.captured_queries) <= 2 + 4 * 6
+    assert done[1].rows == 10
+
+
 def test_dry_run_counts_and_changes_nothing(internal_curator, django_capture_on_commit_callbacks, capsys):
     subscribed_employees(2)
     old = sent(internal_curator, django_capture_on_commit_callbacks)
