@@ -16,6 +16,12 @@ an unknown outcome (the reconciler may still settle them), and the rows of a sen
 the ledger's own index (delivery_due: campaign, status, due time), so pruning millions never holds
 a long transaction or a lock the senders wait on.
 
+What clearing contact data does change: an ended journey's report counts the people who entered
+a step as the distinct subscribers of its rows, so rows cleared after DELIVERY_CONTACT_RETENTION_DAYS
+no longer count there (a live journey's rows are never cleared: its steps are a send under way); and
+a person's soft bounces older than that no longer add up towards suppression. Every count of
+messages (the weekly review, a campaign's report and its reasons, email health) stays the same.
+
 Daily figures live in analytics, which campaigns does not import: the task asks for them with the
 `retention_due` signal, and analytics.retention answers.
 """
