@@ -150,12 +150,17 @@ def test_deliveries_still_waiting_or_of_a_send_under_way_are_never_pruned(
     assert [pruned.rows for pruned in done[:2]] == [0, 0]
 
 
-def test_pruning_goes_in_bounded_batches(internal_curator, django_capture_on_commit_callbacks, settings):
+@pytest.fixture
+def ten_deliveries(internal_curator, django_capture_on_commit_callbacks, settings) -> Campaign:
+    """Five employees texted and emailed, pruned three rows at a time; daily figures kept."""
     subscribed_employees(5)
-    campaign = sent(internal_curator, django_capture_on_commit_callbacks)  # 10 deliveries
     settings.RETENTION_BATCH_SIZE = 3
     settings.DAILY_METRIC_RETENTION_DAYS = 0
+    return sent(internal_curator, django_capture_on_commit_callbacks)
 
+
+def test_pruning_goes_in_bounded_batches(ten_deliveries):
+    campaign = ten_deliveries
     with at(SENT_AT + timedelta(days=400)), CaptureQueriesContext(connection) as queries:
         done = apply_retention()
 
@@ -168,12 +173,8 @@ def test_pruning_goes_in_bounded_batches(internal_curator, django_capture_on_com
     assert done[0].rows == 10
 
 
-def test_contact_data_goes_in_bounded_batches(internal_curator, django_capture_on_commit_callbacks, settings):
-    subscribed_employees(5)
-    campaign = sent(internal_curator, django_capture_on_commit_callbacks)  # 10 deliveries
-    settings.RETENTION_BATCH_SIZE = 3
-    settings.DAILY_METRIC_RETENTION_DAYS = 0
-
+def test_contact_data_goes_in_bounded_batches(ten_deliveries):
+    campaign = ten_deliveries
     with at(SENT_AT + timedelta(days=100)), CaptureQueriesContext(connection) as queries:
         done = apply_retention()
 
