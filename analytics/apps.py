@@ -11,6 +11,7 @@ class AnalyticsConfig(AppConfig):
         from analytics import (
             meeting_views,
             receivers,  # noqa: F401 - connects the signal receivers
+            retention,  # noqa: F401 - answers campaigns' retention_due; registers its settings check
             reviews,
         )
         from analytics.admin.syncs import CHANNEL_SYNC_STATE

@@ -219,7 +219,9 @@ def vm_hwm_kb(pid: int) -> int:
     return 0
 
 
-def fanout(campaign, user, expected: int) -> tuple[float, float, float, dict[str, int]]:
+def fanout(
+    campaign, user, expected: int, *, timeout_seconds: float = TIMEOUT_SECONDS
+) -> tuple[float, float, float, dict[str, int]]:
     """Seconds from launch until no row is waiting or being sent (and of them, the launch
     itself: writing the ledger), and the worker's peak memory."""
     from django.db.models import Count
@@ -236,10 +238,10 @@ def fanout(campaign, user, expected: int) -> tuple[float, float, float, dict[str
             rows = Delivery.objects.filter(campaign=campaign)
             if rows.count() >= expected and not rows.filter(status__in=STILL_TO_GO).exists():
                 break
-            if time.perf_counter() - started > TIMEOUT_SECONDS:
+            if time.perf_counter() - started > timeout_seconds:
                 worker.stop()
                 raise SystemExit(
-                    f"Not finished after {TIMEOUT_SECONDS} s: "
+                    f"Not finished after {timeout_seconds} s: "
                     f"{rows.filter(status__in=STILL_TO_GO).count()} of {expected} still to go.\n"
                     f"Worker log: {worker.log}"
                 )

@@ -12,4 +12,7 @@ class CampaignsConfig(AppConfig):
         from curation.signals import item_retired
 
         item_retired.connect(on_item_retired, dispatch_uid="campaigns.on_item_retired")
-        from campaigns import receivers  # noqa: F401 - connects the signal receivers
+        from campaigns import (
+            receivers,  # noqa: F401 - connects the signal receivers
+            retention,  # noqa: F401 - registers its settings check
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from campaigns import journey_schedule, sending, signup, signup_sessions, tracking, voice
+from campaigns import journey_schedule, retention, sending, signup, signup_sessions, tracking, voice
 from campaigns.team_channels import services as team_posting
 
 
@@ -66,3 +66,9 @@ def post_team_posts(campaign_id: int) -> None:
 def post_due_team_posts() -> None:
     """Every minute (beat): team posts whose retry is due; claims whose worker vanished, settled."""
     team_posting.post_due()
+
+
+@shared_task(ignore_result=True, expires=3600)
+def apply_retention() -> int:
+    """Daily (beat, housekeeping queue): old deliveries lose contact data, then go; old daily figures go."""
+    return sum(pruned.rows for pruned in retention.apply_retention())

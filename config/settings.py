@@ -597,3 +597,23 @@ SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 from config import sentry as _sentry  # noqa: E402
 
 _sentry.init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)
+
+# --- Issue 17: retention ---
+# The housekeeping task (campaigns.tasks.apply_retention, daily) prunes what grows without end;
+# `manage.py apply_retention --dry-run` shows what it would do. 0 keeps rows for ever. Each is
+# refused at startup (a system check) when it would cut into what the app still reads, and the
+# settled rows of a send still under way, and rows still waiting or being sent, are never touched.
+# Deliveries are deleted this many days after they were due and sent: 13 months, so this month's
+# sends can be set beside the same month's last year.
+DELIVERY_RETENTION_DAYS = env.int("DELIVERY_RETENTION_DAYS", default=395)
+# Earlier, a delivery keeps its outcome for the figures but loses what leads to the person: the
+# link to the subscriber, the provider's message id, and any number or address in the error text.
+DELIVERY_CONTACT_RETENTION_DAYS = env.int("DELIVERY_CONTACT_RETENTION_DAYS", default=90)
+# Daily figures: three years, a year past the review's longest chart range (two years).
+DAILY_METRIC_RETENTION_DAYS = env.int("DAILY_METRIC_RETENTION_DAYS", default=1096)
+# Rows deleted or cleared per statement: each batch is its own short transaction.
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=5000)
+CELERY_BEAT_SCHEDULE["apply-retention"] = {
+    "task": "campaigns.tasks.apply_retention",
+    "schedule": crontab(hour=2, minute=50),
+}
