@@ -230,6 +230,22 @@ class QuotaToday:
         return math.ceil(self.tokens_per_day_of_period * period.days)
 
 
+def ga4_quota_running_low() -> list[tuple[str, int]]:
+    """Properties whose latest GA4 run today left fewer daily tokens than GA4_QUOTA_WARN_TOKENS."""
+    properties = (
+        SyncRun.objects.filter(source=Source.GA4, finished_at__gte=quota_day_start())
+        .exclude(quota={})
+        .values_list("channel__ga4_property_id", flat=True)
+        .distinct()
+    )
+    low = []
+    for property_id in sorted(properties):
+        quota = ga4_quota_today(property_id)
+        if quota is not None and quota.tokens_left < settings.GA4_QUOTA_WARN_TOKENS:
+            low.append((property_id, quota.tokens_left))
+    return low
+
+
 def ga4_quota_today(property_id: str) -> QuotaToday | None:
     """None when no GA4 run of the property reported its quota since today's reset."""
     runs = SyncRun.objects.filter(
