@@ -765,7 +765,9 @@ def write_service_account(path: str | Path, token_uri: str, *, client_email: str
 @pytest.fixture
 def ga4_transport() -> str:
     """gRPC, the client's default; a test runs over REST too with
-    @pytest.mark.parametrize("ga4_transport", ["grpc", "rest"])."""
+    @pytest.mark.parametrize("ga4_transport", ["grpc", "rest"]). A test that travels the clock
+    into the past (time_machine) needs REST or a future date: gRPC's deadlines are reckoned on
+    the real clock, so every call would expire before it starts."""
     return "grpc"
 
 
