@@ -200,6 +200,12 @@ class SyncRun(models.Model):
     other_rows = models.PositiveIntegerField(
         default=0, help_text='Rows GA4 rolled into "(other)": their pages cannot be told apart.'
     )
+    # GA4: the property's quota after the run's last answer, in PropertyQuota's own names:
+    # {"tokens_per_day": {"consumed": n, "remaining": n}, "tokens_per_hour": {...}, ...}.
+    quota = models.JSONField(default=dict, blank=True)
+    quota_tokens = models.PositiveIntegerField(
+        default=0, help_text="GA4: daily quota tokens this run spent, all its requests together."
+    )
     error = models.TextField(blank=True)
 
     class Meta:

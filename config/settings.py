@@ -617,3 +617,13 @@ CELERY_BEAT_SCHEDULE["apply-retention"] = {
     "task": "campaigns.tasks.apply_retention",
     "schedule": crontab(hour=2, minute=50),
 }
+
+# --- Issue 17: GA4 ingestion ---
+# How the GA4 client talks to Google: "grpc" (the library's default, binary answers parsed in
+# milliseconds) or "rest" (JSON over HTTPS, for sites whose proxy blocks gRPC; seconds per
+# 100,000 rows). GA4_API_ENDPOINT on loopback (the tests' fake) goes without TLS.
+GA4_TRANSPORT = env.str("GA4_TRANSPORT", default="grpc")
+# Warn (a log line, the sync log's quota column) when a property has fewer daily tokens left than
+# this; a backfill stops before it would take the property below it, leaving them to the daily syncs.
+# A standard property has 200,000 tokens a day.
+GA4_QUOTA_WARN_TOKENS = env.int("GA4_QUOTA_WARN_TOKENS", default=20_000)

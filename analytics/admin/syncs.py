@@ -7,12 +7,14 @@ AnalyticsConfig.ready, so each app administers its own models and the arrow keep
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
+from django.utils.translation import gettext, gettext_lazy
 
 from analytics import services
 from analytics.clock import STALE_AFTER
@@ -42,7 +44,15 @@ def status_in_words(status: str, finished_at) -> str:
 @admin.register(SyncRun)
 class SyncRunAdmin(PolicyAdmin, admin.ModelAdmin):
     # Few columns, so the error keeps room to be read at a laptop's width.
-    list_display = ["__str__", "status_shown", "rows_shown", "requested_by", "finished_at", "error_shown"]
+    list_display = [
+        "__str__",
+        "status_shown",
+        "rows_shown",
+        "quota_left",
+        "requested_by",
+        "finished_at",
+        "error_shown",
+    ]
     list_filter = ["status", "source", "channel", "thresholded"]
     list_select_related = ["channel"]
     date_hierarchy = "queued_at"
@@ -61,6 +71,30 @@ class SyncRunAdmin(PolicyAdmin, admin.ModelAdmin):
     @admin.display(description="Error")
     def error_shown(self, run: SyncRun) -> str:
         return run.error[:300] + ("…" if len(run.error) > 300 else "")
+
+    @admin.display(description=gettext_lazy("GA4 daily quota left"))
+    def quota_left(self, run: SyncRun) -> str:
+        left = services.quota_tokens_left(run)
+        if left is None:
+            return "—"
+        if left < settings.GA4_QUOTA_WARN_TOKENS:
+            low = gettext("%s tokens (low)") % f"{left:,}"
+            return format_html('<strong class="stale-badge">{}</strong>', low)
+        return gettext("%s tokens") % f"{left:,}"
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        # Before a daily sync is postponed for want of quota, not after: curators see it coming.
+        for property_id, left in services.ga4_quota_running_low():
+            self.message_user(
+                request,
+                gettext(
+                    "GA4 property %(property)s has %(left)s tokens of today's quota left: syncs and "
+                    "backfills are postponed once it runs out, until midnight Pacific time."
+                )
+                % {"property": property_id, "left": f"{left:,}"},
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
 
 
 def with_sync_state(channels: QuerySet[Channel]) -> QuerySet[Channel]:

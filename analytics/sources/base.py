@@ -86,6 +86,10 @@ class Pull:
     unattributed: int = 0
     # Keys asked for that the source does not know (a deleted or private video).
     unknown_keys: list[str] = field(default_factory=list)
+    # GA4: the property's quota as the last answer left it ({"tokens_per_day": {"consumed": n,
+    # "remaining": n}, ...}), and the daily tokens every answer of this pull consumed together.
+    quota: dict[str, dict[str, int]] = field(default_factory=dict)
+    quota_tokens: int = 0
 
     @property
     def rows_read(self) -> int:

@@ -24,6 +24,8 @@ from tests.fakes.ga4 import (
 )
 
 JANUARY = Period(date(2024, 1, 1), date(2024, 1, 31))
+# gRPC is the default; what a curator reads and whether the sync retries must not depend on it.
+BOTH_TRANSPORTS = pytest.mark.parametrize("ga4_transport", ["grpc", "rest"])
 
 
 @pytest.fixture(autouse=True)
@@ -49,6 +51,7 @@ def refusal(prefix: str = "/learn/") -> SourceError:
     return caught.value
 
 
+@BOTH_TRANSPORTS
 def test_every_page_of_a_long_report_is_read_at_consecutive_offsets(ga4_fake: FakeGA4):
     grid = ga4_fake.generate_pages(pages=7, days=10, start=date(2024, 1, 1))
 
@@ -71,6 +74,7 @@ def test_pages_shorter_than_the_limit_continue_from_the_rows_that_arrived(ga4_fa
     assert [r.offset for r in page_reports] == [0, 12, 24]
 
 
+@BOTH_TRANSPORTS
 def test_only_pages_under_the_channels_prefix_are_asked_for(ga4_fake: FakeGA4):
     ga4_fake.add_page("/learn/kubernetes", date(2024, 1, 3), views=9, sessions=4, active_users=3)
     ga4_fake.add_page("/blog/holiday-party", date(2024, 1, 3), views=50, sessions=40, active_users=30)
@@ -98,6 +102,7 @@ def test_a_channel_without_a_prefix_reads_the_whole_property(ga4_fake: FakeGA4):
     assert all("dimensionFilter" not in r.body for r in ga4_fake.reports)
 
 
+@BOTH_TRANSPORTS
 def test_figures_arrive_typed_with_the_average_engagement_time_per_active_user(ga4_fake: FakeGA4):
     ga4_fake.add_page(
         "/learn/kubernetes",
@@ -136,6 +141,7 @@ def test_a_day_without_active_users_has_no_average_duration_rather_than_zero(ga4
     assert row.figures["views"] == 2
 
 
+@BOTH_TRANSPORTS
 def test_other_and_not_set_rows_are_counted_but_never_become_page_figures(ga4_fake: FakeGA4):
     ga4_fake.add_page("/learn/kubernetes", date(2024, 1, 3), views=9, sessions=4, active_users=3)
     ga4_fake.add_page("(not set)", date(2024, 1, 3), views=4, sessions=4, active_users=4)
@@ -158,6 +164,7 @@ def test_rows_lost_to_other_stay_visible_even_when_no_other_row_arrives(ga4_fake
     assert len(result.metrics) == 1
 
 
+@BOTH_TRANSPORTS
 def test_a_thresholded_report_is_flagged(ga4_fake: FakeGA4):
     ga4_fake.add_page("/learn/kubernetes", date(2024, 1, 3), views=9, sessions=4, active_users=3)
     ga4_fake.subject_to_thresholding = True
@@ -201,6 +208,7 @@ def test_campaigns_rolled_into_other_are_counted(ga4_fake: FakeGA4):
     assert result.other_rows == 1
 
 
+@BOTH_TRANSPORTS
 def test_hourly_quota_is_tried_again_soon(ga4_fake: FakeGA4):
     ga4_fake.fail_every_request(429, HOURLY_QUOTA_MESSAGE)
 
@@ -216,6 +224,7 @@ def test_too_many_concurrent_requests_are_tried_again_soon(ga4_fake: FakeGA4):
     assert refusal().retry is Retry.SOON
 
 
+@BOTH_TRANSPORTS
 def test_a_spent_daily_quota_waits_until_tomorrow(ga4_fake: FakeGA4):
     ga4_fake.fail_every_request(429, DAILY_QUOTA_MESSAGE)
 
@@ -225,6 +234,7 @@ def test_a_spent_daily_quota_waits_until_tomorrow(ga4_fake: FakeGA4):
     assert "daily quota for property 123 is used up" in error.message
 
 
+@BOTH_TRANSPORTS
 def test_ga4_being_unavailable_is_tried_again_soon(ga4_fake: FakeGA4):
     ga4_fake.fail_every_request(503)
 
@@ -234,6 +244,7 @@ def test_ga4_being_unavailable_is_tried_again_soon(ga4_fake: FakeGA4):
     assert "GA4 is not answering properly right now (503" in error.message
 
 
+@BOTH_TRANSPORTS
 def test_a_failure_on_a_later_page_fails_the_whole_pull(ga4_fake: FakeGA4):
     ga4_fake.generate_pages(pages=3, days=10)
     ga4_fake.fail_request(2, 503)
@@ -245,6 +256,7 @@ def test_a_failure_on_a_later_page_fails_the_whole_pull(ga4_fake: FakeGA4):
     assert [r.offset for r in ga4_fake.reports] == [0, 10]
 
 
+@BOTH_TRANSPORTS
 def test_missing_viewer_access_names_the_account_and_the_property(ga4_fake: FakeGA4):
     ga4_fake.fail_every_request(403)
 
@@ -256,6 +268,7 @@ def test_missing_viewer_access_names_the_account_and_the_property(ga4_fake: Fake
     )
 
 
+@BOTH_TRANSPORTS
 def test_a_key_google_does_not_accept_needs_a_person(ga4_fake: FakeGA4):
     ga4_fake.revoke_keys()
 
@@ -266,6 +279,7 @@ def test_a_key_google_does_not_accept_needs_a_person(ga4_fake: FakeGA4):
     assert "GA4_CREDENTIALS_FILE" in error.message
 
 
+@BOTH_TRANSPORTS
 def test_an_unauthenticated_answer_needs_a_person(ga4_fake: FakeGA4):
     ga4_fake.fail_every_request(401)
 
@@ -275,6 +289,7 @@ def test_an_unauthenticated_answer_needs_a_person(ga4_fake: FakeGA4):
     assert "its key was not accepted" in error.message
 
 
+@BOTH_TRANSPORTS
 def test_the_client_signs_its_own_token_and_never_calls_the_token_endpoint(ga4_fake: FakeGA4):
     """The generated client self-signs a JWT for service accounts, so an invalid_grant from the
     token endpoint cannot stop a pull: only GA4's own 401 can (the test above)."""
@@ -288,6 +303,57 @@ def test_the_client_signs_its_own_token_and_never_calls_the_token_endpoint(ga4_f
     assert all(r.authorization.startswith("Bearer ey") for r in ga4_fake.reports)
 
 
+@BOTH_TRANSPORTS
+def test_the_property_quota_is_asked_for_and_the_last_answers_figures_kept(ga4_fake: FakeGA4):
+    ga4_fake.generate_pages(pages=3, days=10)
+    ga4_fake.tokens_per_report = 7
+    ga4_fake.tokens_left_today = 1_000
+
+    result = pull(page_size=10)
+
+    # Three pages of the page report and one of the campaign report, 7 tokens each.
+    assert all(r.body["returnPropertyQuota"] is True for r in ga4_fake.reports)
+    assert result.quota_tokens == 28
+    assert result.quota["tokens_per_day"] == {"consumed": 7, "remaining": 1_000 - 28}
+    assert result.quota["tokens_per_hour"] == {"consumed": 7, "remaining": 40_000 - 28}
+    assert set(result.quota) == set(ga4.QUOTA_FIELDS)
+    assert result.quota["concurrent_requests"] == {"consumed": 0, "remaining": 10}
+
+
+@BOTH_TRANSPORTS
+def test_a_daily_quota_that_runs_out_mid_pull_waits_until_tomorrow(ga4_fake: FakeGA4):
+    ga4_fake.generate_pages(pages=3, days=10)
+    ga4_fake.tokens_per_report = 10
+    ga4_fake.tokens_left_today = 25
+
+    with pytest.raises(SourceError) as caught:
+        pull(page_size=10)
+
+    assert caught.value.retry is Retry.TOMORROW
+    assert len(ga4_fake.reports) == 3  # two answered, the third found the day's tokens spent
+
+
+def test_grpc_never_sends_the_token_in_plaintext_past_this_machine(ga4_fake: FakeGA4, settings):
+    settings.GA4_API_ENDPOINT = "http://analytics-proxy.internal.example:8080"
+
+    error = refusal()
+
+    assert error.retry is Retry.NEVER
+    assert "is plaintext and not on this machine" in error.message
+    assert "GA4_TRANSPORT=rest" in error.message
+    assert ga4_fake.reports == []
+
+
+def test_an_unknown_transport_setting_says_what_to_set(ga4_fake: FakeGA4, settings):
+    settings.GA4_TRANSPORT = "http2"
+
+    error = refusal()
+
+    assert error.retry is Retry.NEVER
+    assert 'set it to "grpc" (the default) or "rest"' in error.message
+
+
+@BOTH_TRANSPORTS
 def test_an_unknown_property_is_named_in_the_message(ga4_fake: FakeGA4):
     ga4_fake.fail_every_request(404)
 
@@ -297,6 +363,7 @@ def test_an_unknown_property_is_named_in_the_message(ga4_fake: FakeGA4):
     assert error.message == "GA4 has no property 123: check the property id on the channel."
 
 
+@BOTH_TRANSPORTS
 def test_a_rejected_request_names_the_property(ga4_fake: FakeGA4):
     ga4_fake.fail_every_request(400, "Invalid property id: 123.")
 
@@ -306,10 +373,12 @@ def test_a_rejected_request_names_the_property(ga4_fake: FakeGA4):
     assert "GA4 rejected the report for property 123: Invalid property id: 123." in error.message
 
 
-def test_an_unreachable_ga4_is_tried_again_soon(settings, tmp_path):
+@BOTH_TRANSPORTS
+def test_an_unreachable_ga4_is_tried_again_soon(settings, tmp_path, ga4_transport):
     gone = FakeGA4().start()
     settings.GA4_CREDENTIALS_FILE = str(gone.write_service_account(tmp_path / "key.json"))
-    settings.GA4_API_ENDPOINT = gone.url
+    settings.GA4_TRANSPORT = ga4_transport
+    settings.GA4_API_ENDPOINT = gone.endpoint(ga4_transport)
     gone.stop()
 
     error = refusal()

@@ -5,13 +5,20 @@
 
 Runs in this process rather than on a worker, so an operator sees each chunk land. Each chunk is a
 SyncRun of its own, written whole or not at all: an interrupted backfill resumes by running again.
+
+GA4 backfills are planned against the property's daily quota: before each chunk, the tokens the
+last run left (GA4 says, with every answer) are weighed against what a chunk costs (what the last
+run spent, per day of its period). A chunk that would take the property below
+GA4_QUOTA_WARN_TOKENS, which stay for the daily syncs, is not started: the command stops and says
+what to run once the quota resets at midnight Pacific time, rather than running into the wall.
 """
 
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
@@ -44,10 +51,15 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from None
         chunks = period.chunks(max(1, options["chunk_days"]))
-        failed = []
+        failed, waiting = [], []
         for target in self.channels(source, channel):
             label = target.name if target else "all channels"
-            for chunk in tqdm(chunks, desc=f"{source} {label}", unit="chunk", file=sys.stderr):
+            progress = tqdm(chunks, desc=f"{source} {label}", unit="chunk", file=sys.stderr)
+            for number, chunk in enumerate(progress):
+                if source == Source.GA4 and not self.fits_quota(target, chunk):
+                    rest = Period(chunk.start, period.end)
+                    waiting.append(self.resume_hint(target, rest, len(chunks) - number))
+                    break
                 try:
                     run = services.start_sync(
                         source=source, channel=target, period=chunk, requested_by="sync_metrics"
@@ -59,9 +71,33 @@ class Command(BaseCommand):
                     failed.append(f"{label} {chunk}: {run.error}")
                     if run.status == SyncStatus.POSTPONED:
                         break  # the daily quota is spent: the other chunks would fail the same way
-        if failed:
-            raise CommandError("Some periods were not synced:\n" + "\n".join(failed))
+        if failed or waiting:
+            raise CommandError("Some periods were not synced:\n" + "\n".join(failed + waiting))
         self.stdout.write(self.style.SUCCESS(f"Synced {source} for {period}."))
+
+    def fits_quota(self, channel: Channel, chunk: Period) -> bool:
+        """Whether the property's daily tokens, as the last run today left them, cover this chunk
+        and still leave GA4_QUOTA_WARN_TOKENS for the daily syncs. Unknown (no run today): try."""
+        quota = services.ga4_quota_today(channel.ga4_property_id)
+        if quota is None:
+            return True
+        cost, reserve = quota.cost_of(chunk), settings.GA4_QUOTA_WARN_TOKENS
+        if quota.tokens_left - cost >= reserve:
+            return True
+        self.stderr.write(
+            f"GA4 property {channel.ga4_property_id} has {quota.tokens_left:,} daily tokens left; the "
+            f"chunk {chunk} would cost about {cost:,} and {reserve:,} stay for the daily syncs "
+            "(GA4_QUOTA_WARN_TOKENS)."
+        )
+        return False
+
+    def resume_hint(self, channel: Channel, rest: Period, chunks: int) -> str:
+        return (
+            f"{channel.name} {rest}: {chunks} chunk(s) must wait for GA4's daily quota to reset at "
+            f"midnight Pacific time ({services.quota_day_start() + timedelta(days=1):%Y-%m-%d %H:%M %Z}); "
+            f'then run: manage.py sync_metrics --source ga4 --channel "{channel.name}" '
+            f"--since {rest.start} --until {rest.end}"
+        )
 
     def channels(self, source: str, name: str | None) -> list[Channel | None]:
         if source == Source.LINKS:
