@@ -173,8 +173,15 @@ def sync_families() -> Iterator[Metric]:
     for source, at in sorted(window.last_success.items()):
         last.add_metric([source], at.timestamp())
     yield last
-    # GA4 quota left (curation_ga4_quota_remaining_tokens, from the latest run's SyncRun.quota)
-    # is added here where the quota is recorded: it is another part of issue 17's.
+    quota = GaugeMetricFamily(
+        "curation_ga4_quota_remaining_tokens",
+        "Daily quota tokens each GA4 property had left after its latest run today (0 once a run "
+        "was postponed for want of them); GA4's day starts at midnight Pacific.",
+        labels=["property"],
+    )
+    for property_id, left in sorted(selectors.ga4_quota_left(now=timezone.now()).items()):
+        quota.add_metric([property_id], left)
+    yield quota
 
 
 def redis_families() -> Iterator[Metric]:

@@ -17,7 +17,8 @@ import redis
 from django.conf import settings
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Min, OuterRef, Q, Subquery, Sum
 
-from analytics.models import ACTIVE_SYNC, SyncRun, SyncStatus
+from analytics.models import ACTIVE_SYNC, Source, SyncRun, SyncStatus
+from analytics.services import quota_day_start, quota_tokens_left
 from campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 
 # Rows on their way: waiting, being sent, or sent with an outcome nobody knows yet.
@@ -126,6 +127,29 @@ def sync_runs(*, now: datetime) -> SyncWindow:
         .values_list("source", "last")
     )
     return window
+
+
+def ga4_quota_left(*, now: datetime) -> dict[str, int]:
+    """Daily quota tokens each GA4 property had left after its latest run today (GA4's day starts
+    at midnight Pacific): what GA4 reported after a success, 0 after a run postponed because the
+    quota ran out. One query over today's few runs; properties not synced today are absent."""
+    latest: dict[str, int] = {}
+    runs = (
+        SyncRun.objects.filter(
+            source=Source.GA4,
+            status__in=(SyncStatus.SUCCEEDED, SyncStatus.POSTPONED),
+            finished_at__gte=quota_day_start(now),
+        )
+        .exclude(channel__ga4_property_id="")
+        .order_by("finished_at")
+        .values_list("channel__ga4_property_id", "status", "quota")
+    )
+    for property_id, status, quota in runs:
+        if status == SyncStatus.POSTPONED:
+            latest[property_id] = 0
+        elif (left := quota_tokens_left(SyncRun(quota=quota))) is not None:
+            latest[property_id] = left
+    return latest
 
 
 def _broker() -> redis.Redis | None:

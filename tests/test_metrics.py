@@ -8,7 +8,7 @@ clicks on a tracked link through the redirect, tasks published to the real Redis
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -24,7 +24,7 @@ from channels.models import MetricSource
 from ops import counters
 from tests.campaigns.email_services import post_postmark, postmark_bounce, postmark_complaint, use_service
 from tests.factories import ChannelFactory, live_item, ready_campaign, subscribed_employees
-from tests.fakes.ga4 import PROPERTY_ID
+from tests.fakes.ga4 import DAILY_QUOTA_MESSAGE, PROPERTY_ID
 from tests.fakes.postmark import FakePostmark
 from tests.fakes.twilio import AUTH_TOKEN
 from tests.helpers import TUESDAY_MORNING
@@ -259,8 +259,8 @@ def test_a_scrape_is_a_few_indexed_queries_however_big_the_ledger(
     with django_capture_on_commit_callbacks(execute=False):
         sending.launch(campaign=sms_campaign, by=internal_curator)
 
-    # Two for the ledger, two for the sync log; nothing per row or per campaign.
-    with django_assert_max_num_queries(4):
+    # Two for the ledger, two for the sync log, one for GA4's quota; nothing per row or campaign.
+    with django_assert_max_num_queries(5):
         assert scrape(client).status_code == 200
 
 
@@ -337,6 +337,8 @@ def test_waits_for_the_shared_rate_limit_are_counted(
 # Syncs, clicks and queues.
 
 
+# REST: the test travels back to a past Tuesday, and gRPC's deadlines are reckoned on the real clock.
+@pytest.mark.parametrize("ga4_transport", ["rest"])
 def test_sync_runs_by_source_and_outcome_with_their_rows(client, ga4_fake):
     monday = date(2026, 11, 16)
     blog = ChannelFactory(
@@ -385,6 +387,39 @@ def test_sync_runs_older_than_the_window_drop_out_but_the_last_success_stays(cli
     assert value(figures, "curation_sync_last_success_timestamp_seconds", source="links") == (
         TUESDAY_MORNING.timestamp()
     )
+
+
+def test_ga4_quota_left_is_each_propertys_latest_today_and_none_once_postponed(client, ga4_fake):
+    monday = date(2096, 11, 19)  # the future: gRPC's deadlines are reckoned on the real clock
+    blog, intranet = (
+        ChannelFactory(
+            url=f"https://www.acme-learning.example/{prefix}/",
+            metric_source=MetricSource.GA4,
+            ga4_property_id=property_id,
+            ga4_path_prefix=f"/{prefix}/",
+        )
+        for prefix, property_id in (("learning", PROPERTY_ID), ("intranet", "987654321"))
+    )
+    ga4_fake.tokens_per_report = 100
+    ga4_fake.tokens_left_today = 50_000
+
+    def sync(channel):
+        run = analytics_services.start_sync(source=Source.GA4, channel=channel, period=Period(monday, monday))
+        return analytics_services.run_sync(run.pk)
+
+    # 17:00 UTC is 09:00 in California: GA4's quota day began eight hours before.
+    with time_machine.travel(datetime(2096, 11, 20, 17, 0, tzinfo=UTC), tick=True):
+        assert sync(blog).status == "succeeded"
+        assert sync(blog).status == "succeeded"  # two reports of 100 tokens each time
+        ga4_fake.fail_every_request(429, DAILY_QUOTA_MESSAGE)
+        assert sync(intranet).status == "postponed"
+        figures = samples(client)
+    with time_machine.travel(datetime(2096, 11, 21, 9, 0, tzinfo=UTC), tick=True):  # 01:00 Pacific
+        next_day = samples(client)
+
+    assert value(figures, "curation_ga4_quota_remaining_tokens", property=PROPERTY_ID) == 50_000 - 400
+    assert value(figures, "curation_ga4_quota_remaining_tokens", property="987654321") == 0
+    assert value(next_day, "curation_ga4_quota_remaining_tokens", property=PROPERTY_ID) is None
 
 
 @pytest.fixture
