@@ -59,6 +59,22 @@ class YouTubeChannelFactory(ChannelFactory):
     youtube_channel_id = factory.Sequence(lambda n: f"UCacme{n:018d}")
 
 
+def youtube_channel_with_videos(videos: list[str], *, titles: list[str] | None = None) -> Channel:
+    """The programme's YouTube channel, as the YouTube fake knows it (tests.fakes.youtube's
+    CHANNEL_ID), with one placed item per video id: what a YouTube sync reads."""
+    from tests.fakes.youtube import CHANNEL_ID
+
+    channel = YouTubeChannelFactory(name="Acme Learns", youtube_channel_id=CHANNEL_ID)
+    for video, title in zip(videos, titles or [f"Video {video}" for video in videos], strict=True):
+        services.place_item(
+            item=ContentItemFactory(title=title),
+            channel=channel,
+            url=f"https://www.youtube.com/watch?v={video}",
+            external_id=video,
+        )
+    return channel
+
+
 class ContentItemFactory(factory.Factory):
     class Meta:
         model = ContentItem

@@ -26,16 +26,13 @@ from config import logging_context
 from config.celery import app
 from config.logging_format import JsonFormatter
 from config.redaction import RedactingFilter
-from curation import services as curation
 from tests.factories import (
-    ContentItemFactory,
-    YouTubeChannelFactory,
     live_item,
     ready_campaign,
     subscribed_employees,
+    youtube_channel_with_videos,
 )
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, MESSAGING_SERVICE_SID, FakeTwilio
-from tests.fakes.youtube import CHANNEL_ID
 from tests.workers import CeleryWorker, wait_for
 
 # Request ids
@@ -163,14 +160,8 @@ def captured():
 
 @pytest.mark.django_db
 def test_a_syncs_lines_carry_its_run_and_task(youtube_fake, captured, django_capture_on_commit_callbacks):
-    channel = YouTubeChannelFactory(name="Acme Learns", youtube_channel_id=CHANNEL_ID)
     youtube_fake.add_video("intro000001")
-    curation.place_item(
-        item=ContentItemFactory(title="Intro"),
-        channel=channel,
-        url="https://www.youtube.com/watch?v=intro000001",
-        external_id="intro000001",
-    )
+    channel = youtube_channel_with_videos(["intro000001"], titles=["Intro"])
 
     with django_capture_on_commit_callbacks(execute=True):
         queued = analytics.queue_sync(

@@ -20,17 +20,15 @@ from analytics.models import SyncRun, SyncStatus
 from campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus, MediaPreference, Medium
 from config import queues
 from config.celery import app
-from curation import services as curation
 from tests.campaigns.test_sending_worker import launch_in_subprocess, texts_per_number, worker_env
 from tests.factories import (
-    ContentItemFactory,
-    YouTubeChannelFactory,
     live_item,
     ready_campaign,
     subscribed_employees,
+    youtube_channel_with_videos,
 )
 from tests.fakes.twilio import FakeTwilio
-from tests.fakes.youtube import CHANNEL_ID, REPORTS_PATH, FakeYouTube
+from tests.fakes.youtube import REPORTS_PATH, FakeYouTube
 from tests.processes import run_python
 from tests.workers import CeleryWorker, RedisServer, wait_for
 
@@ -132,15 +130,7 @@ def compose_workers(env, youtube):
 
 @pytest.fixture
 def channel():
-    channel = YouTubeChannelFactory(name="Acme Learns", youtube_channel_id=CHANNEL_ID)
-    for video in VIDEOS:
-        curation.place_item(
-            item=ContentItemFactory(title=f"Video {video}"),
-            channel=channel,
-            url=f"https://www.youtube.com/watch?v={video}",
-            external_id=video,
-        )
-    return channel
+    return youtube_channel_with_videos(VIDEOS)
 
 
 @pytest.fixture

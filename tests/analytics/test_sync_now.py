@@ -8,9 +8,7 @@ from django.urls import reverse
 
 from analytics import services
 from analytics.models import SyncRun, SyncStatus
-from curation import services as curation
-from tests.factories import ContentItemFactory, YouTubeChannelFactory
-from tests.fakes.youtube import CHANNEL_ID
+from tests.factories import youtube_channel_with_videos
 
 # Committed for real, as in the embedded default: the run starts when its row is committed.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,15 +18,8 @@ VIDEO = "intro000001"
 
 @pytest.fixture
 def channel(youtube_fake):
-    channel = YouTubeChannelFactory(name="Acme Learns", youtube_channel_id=CHANNEL_ID)
     youtube_fake.add_video(VIDEO)
-    curation.place_item(
-        item=ContentItemFactory(title="Intro video"),
-        channel=channel,
-        url=f"https://www.youtube.com/watch?v={VIDEO}",
-        external_id=VIDEO,
-    )
-    return channel
+    return youtube_channel_with_videos([VIDEO], titles=["Intro video"])
 
 
 def sync_now(client, channel) -> str:

@@ -10,9 +10,8 @@ import pytest
 from django.db import connection
 
 from analytics.models import DailyMetric, RetentionPoint, Source, SyncRun, SyncStatus
-from curation import services as curation
-from tests.factories import ContentItemFactory, YouTubeChannelFactory
-from tests.fakes.youtube import CHANNEL_ID, FakeYouTube
+from tests.factories import youtube_channel_with_videos
+from tests.fakes.youtube import FakeYouTube
 from tests.processes import run_python
 from tests.workers import CeleryWorker, RedisServer, wait_for
 
@@ -51,15 +50,7 @@ def youtube():
 
 @pytest.fixture
 def channel(youtube):
-    channel = YouTubeChannelFactory(name="Acme Learns", youtube_channel_id=CHANNEL_ID)
-    for video in VIDEOS:
-        curation.place_item(
-            item=ContentItemFactory(title=f"Video {video}"),
-            channel=channel,
-            url=f"https://www.youtube.com/watch?v={video}",
-            external_id=video,
-        )
-    return channel
+    return youtube_channel_with_videos(VIDEOS)
 
 
 @pytest.fixture

@@ -12,9 +12,7 @@ from django.urls import reverse
 from analytics import services
 from analytics.models import DailyMetric, RetentionPoint, Source, SyncRun, SyncStatus
 from analytics.sources.base import Period
-from curation import services as curation
-from tests.factories import ContentItemFactory, YouTubeChannelFactory
-from tests.fakes.youtube import CHANNEL_ID
+from tests.factories import youtube_channel_with_videos
 
 pytestmark = pytest.mark.django_db
 
@@ -24,14 +22,9 @@ WEEK = Period(date(2026, 11, 16), date(2026, 11, 22))
 
 @pytest.fixture
 def channel(youtube_fake):
-    channel = YouTubeChannelFactory(name="Acme Learns", youtube_channel_id=CHANNEL_ID)
     for video in (INTRO, FEEDBACK):
         youtube_fake.add_video(video)
-        item = ContentItemFactory(title=f"Video {video}")
-        curation.place_item(
-            item=item, channel=channel, url=f"https://www.youtube.com/watch?v={video}", external_id=video
-        )
-    return channel
+    return youtube_channel_with_videos([INTRO, FEEDBACK])
 
 
 def sync(channel, period: Period = WEEK) -> SyncRun:
