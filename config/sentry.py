@@ -16,6 +16,7 @@ A report is tagged with the ids its log lines carry (request_id, task_id, campai
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import sentry_sdk
@@ -80,18 +81,24 @@ def init(*, dsn: str, environment: str, traces_sample_rate: float, release: str 
     """Starts reporting; with no DSN, nothing is sent and nothing is installed. True if started."""
     if not dsn:
         return False
-    sentry_sdk.init(
-        dsn=dsn,
-        environment=environment or None,
-        release=release or None,
-        traces_sample_rate=traces_sample_rate,
-        integrations=[DjangoIntegration(), CeleryIntegration()],
-        send_default_pii=False,
-        include_local_variables=False,
-        max_request_body_size="never",
-        event_scrubber=EventScrubber(denylist=DEFAULT_DENYLIST + PERSONAL_KEYS, recursive=True),
-        before_send=scrub_event,
-        before_send_transaction=scrub_event,
-        before_breadcrumb=scrub_breadcrumb,
-    )
+    with warnings.catch_warnings():
+        # 2.x says send_default_pii gives way to data_collection in 3.0; said explicitly here
+        # because nothing personal may be sent, and data_collection would switch off the scrubbers.
+        warnings.filterwarnings(
+            "ignore", message="The send_default_pii option is deprecated", category=DeprecationWarning
+        )
+        sentry_sdk.init(
+            dsn=dsn,
+            environment=environment or None,
+            release=release or None,
+            traces_sample_rate=traces_sample_rate,
+            integrations=[DjangoIntegration(), CeleryIntegration()],
+            send_default_pii=False,
+            include_local_variables=False,
+            max_request_body_size="never",
+            event_scrubber=EventScrubber(denylist=DEFAULT_DENYLIST + PERSONAL_KEYS, recursive=True),
+            before_send=scrub_event,
+            before_send_transaction=scrub_event,
+            before_breadcrumb=scrub_breadcrumb,
+        )
     return True
