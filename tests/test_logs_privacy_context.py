@@ -95,6 +95,10 @@ def test_a_workers_lines_are_json_with_the_task_campaign_and_queuing_request(set
             "SEND_WINDOW_END": "00:00",
         }
     )
+    # The launch here reckons working hours as the worker does: all day, every day, so the texts
+    # are due whatever the clock says (a launch at 23:30 would otherwise wait for the morning).
+    settings.SEND_WINDOW_DAYS = [0, 1, 2, 3, 4, 5, 6]
+    settings.SEND_WINDOW_START = settings.SEND_WINDOW_END = "00:00"
     people = subscribed_employees(3)
     campaign = ready_campaign(placements=[live_item().placements.get()], media=MediaPreference.SMS)
     app.conf.task_always_eager = False  # queued to Redis, for the worker
