@@ -38,7 +38,7 @@ TIMEOUT_SECONDS = 240
 # know it is listening before the clock starts. Every queue (config/queues.py), as the one
 # default queue was before the queues were split.
 WORKER_OPTIONS = (
-    *("--concurrency", "2", "--pool", "prefork", "-Q", ",".join(queues.ALL), "-l", "info"),
+    *("--concurrency", "2", "--pool", "prefork", "-Q", ",".join(queues.ALL)),
     *("--without-heartbeat", "--without-gossip", "--without-mingle"),
 )
 
@@ -168,7 +168,8 @@ class Worker:
             self.process = subprocess.Popen(
                 [PYTHON, "-m", "celery", "-A", "config", "worker", *WORKER_OPTIONS],
                 cwd=ROOT,
-                env={**os.environ, **ENV},
+                # LOG_LEVEL, not --loglevel, sets the worker's level (config/celery.py).
+                env={**os.environ, **ENV, "LOG_LEVEL": "INFO"},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
