@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -29,10 +31,9 @@ class RecordingHandler:
         return "250 Message accepted for delivery"
 
 
-@pytest.fixture
-def smtp_server(settings):
-    """Email sent in the test goes over SMTP to a server on 127.0.0.1; read `.received`."""
-    handler = RecordingHandler()
+@contextmanager
+def serving(handler, settings) -> Iterator[object]:
+    """`handler` answers SMTP on 127.0.0.1 while the block runs, and Django sends email to it."""
     # aiosmtpd's Controller(port=0) fails its readiness check, so pick a port first.
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
@@ -45,3 +46,10 @@ def smtp_server(settings):
         yield handler
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """Email sent in the test goes over SMTP to a server on 127.0.0.1; read `.received`."""
+    with serving(RecordingHandler(), settings) as handler:
+        yield handler

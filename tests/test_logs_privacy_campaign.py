@@ -16,9 +16,7 @@ request's, the task's and the campaign's, so that a log that wrote nothing would
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -26,7 +24,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.test import Client
 
 from campaigns.links import account_url
@@ -39,11 +36,10 @@ from campaigns.models import (
     Subscriber,
 )
 from campaigns.tasks import reconcile_deliveries
-from config.logging_format import JsonFormatter
-from config.redaction import RedactingFilter
 from tests.factories import SubscriberFactory, live_item, ready_campaign
-from tests.helpers import TUESDAY_MORNING, free_port, path_of
-from tests.smtp import RecordingHandler
+from tests.helpers import TUESDAY_MORNING, path_of
+from tests.logs import production_log_lines
+from tests.smtp import RecordingHandler, serving
 
 pytestmark = [pytest.mark.requires("postgres", "redis"), pytest.mark.django_db(transaction=True)]
 
@@ -95,48 +91,15 @@ class RefusingHandler(RecordingHandler):
 
 @pytest.fixture
 def mail_server(settings):
-    handler = RefusingHandler(refused={REFUSED_EMAIL})
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    try:
+    with serving(RefusingHandler(refused={REFUSED_EMAIL}), settings) as handler:
         yield handler
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
 def logs():
-    """Every logger at DEBUG into production's console handler, its stream swapped for a buffer
-    and its formatter for the JSON one; gives the lines written, each parsed."""
-    (console,) = [
-        handler
-        for handler in logging.getLogger().handlers
-        if any(isinstance(f, RedactingFilter) for f in handler.filters)
-    ]
-    loggers = [logging.getLogger(), *map(logging.getLogger, list(logging.root.manager.loggerDict))]
-    levels = {logger: logger.level for logger in loggers}
-    for logger in loggers:
-        logger.setLevel(logging.DEBUG)
-    # aiosmtpd's own log is the mail server's, standing in for the provider: not one we write.
-    logging.getLogger("mail.log").setLevel(logging.CRITICAL)
-    written = io.StringIO()
-    stream, formatter = console.setStream(written), console.formatter
-    console.setFormatter(JsonFormatter())
-
-    def lines() -> list[dict[str, object]]:
-        return [json.loads(line) for line in written.getvalue().splitlines()]
-
-    try:
+    """Every line written at DEBUG through production's handler, as JSON, each parsed."""
+    with production_log_lines(quiet=["mail.log"]) as lines:  # aiosmtpd's log stands for the provider's
         yield lines
-    finally:
-        console.setStream(stream)
-        console.setFormatter(formatter)
-        for logger, level in levels.items():
-            logger.setLevel(level)
 
 
 def visitor() -> Client:

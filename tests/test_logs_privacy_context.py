@@ -9,9 +9,7 @@ filter. A sync's lines carry its run.
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 from datetime import date
 
 import pytest
@@ -24,8 +22,6 @@ from campaigns import sending
 from campaigns.models import DeliveryStatus, MediaPreference
 from config import logging_context
 from config.celery import app
-from config.logging_format import JsonFormatter
-from config.redaction import RedactingFilter
 from tests.factories import (
     live_item,
     ready_campaign,
@@ -33,6 +29,7 @@ from tests.factories import (
     youtube_channel_with_videos,
 )
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, MESSAGING_SERVICE_SID, FakeTwilio
+from tests.logs import production_log_lines
 from tests.workers import CeleryWorker, wait_for
 
 # Request ids
@@ -141,25 +138,8 @@ def test_a_workers_lines_are_json_with_the_task_campaign_and_queuing_request(set
 @pytest.fixture
 def captured():
     """Production's console handler, every logger at DEBUG, into a buffer, as JSON."""
-    (console,) = [
-        handler
-        for handler in logging.getLogger().handlers
-        if any(isinstance(f, RedactingFilter) for f in handler.filters)
-    ]
-    loggers = [logging.getLogger(), *map(logging.getLogger, list(logging.root.manager.loggerDict))]
-    levels = {logger: logger.level for logger in loggers}
-    for logger in loggers:
-        logger.setLevel(logging.DEBUG)
-    written = io.StringIO()
-    stream, formatter = console.setStream(written), console.formatter
-    console.setFormatter(JsonFormatter())
-    try:
-        yield lambda: [json.loads(line) for line in written.getvalue().splitlines()]
-    finally:
-        console.setStream(stream)
-        console.setFormatter(formatter)
-        for logger, level in levels.items():
-            logger.setLevel(level)
+    with production_log_lines() as lines:
+        yield lines
 
 
 @pytest.mark.django_db
