@@ -25,6 +25,7 @@ from channels.models import Channel, MetricSource, Platform, Visibility
 from channels.services import register_channel
 from curation import services
 from curation.models import ContentItem, Format, Placement, Stage, Topic
+from tests.fakes.ga4 import PROPERTY_ID
 
 
 class TopicFactory(factory.django.DjangoModelFactory):
@@ -57,6 +58,16 @@ class YouTubeChannelFactory(ChannelFactory):
     url = factory.Sequence(lambda n: f"https://www.youtube.com/@acme{n}")
     metric_source = MetricSource.YOUTUBE
     youtube_channel_id = factory.Sequence(lambda n: f"UCacme{n:018d}")
+
+
+class GA4BlogFactory(ChannelFactory):
+    """The programme's blog, measured by GA4 under /learning/ on the property the GA4 fake serves."""
+
+    name = "Learning blog"
+    url = "https://www.acme-learning.example/learning/"
+    metric_source = MetricSource.GA4
+    ga4_property_id = PROPERTY_ID
+    ga4_path_prefix = "/learning/"
 
 
 def youtube_channel_with_videos(videos: list[str], *, titles: list[str] | None = None) -> Channel:

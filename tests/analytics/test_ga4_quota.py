@@ -15,9 +15,8 @@ from django.urls import reverse
 from analytics import services
 from analytics.models import DailyMetric, Source, SyncRun, SyncStatus
 from analytics.sources.base import Period
-from channels.models import MetricSource
 from curation import services as curation
-from tests.factories import ChannelFactory, ContentItemFactory
+from tests.factories import ContentItemFactory, GA4BlogFactory
 from tests.fakes.ga4 import PROPERTY_ID
 
 pytestmark = pytest.mark.django_db
@@ -32,13 +31,7 @@ NEXT_MORNING = MORNING + timedelta(days=1)
 
 @pytest.fixture
 def blog(ga4_fake):
-    channel = ChannelFactory(
-        name="Learning blog",
-        url=f"{SITE}/learning/",
-        metric_source=MetricSource.GA4,
-        ga4_property_id=PROPERTY_ID,
-        ga4_path_prefix="/learning/",
-    )
+    channel = GA4BlogFactory()
     curation.place_item(
         item=ContentItemFactory(title="Feedback"), channel=channel, url=f"{SITE}/learning/feedback/"
     )

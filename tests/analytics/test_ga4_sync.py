@@ -11,10 +11,9 @@ from django.core.management import CommandError, call_command
 from analytics import services
 from analytics.models import CampaignSessions, DailyMetric, Source, SyncRun, SyncStatus
 from analytics.sources.base import Period
-from channels.models import MetricSource
 from curation import services as curation
-from tests.factories import ChannelFactory, ContentItemFactory
-from tests.fakes.ga4 import DAILY_QUOTA_MESSAGE, PROPERTY_ID
+from tests.factories import ContentItemFactory, GA4BlogFactory
+from tests.fakes.ga4 import DAILY_QUOTA_MESSAGE
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +24,7 @@ TWO_DAYS = Period(MONDAY, TUESDAY)
 
 @pytest.fixture
 def blog(ga4_fake):
-    channel = ChannelFactory(
-        name="Learning blog",
-        url=f"{SITE}/learning/",
-        metric_source=MetricSource.GA4,
-        ga4_property_id=PROPERTY_ID,
-        ga4_path_prefix="/learning/",
-    )
+    channel = GA4BlogFactory()
     for slug in ("feedback", "listening"):
         curation.place_item(
             item=ContentItemFactory(title=slug.title()), channel=channel, url=f"{SITE}/learning/{slug}/"
