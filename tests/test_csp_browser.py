@@ -85,7 +85,7 @@ def employee_page(browser, live_server):
 def test_the_admin_works_under_the_policy(curator_page):
     page = curator_page
     page.goto("/admin/")
-    assert page.get_by_role("link", name="Content items").first.is_visible()
+    expect(page.get_by_role("link", name="Content items").first).to_be_visible()
 
     # A changelist: a filter applied, then the actions' select-all counts the rows.
     page.goto("/admin/curation/contentitem/")

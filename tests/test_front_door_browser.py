@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from analytics import quiz
 from analytics.models import QuizResponse
@@ -24,7 +25,7 @@ def test_home_page_fits_a_phone_and_links_to_the_admin(phone_page):
 
     assert phone_page.get_by_role("heading", level=1).inner_text() == "Learn Socially"
     assert fits_the_screen(phone_page)
-    assert phone_page.get_by_role("link", name="sign in to the curation admin").is_visible()
+    expect(phone_page.get_by_role("link", name="sign in to the curation admin")).to_be_visible()
 
 
 def test_home_page_shows_how_to_join_what_is_new_and_the_channels_to_follow(phone_page):
@@ -37,13 +38,15 @@ def test_home_page_shows_how_to_join_what_is_new_and_the_channels_to_follow(phon
 
     phone_page.goto("/")
 
-    assert phone_page.get_by_role("link", name="Sign up for texts and emails").is_visible()
-    assert phone_page.get_by_role("heading", name="New this week").is_visible()
-    assert phone_page.get_by_role("link", name="Meetings with a purpose").is_visible()
+    expect(phone_page.get_by_role("link", name="Sign up for texts and emails")).to_be_visible()
+    expect(phone_page.get_by_role("heading", name="New this week")).to_be_visible()
+    expect(phone_page.get_by_role("link", name="Meetings with a purpose")).to_be_visible()
     channels = phone_page.get_by_role("heading", level=3).all_inner_texts()
     assert "Acme Learns on YouTube" in channels
     assert "Leadership circle" not in channels
-    assert phone_page.get_by_role("link", name="Get the YouTube app from the App Store (iPhone)").is_visible()
+    expect(
+        phone_page.get_by_role("link", name="Get the YouTube app from the App Store (iPhone)")
+    ).to_be_visible()
     assert fits_the_screen(phone_page)
 
 
@@ -84,7 +87,7 @@ def test_the_quiz_works_with_javascript_turned_off(browser, live_server, setting
     try:
         page.goto("/quiz/")
         page.get_by_role("button", name="See where we are").click()
-        assert page.get_by_role("heading", name="There is a problem").is_visible()
+        expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
         assert QuizResponse.objects.count() == 0
 
         for question in quiz.QUESTIONS:

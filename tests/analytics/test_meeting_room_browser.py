@@ -111,7 +111,7 @@ def test_the_team_runs_the_weekly_meeting_from_the_dashboard_by_keyboard(room_pa
     page.emulate_media(media="print")
     assert page.locator("#header").is_hidden()
     assert page.locator(".room-bar").is_hidden()
-    assert page.locator(".room-minutes-table").is_visible()
+    expect(page.locator(".room-minutes-table")).to_be_visible()
     snap(page, "5-minutes-printed")
     page.pdf(path=str(tmp_path / "minutes.pdf"))
     assert (tmp_path / "minutes.pdf").read_bytes().startswith(b"%PDF")
@@ -119,6 +119,6 @@ def test_the_team_runs_the_weekly_meeting_from_the_dashboard_by_keyboard(room_pa
 
     # The record page in the admin links back into the room, within a laptop's width.
     page.goto(f"/admin/curation/reviewmeeting/{meeting.pk}/change/")
-    assert page.get_by_role("link", name="Open the meeting room").is_visible()
+    expect(page.get_by_role("link", name="Open the meeting room")).to_be_visible()
     assert not scrolls_sideways(page)
     snap(page, "6-record")

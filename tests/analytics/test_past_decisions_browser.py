@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.analytics.test_past_decisions import history  # noqa: F401 (a fixture)
 from tests.browser import signed_in_page
@@ -22,7 +23,7 @@ def curator_page(browser, live_server, internal_curator):
 def test_past_decisions_fit_a_laptop_and_filter_by_outcome(curator_page, history):  # noqa: F811
     curator_page.goto("/admin/review/decisions/")
 
-    assert curator_page.get_by_role("heading", name="Which moves pay off").is_visible()
+    expect(curator_page.get_by_role("heading", name="Which moves pay off")).to_be_visible()
     assert curator_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     if os.environ.get("SCREENSHOTS"):
         curator_page.screenshot(
