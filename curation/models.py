@@ -559,3 +559,7 @@ class LearningWish(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+# The inbox's models live in their own module; imported here so Django registers them with curation.
+from curation.inbox.models import Candidate, CandidateSource, CandidateStatus, SourceKind  # noqa: E402, F401
