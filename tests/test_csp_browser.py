@@ -90,7 +90,7 @@ def test_the_admin_works_under_the_policy(curator_page):
     # A changelist: a filter applied, then the actions' select-all counts the rows.
     page.goto("/admin/curation/contentitem/")
     page.get_by_role("link", name="Live", exact=True).first.click()
-    assert "lifecycle__exact=live" in page.url
+    page.wait_for_url("**lifecycle__exact=live**")
     page.locator("#action-toggle").check()
     expect(page.locator(".action-counter")).to_contain_text("selected")
 
@@ -153,6 +153,6 @@ def test_employees_pages_work_under_the_policy(employee_page, live_server, setti
     for question in quiz.QUESTIONS:
         page.get_by_role("group", name=question.text).get_by_label(question.answers[3].text).check()
     page.get_by_role("button", name="See where we are").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Your result: Unfacilitated"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your result: Unfacilitated")
 
     assert page.refused == []

@@ -23,7 +23,7 @@ def fits_the_screen(page) -> bool:
 def test_home_page_fits_a_phone_and_links_to_the_admin(phone_page):
     phone_page.goto("/")
 
-    assert phone_page.get_by_role("heading", level=1).inner_text() == "Learn Socially"
+    expect(phone_page.get_by_role("heading", level=1)).to_have_text("Learn Socially")
     assert fits_the_screen(phone_page)
     expect(phone_page.get_by_role("link", name="sign in to the curation admin")).to_be_visible()
 
@@ -94,9 +94,9 @@ def test_the_quiz_works_with_javascript_turned_off(browser, live_server, setting
             page.get_by_role("group", name=question.text).get_by_label(question.answers[3].text).check()
         page.get_by_role("button", name="See where we are").click()
 
-        assert page.get_by_role("heading", level=1).inner_text() == "Your result: Unfacilitated"
+        expect(page.get_by_role("heading", level=1)).to_have_text("Your result: Unfacilitated")
         page.get_by_role("link", name="/quiz/result/unfacilitated/").click()
-        assert page.get_by_role("heading", level=1).inner_text() == "Learner power: Unfacilitated"
+        expect(page.get_by_role("heading", level=1)).to_have_text("Learner power: Unfacilitated")
         assert fits_the_screen(page)
     finally:
         context.close()

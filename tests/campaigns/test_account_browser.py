@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from campaigns.links import account_url, unsubscribe_url
 from campaigns.models import ConsentState, Subscriber
@@ -50,7 +51,7 @@ def test_an_employee_erases_themselves(phone_page):
     phone_page.get_by_role("button", name="Delete my details…").click()
     phone_page.get_by_role("button", name="Yes, delete everything").click()
 
-    assert phone_page.get_by_role("heading", level=1).inner_text() == "Your details are deleted"
+    expect(phone_page.get_by_role("heading", level=1)).to_have_text("Your details are deleted")
     assert not Subscriber.objects.exists()
 
 
@@ -61,6 +62,6 @@ def test_the_unsubscribe_page_asks_then_unsubscribes(phone_page):
     assert fits_the_screen(phone_page)
     phone_page.get_by_role("button", name="Unsubscribe from emails").click()
 
-    assert phone_page.get_by_role("heading", level=1).inner_text() == "You are unsubscribed"
+    expect(phone_page.get_by_role("heading", level=1)).to_have_text("You are unsubscribed")
     subscriber.refresh_from_db()
     assert subscriber.email_state == ConsentState.OPTED_OUT
