@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
-from analytics import services
+from analytics import discovery, services
 from analytics.clock import today
 from analytics.review import outcomes
 from analytics.review.cache import kept_review
@@ -47,3 +48,17 @@ def measure_due_outcomes() -> int:
     """Daily (beat): decisions whose four weeks after have ended get their "did it work?" figures,
     so the page of past decisions has them before the next meeting's agenda asks."""
     return len(outcomes.measure_due_outcomes(today=today()))
+
+
+@shared_task(bind=True, ignore_result=True, expires=3600, max_retries=settings.SYNC_MAX_RETRIES)
+def discover_owned_candidates(self, source_ids: list[int] | None = None) -> int:
+    """Daily (beat): our own channels' new uploads and pages into the curation inbox. Sources that
+    met a rate limit or an outage are tried again with the syncs' backoff; the others are done."""
+    found = discovery.discover_owned_candidates(source_ids=source_ids)
+    again = [each.source.pk for each in found if each.retry_soon]
+    if again and self.request.retries < self.max_retries:
+        countdown = get_exponential_backoff_interval(
+            settings.SYNC_RETRY_FIRST_SECONDS, self.request.retries, settings.SYNC_RETRY_MAX_SECONDS, True
+        )
+        raise self.retry(kwargs={"source_ids": again}, countdown=countdown)
+    return sum(each.recorded.added for each in found if each.recorded)

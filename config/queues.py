@@ -58,6 +58,8 @@ CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {
             # Reads what the syncs wrote, after them; heavy queries, nobody waiting.
             "analytics.tasks.prepare_weekly_review",
             "analytics.tasks.measure_due_outcomes",
+            # Reads our own channels' uploads and pages from Google for the inbox: like a sync.
+            "analytics.tasks.discover_owned_candidates",
             # Hundreds of outside pages at a polite pace per host: minutes, like a sync.
             "curation.tasks.check_links",
         ),

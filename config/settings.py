@@ -627,3 +627,14 @@ GA4_TRANSPORT = env.str("GA4_TRANSPORT", default="grpc")
 # this; a backfill stops before it would take the property below it, leaving them to the daily syncs.
 # A standard property has 200,000 tokens a day.
 GA4_QUOTA_WARN_TOKENS = env.int("GA4_QUOTA_WARN_TOKENS", default=20_000)
+
+# --- Issue 18: owned-channel candidates ---
+# Daily, our own YouTube channel's uploads and our GA4 site's pages that the catalogue lacks
+# become inbox candidates (analytics.discovery). They look back this many days: uploads published,
+# and pages viewed, in that window. Longer brings in more of the back catalogue on the first run.
+OWNED_CANDIDATES_DAYS = env.int("OWNED_CANDIDATES_DAYS", default=28)
+# After the morning's syncs (04:30) have read the same channels, before curators start the day.
+CELERY_BEAT_SCHEDULE["discover-owned-candidates"] = {
+    "task": "analytics.tasks.discover_owned_candidates",
+    "schedule": crontab(hour=5, minute=10),
+}

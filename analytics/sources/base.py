@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,17 @@ class Pull:
     @property
     def rows_read(self) -> int:
         return len(self.metrics) + len(self.campaigns) + len(self.retention) + self.other_rows
+
+
+@dataclass(frozen=True)
+class Published:
+    """Something on an owned channel as its source lists it: a YouTube upload or a GA4 page.
+    Whether the catalogue has it already is for the caller to say (analytics.discovery)."""
+
+    key: str  # the video id or the page path
+    title: str
+    description: str = ""
+    published_at: datetime | None = None
 
 
 class Retry(enum.Enum):

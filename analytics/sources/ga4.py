@@ -4,6 +4,8 @@ The client speaks gRPC (the library's default): its binary answers parse in mill
 REST's JSON is turned into protobuf in pure Python (seconds per 100,000 rows). GA4_TRANSPORT=rest
 remains for sites whose proxy blocks gRPC. The client is built inside fetch() and closed after it,
 never at import: a gRPC channel made before a prefork worker forks hangs in the child.
+pages() lists the pages under a channel's prefix with their titles, so an owned site brings its
+new pages to the curation inbox, through the same client.
 Each call passes retry=None: backoff belongs to the Celery task, which can also wait until
 tomorrow when a daily quota is spent; the library retrying on its own would spend quota twice.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from operator import call
 from urllib.parse import urlsplit
@@ -39,7 +42,7 @@ from google.auth import exceptions as auth_exceptions
 from google.oauth2 import service_account
 from google.protobuf.message import Message
 
-from analytics.sources.base import CampaignRow, MetricRow, Period, Pull, Retry, SourceError
+from analytics.sources.base import CampaignRow, MetricRow, Period, Published, Pull, Retry, SourceError
 
 SCOPES = ["https://www.googleapis.com/auth/analytics.readonly"]
 
@@ -81,26 +84,58 @@ def fetch(*, property_id: str, path_prefix: str, period: Period, page_size: int 
     pull = Pull()
     data_lost = False
     try:
-        for response in _pages(client, _page_report(property_id, path_prefix, period), page_size):
-            data_lost |= _read_pages(response, pull)
-            _read_quota(response, pull)
-        for response in _pages(client, _campaign_report(property_id, path_prefix, period), page_size):
-            data_lost |= _read_campaigns(response, pull)
-            _read_quota(response, pull)
-    except (
-        api_exceptions.GoogleAPICallError,
-        auth_exceptions.GoogleAuthError,
-        requests.exceptions.RequestException,
-    ) as error:
-        raise _explain(
-            error, property_id=property_id, client_email=credentials.service_account_email
-        ) from error
+        with _explained(property_id, credentials.service_account_email):
+            for response in _pages(client, _page_report(property_id, path_prefix, period), page_size):
+                data_lost |= _read_pages(response, pull)
+                _read_quota(response, pull)
+            for response in _pages(client, _campaign_report(property_id, path_prefix, period), page_size):
+                data_lost |= _read_campaigns(response, pull)
+                _read_quota(response, pull)
     finally:
         client.transport.close()
     if data_lost and not pull.other_rows:
         # GA4 says rows were rolled up even though no "(other)" row reached us: keep the loss visible.
         pull.other_rows = 1
     return pull
+
+
+def pages(*, property_id: str, path_prefix: str, period: Period, page_size: int = 10_000) -> list[Published]:
+    """Each page under `path_prefix` viewed in the period, with its title, most viewed first.
+
+    A page whose title changed in the period comes back once per title: the most viewed one
+    names it. No date dimension, so a month of a site is one row per page, not one per day.
+    """
+    property_id = property_id.removeprefix("properties/")
+    credentials = _credentials()
+    client = _client(credentials)
+    titles: dict[str, tuple[int, str]] = {}
+    try:
+        with _explained(property_id, credentials.service_account_email):
+            for response in _pages(client, _title_report(property_id, path_prefix, period), page_size):
+                for row in response.rows:
+                    path, title = (value.value for value in row.dimension_values)
+                    if path in (OTHER, NOT_SET):
+                        continue
+                    views = int(row.metric_values[0].value or 0)
+                    if path not in titles or views > titles[path][0]:
+                        titles[path] = (views, path if title in (NOT_SET, "") else title)
+    finally:
+        client.transport.close()
+    ranked = sorted(titles.items(), key=lambda found: (-found[1][0], found[0]))
+    return [Published(key=path, title=title) for path, (_, title) in ranked]
+
+
+@contextmanager
+def _explained(property_id: str, client_email: str) -> Iterator[None]:
+    """Google's failure, or the network's, as a SourceError in a curator's words."""
+    try:
+        yield
+    except (
+        api_exceptions.GoogleAPICallError,
+        auth_exceptions.GoogleAuthError,
+        requests.exceptions.RequestException,
+    ) as error:
+        raise _explain(error, property_id=property_id, client_email=client_email) from error
 
 
 def _client(credentials: service_account.Credentials) -> BetaAnalyticsDataClient:
@@ -187,6 +222,17 @@ def _page_report(property_id: str, path_prefix: str, period: Period) -> RunRepor
         date_ranges=[_date_range(period)],
         dimension_filter=_begins_with("pagePath", path_prefix),
         order_bys=_ordered_by("date", "pagePath"),
+    )
+
+
+def _title_report(property_id: str, path_prefix: str, period: Period) -> RunReportRequest:
+    return RunReportRequest(
+        property=f"properties/{property_id}",
+        dimensions=[Dimension(name="pagePath"), Dimension(name="pageTitle")],
+        metrics=[Metric(name="screenPageViews")],
+        date_ranges=[_date_range(period)],
+        dimension_filter=_begins_with("pagePath", path_prefix),
+        order_bys=_ordered_by("pagePath", "pageTitle"),
     )
 
 

@@ -5,6 +5,8 @@ daily figures take one `dimensions=day, filters=video==ID` query per video, and 
 `elapsedVideoTimeRatio` query per video (it accepts only a single video). The Data API's
 videos.list tells first which ids still exist on this channel, so deleted and private videos,
 and other channels' ones, cost no more queries and are reported back instead of failing the run.
+uploads() lists the channel's recent uploads (Data API: channels.list, then the uploads
+playlist), so an owned channel brings its new videos to the curation inbox.
 
 Nothing here retries: the Celery task does, with backoff, after reading `SourceError.retry`.
 """
@@ -13,7 +15,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import date
+from contextlib import contextmanager
+from datetime import date, datetime
 
 import httplib2
 from django.conf import settings
@@ -25,7 +28,7 @@ from googleapiclient.discovery import Resource, build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 
-from analytics.sources.base import MetricRow, Period, Pull, RetentionRow, Retry, SourceError
+from analytics.sources.base import MetricRow, Period, Published, Pull, RetentionRow, Retry, SourceError
 
 SCOPES = (
     "https://www.googleapis.com/auth/yt-analytics.readonly",
@@ -69,14 +72,53 @@ def fetch(*, channel_id: str, video_ids: Sequence[str], period: Period) -> Pull:
     pull = Pull()
     if not wanted:
         return pull
-    try:
-        http = AuthorizedHttp(credentials, http=httplib2.Http(timeout=settings.GOOGLE_TIMEOUT_SECONDS))
+    with _explained():
+        http = _http(credentials)
         existing = _on_channel(_client("youtube", "v3", http), wanted, channel_id)
         pull.unknown_keys = [video_id for video_id in wanted if video_id not in existing]
         analytics = _client("youtubeAnalytics", "v2", http)
         for video_id in (video_id for video_id in wanted if video_id in existing):
             pull.metrics.extend(_daily(analytics, channel_id, video_id, period))
             pull.retention.extend(_retention(analytics, channel_id, video_id, period))
+    return pull
+
+
+def uploads(*, channel_id: str, since: datetime) -> list[Published]:
+    """The channel's public and unlisted uploads published since `since`, newest first.
+
+    The uploads playlist lists a channel's videos newest first, 50 a page at one quota unit each;
+    paging stops at the first page uploaded wholly before `since`, so a channel with years of
+    videos costs a page or two a day. Private uploads (drafts, scheduled premieres) wait until
+    they are published: employees could not open them.
+    """
+    credentials = _credentials()
+    found: list[Published] = []
+    with _explained():
+        data = _client("youtube", "v3", _http(credentials))
+        playlist = _uploads_playlist(data, channel_id)
+        token: str | None = None
+        while True:
+            answer = _execute(
+                data.playlistItems().list(
+                    part="snippet,contentDetails,status", playlistId=playlist, maxResults=50, pageToken=token
+                )
+            )
+            items = answer.get("items", [])
+            found.extend(upload for item in items if (upload := _upload(item, since)))
+            token = answer.get("nextPageToken")
+            if not token or all(_added_before(item, since) for item in items):
+                return found
+
+
+def _http(credentials: Credentials) -> AuthorizedHttp:
+    return AuthorizedHttp(credentials, http=httplib2.Http(timeout=settings.GOOGLE_TIMEOUT_SECONDS))
+
+
+@contextmanager
+def _explained() -> Iterator[None]:
+    """Whatever Google or the network did, as a SourceError in a curator's words."""
+    try:
+        yield
     except HttpError as error:
         raise _from_http_error(error) from error
     except RefreshError as error:
@@ -91,7 +133,6 @@ def fetch(*, channel_id: str, video_ids: Sequence[str], period: Period) -> Pull:
         raise SourceError(
             f"Could not reach YouTube ({error}); the sync tries again shortly.", Retry.SOON
         ) from error
-    return pull
 
 
 def _credentials() -> Credentials:
@@ -125,6 +166,48 @@ def _client(name: str, version: str, http: AuthorizedHttp) -> Resource:
 
 def _execute(request: HttpRequest) -> dict:
     return request.execute(num_retries=0)
+
+
+def _uploads_playlist(data: Resource, channel_id: str) -> str:
+    answer = _execute(data.channels().list(part="contentDetails", id=channel_id, maxResults=1))
+    for item in answer.get("items", []):
+        playlist = item.get("contentDetails", {}).get("relatedPlaylists", {}).get("uploads")
+        if playlist:
+            return playlist
+    # YouTube answers an unknown channel id with no items, not an error.
+    raise SourceError(
+        f"YouTube has no channel {channel_id}: check the YouTube channel id on the channel "
+        "(it starts with UC).",
+        Retry.NEVER,
+    )
+
+
+def _upload(item: dict, since: datetime) -> Published | None:
+    """A playlist item as an upload, if it is published, not private, and new enough."""
+    details, snippet = item.get("contentDetails", {}), item.get("snippet", {})
+    published = _when(details.get("videoPublishedAt"))  # absent for private and deleted videos
+    if published is None or published < since:
+        return None
+    if item.get("status", {}).get("privacyStatus") == "private":
+        return None
+    return Published(
+        key=details.get("videoId") or snippet.get("resourceId", {}).get("videoId", ""),
+        title=snippet.get("title", ""),
+        description=snippet.get("description", ""),
+        published_at=published,
+    )
+
+
+def _added_before(item: dict, since: datetime) -> bool:
+    added = _when(item.get("snippet", {}).get("publishedAt"))  # when it joined the uploads playlist
+    return added is not None and added < since
+
+
+def _when(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def _on_channel(data: Resource, video_ids: list[str], channel_id: str) -> set[str]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from curation.inbox.entries import Entry
 from curation.inbox.models import CandidateSource, SourceKind
-from curation.models import Format, Topic
+from curation.models import Format, Topic, youtube_video_id
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class Suggester:
         if self.source.kind in (SourceKind.YOUTUBE_CHANNEL, SourceKind.YOUTUBE_PLAYLIST):
             format = Format.VIDEO
             reasons.append("Format: video, from a YouTube source.")
+        elif youtube_video_id(entry.url):
+            format = Format.VIDEO
+            reasons.append("Format: video, a YouTube video's address.")
         topic = self.source.topic
         if topic is not None:
             reasons.append(f"Topic: {topic.name}, the source's topic.")

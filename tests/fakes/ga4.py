@@ -1,5 +1,7 @@
 """A loopback fake of the GA4 Data API (v1beta), for the real google-analytics-data client, over
-REST and over gRPC: one fake, one set of pages, failures and quota, two ways in.
+REST and over gRPC: one fake, one set of pages, failures and quota, two ways in. Besides the
+sync's daily page and campaign reports it answers the owned-channel discovery's report of pages
+and their titles over the whole date range (dimensions pagePath, pageTitle; no date).
 
 Over REST it answers runReport in Google's JSON shapes (proto3 JSON: int64 fields such as limit and offset
 arrive as strings, false and zero fields are left out), honours limit/offset, the date range, the
@@ -76,6 +78,7 @@ MESSAGES = {
 }
 
 PAGE_DIMENSIONS = ("date", "pagePath")
+TITLE_DIMENSIONS = ("pagePath", "pageTitle")
 CAMPAIGN_DIMENSIONS = ("date", "sessionCampaignName", "sessionSource")
 METRIC_TYPES = {
     "screenPageViews": "TYPE_INTEGER",
@@ -113,6 +116,7 @@ class PageDay:
     active_users: int = 0
     engaged_sessions: int = 0
     engagement_seconds: int = 0
+    title: str = ""  # the page's <title>; GA4 says "(not set)" when it had none
 
     def metric(self, name: str) -> str:
         if name == "engagementRate":
@@ -342,8 +346,8 @@ class FakeGA4(LoopbackServer):
 
     # Data ------------------------------------------------------------------------------------
 
-    def add_page(self, path: str, day: date, **figures: int) -> PageDay:
-        row = PageDay(path, day, **figures)
+    def add_page(self, path: str, day: date, *, title: str = "", **figures: int) -> PageDay:
+        row = PageDay(path, day, title=title, **figures)
         self.pages.append(row)
         return row
 
@@ -561,6 +565,8 @@ class FakeGA4(LoopbackServer):
                 for row in self.pages
                 if first <= row.day <= last and _starts(row.path, prefix, case_sensitive)
             ]
+        if "date" not in dimensions and not campaign_report:
+            rows = _over_the_range(rows)
         explicit = rows + others
         report = _Report(
             dimensions=dimensions,
@@ -571,7 +577,7 @@ class FakeGA4(LoopbackServer):
             data_loss_from_other_row=self.data_loss_from_other_row,
             quota=quota,
         )
-        if self.grid is not None and not campaign_report:
+        if self.grid is not None and not campaign_report and "date" in dimensions:
             report.view = self.grid.select(first, last, prefix, case_sensitive)
             # The grid's rows follow the explicit ones in the report's single row order.
             report.grid_start = max(0, offset - len(explicit))
@@ -667,6 +673,8 @@ def _values(row: PageDay | CampaignDay, dimensions: list[str], metrics: list[str
             values.append(row.day.strftime("%Y%m%d"))
         elif name == "pagePath":
             values.append(row.path)
+        elif name == "pageTitle":
+            values.append(row.title or "(not set)")
         elif name == "sessionSource":
             values.append(row.source)
         else:
@@ -684,6 +692,28 @@ def _render(row: PageDay | CampaignDay, dimensions: list[str], metrics: list[str
     )
 
 
+def _over_the_range(rows: list[PageDay]) -> list[PageDay]:
+    """Without a date dimension GA4 adds each page's days up: one row per page and title."""
+    totals: dict[tuple[str, str], PageDay] = {}
+    for row in rows:
+        held = totals.get((row.path, row.title))
+        totals[(row.path, row.title)] = (
+            row
+            if held is None
+            else PageDay(
+                row.path,
+                min(held.day, row.day),
+                held.views + row.views,
+                held.sessions + row.sessions,
+                held.active_users + row.active_users,
+                held.engaged_sessions + row.engaged_sessions,
+                held.engagement_seconds + row.engagement_seconds,
+                row.title,
+            )
+        )
+    return [totals[key] for key in sorted(totals)]
+
+
 def _begins_with(expression: dict | None) -> tuple[str, bool]:
     """The prefix of a single BEGINS_WITH filter (the only filter this fake understands)."""
     if not expression:
@@ -698,8 +728,11 @@ def _starts(value: str, prefix: str, case_sensitive: bool) -> bool:
 
 def _invalid(body: dict, limit: int) -> str | None:
     dimensions = tuple(d["name"] for d in body.get("dimensions", []))
-    if dimensions not in (PAGE_DIMENSIONS, CAMPAIGN_DIMENSIONS):
-        return f"This fake answers only {PAGE_DIMENSIONS} or {CAMPAIGN_DIMENSIONS}, not {dimensions}."
+    if dimensions not in (PAGE_DIMENSIONS, CAMPAIGN_DIMENSIONS, TITLE_DIMENSIONS):
+        return (
+            f"This fake answers only {PAGE_DIMENSIONS}, {CAMPAIGN_DIMENSIONS} or {TITLE_DIMENSIONS}, "
+            f"not {dimensions}."
+        )
     for metric in body.get("metrics", []):
         if metric["name"] not in METRIC_TYPES:
             return f"Field {metric['name']} is not a valid metric."

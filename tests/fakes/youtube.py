@@ -3,6 +3,8 @@
 The real googleapiclient and google-auth talk to it over HTTP: it issues access tokens for the
 refresh token, requires them as Bearer tokens, answers `GET /v2/reports` and
 `GET /youtube/v3/videos` in Google's response shapes, and answers errors in Google's error JSON.
+For the owned channel's new uploads it answers `GET /youtube/v3/channels` (the uploads playlist)
+and `GET /youtube/v3/playlistItems` (that playlist, newest first, paged); add_upload() sets them.
 Every request is recorded. Usable without pytest (start()/stop(), env()) so a Celery worker
 started by a test can reach it too.
 """
@@ -18,7 +20,7 @@ import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -33,7 +35,10 @@ REFRESH_TOKEN = "1//fake-refresh-token"
 
 REPORTS_PATH = "/v2/reports"
 VIDEOS_PATH = "/youtube/v3/videos"
+CHANNELS_PATH = "/youtube/v3/channels"
+PLAYLIST_ITEMS_PATH = "/youtube/v3/playlistItems"
 TOKEN_PATH = "/token"
+API_PATHS = (REPORTS_PATH, VIDEOS_PATH, CHANNELS_PATH, PLAYLIST_ITEMS_PATH)
 
 # Figures of one video on one day, by the Analytics API's metric names.
 DayFigures = Mapping[str, int | float]
@@ -176,6 +181,48 @@ def retention_curve(points: int = 100) -> list[tuple[float, float, float | None]
 
 
 @dataclass
+class Upload:
+    """A video in the channel's uploads playlist: what playlistItems.list tells of it."""
+
+    video_id: str
+    title: str
+    description: str
+    published_at: datetime
+    added_at: datetime  # when it was uploaded (joined the playlist); the playlist's order
+    privacy: str = "public"  # public, unlisted or private
+
+    def item(self, channel_id: str, playlist_id: str, position: int) -> dict:
+        snippet = {
+            "publishedAt": _rfc3339(self.added_at),
+            "channelId": channel_id,
+            "title": self.title,
+            "description": self.description,
+            "thumbnails": {},
+            "channelTitle": "Acme Learns",
+            "playlistId": playlist_id,
+            "position": position,
+            "resourceId": {"kind": "youtube#video", "videoId": self.video_id},
+            "videoOwnerChannelTitle": "Acme Learns",
+            "videoOwnerChannelId": channel_id,
+        }
+        details = {"videoId": self.video_id}
+        if self.privacy != "private":  # a private upload has not been published
+            details["videoPublishedAt"] = _rfc3339(self.published_at)
+        return {
+            "kind": "youtube#playlistItem",
+            "etag": f"etag-item-{self.video_id}",
+            "id": f"{playlist_id}.{self.video_id}",
+            "snippet": snippet,
+            "contentDetails": details,
+            "status": {"privacyStatus": self.privacy},
+        }
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
 class Recorded:
     method: str
     path: str
@@ -207,6 +254,7 @@ class Scripted:
 class FakeYouTube(LoopbackServer):
     channel_id: str = CHANNEL_ID
     videos: dict[str, Video] = field(default_factory=dict)
+    uploads: list[Upload] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
     scripted: list[Scripted] = field(default_factory=list)
     access_tokens: set[str] = field(default_factory=set)
@@ -230,6 +278,26 @@ class FakeYouTube(LoopbackServer):
         video = Video(video_id, duration_seconds, published, daily, retention, channel_id)
         self.videos[video_id] = video
         return video
+
+    def add_upload(
+        self,
+        video_id: str,
+        *,
+        title: str,
+        published_at: datetime,
+        description: str = "",
+        added_at: datetime | None = None,
+        privacy: str = "public",
+    ) -> Upload:
+        """A video uploaded to the fake's channel: in its uploads playlist and known to videos.list."""
+        upload = Upload(video_id, title, description, published_at, added_at or published_at, privacy)
+        self.uploads.append(upload)
+        self.add_video(video_id, published=published_at.date())
+        return upload
+
+    @property
+    def uploads_playlist(self) -> str:
+        return "UU" + self.channel_id.removeprefix("UC")
 
     def delete_video(self, video_id: str) -> None:
         """Gone from YouTube (deleted or made private): videos.list stops listing it."""
@@ -317,13 +385,17 @@ class FakeYouTube(LoopbackServer):
 
         if parts.path == TOKEN_PATH and method == "POST":
             return _reply(handler, *self._token(params))
-        if parts.path not in (REPORTS_PATH, VIDEOS_PATH) or method != "GET":
+        if parts.path not in API_PATHS or method != "GET":
             return _reply(handler, 404, google_error(404, "notFound", "Not Found", "global"))
         token = (handler.headers.get("Authorization") or "").removeprefix("Bearer ")
         if token not in self.access_tokens:
             return _reply(handler, 401, google_error(401, "authError"))
         if parts.path == VIDEOS_PATH:
             return _reply(handler, *self._videos(params))
+        if parts.path == CHANNELS_PATH:
+            return _reply(handler, *self._channels(params))
+        if parts.path == PLAYLIST_ITEMS_PATH:
+            return _reply(handler, *self._playlist_items(params))
         return _reply(handler, *self._report(params))
 
     def _script_for(self, path: str, params: dict[str, str]) -> Scripted | None:
@@ -369,6 +441,62 @@ class FakeYouTube(LoopbackServer):
             "items": items,
             "pageInfo": {"totalResults": len(items), "resultsPerPage": len(items)},
         }
+
+    def _channels(self, params: dict[str, str]) -> tuple[int, dict]:
+        if not params.get("part"):
+            return 400, google_error(400, "required", "Required parameter: part", "global")
+        ids = [i for i in params.get("id", "").split(",") if i]
+        if params.get("mine") == "true":
+            ids = [self.channel_id]
+        answer: dict[str, object] = {
+            "kind": "youtube#channelListResponse",
+            "etag": f"etag-{zlib.crc32(','.join(ids).encode()):08x}",
+            "pageInfo": {"totalResults": 0, "resultsPerPage": 5},
+        }
+        if self.channel_id in ids:  # YouTube leaves "items" out for an unknown channel
+            item: dict[str, object] = {"kind": "youtube#channel", "etag": "etag-ch", "id": self.channel_id}
+            if "contentDetails" in params["part"].split(","):
+                item["contentDetails"] = {"relatedPlaylists": {"likes": "", "uploads": self.uploads_playlist}}
+            answer["items"] = [item]
+            answer["pageInfo"] = {"totalResults": 1, "resultsPerPage": 5}
+        return 200, answer
+
+    def _playlist_items(self, params: dict[str, str]) -> tuple[int, dict]:
+        if not params.get("part"):
+            return 400, google_error(400, "required", "Required parameter: part", "global")
+        if params.get("playlistId") != self.uploads_playlist:
+            return 404, google_error(
+                404,
+                "playlistNotFound",
+                "The playlist identified with the request's <code>playlistId</code> parameter "
+                "cannot be found.",
+                "youtube.playlistItem",
+            )
+        size = int(params.get("maxResults") or 5)
+        if not 0 <= size <= 50:
+            return 400, google_error(
+                400, "invalidValue", "Invalid value for parameter maxResults.", "youtube.parameter"
+            )
+        token = params.get("pageToken", "")
+        if token and not re.fullmatch(r"page-\d+", token):
+            return 400, google_error(
+                400, "invalidPageToken", "The request specifies an invalid page token.", "youtube.parameter"
+            )
+        start = int(token.removeprefix("page-")) if token else 0
+        ordered = sorted(self.uploads, key=lambda upload: upload.added_at, reverse=True)
+        playlist = self.uploads_playlist
+        page = ordered[start : start + size]
+        answer: dict[str, object] = {
+            "kind": "youtube#playlistItemListResponse",
+            "etag": f"etag-uploads-{start}",
+            "items": [upload.item(self.channel_id, playlist, start + n) for n, upload in enumerate(page)],
+            "pageInfo": {"totalResults": len(ordered), "resultsPerPage": size},
+        }
+        if start + size < len(ordered):
+            answer["nextPageToken"] = f"page-{start + size}"
+        if start:
+            answer["prevPageToken"] = f"page-{max(0, start - size)}"
+        return 200, answer
 
     def _video_item(self, video: Video, parts: set[str]) -> dict:
         item: dict[str, object] = {"kind": "youtube#video", "etag": f"etag-{video.id}", "id": video.id}
