@@ -627,3 +627,10 @@ GA4_TRANSPORT = env.str("GA4_TRANSPORT", default="grpc")
 # this; a backfill stops before it would take the property below it, leaving them to the daily syncs.
 # A standard property has 200,000 tokens a day.
 GA4_QUOTA_WARN_TOKENS = env.int("GA4_QUOTA_WARN_TOKENS", default=20_000)
+
+# --- Issue 18: the weekly review shared read-only ---
+# Wrong passwords on a shared review link (django-ratelimit, counted in the shared cache): per
+# browser's address and link, and per link from every address, so guessing from many addresses
+# stops too. A stakeholder who got in once keeps the link open in that browser's session.
+REVIEW_SHARE_PASSWORD_RATE = env.str("REVIEW_SHARE_PASSWORD_RATE", default="5/15m")
+REVIEW_SHARE_PASSWORD_CEILING = env.str("REVIEW_SHARE_PASSWORD_CEILING", default="50/h")
