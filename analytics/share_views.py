@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_ratelimit.core import is_ratelimited
 
 from analytics import privacy, sharing
@@ -25,6 +26,7 @@ from analytics.review.weeks import iso_week_label, parse_iso_week
 
 UNLOCKED = "review_shares_unlocked"  # shares this browser gave the right password for
 COUNTED = "review_shares_counted"  # shares this browser's opening has been counted for
+TOO_MANY = gettext_noop("Too many wrong passwords. Try again in a quarter of an hour.")
 
 
 def private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -77,7 +79,9 @@ def shared_review(request: HttpRequest, token: str) -> HttpResponse:
         if share is None:
             return _not_available(request)
         if _too_many_wrong(request, share.pk, wrong=False):
-            return _ask_password(request, _("Too many wrong passwords. Try again in a quarter of an hour."), 429)
+            return _ask_password(
+                request, _("Too many wrong passwords. Try again in a quarter of an hour."), 429
+            )
         opening = sharing.open_share(token=token, password=request.POST.get("password", ""))
         if opening.outcome is sharing.Outcome.WRONG_PASSWORD:
             _too_many_wrong(request, share.pk, wrong=True)
@@ -110,9 +114,9 @@ def shared_review(request: HttpRequest, token: str) -> HttpResponse:
         if chosen in weeks:
             week = chosen
         else:
-            problem = _("“%(week)s” is not one of the weeks this link shows: showing the last complete week.") % {
-                "week": asked
-            }
+            problem = _(
+                "“%(week)s” is not one of the weeks this link shows: showing the last complete week."
+            ) % {"week": asked}
     shared = sharing.shared_review(sections=share.sections, week=week)
     context = {
         "share": share,

@@ -21,11 +21,13 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from analytics.clock import today
@@ -33,7 +35,13 @@ from analytics.models import ReviewSection, ReviewShare
 from analytics.review import past_decisions
 from analytics.review.cache import kept_review
 from analytics.review.dashboard import WeeklyReview
-from analytics.review.weeks import FIRST_REVIEW_DAY, RECENT_WEEKS, ReviewFilters, last_complete_week
+from analytics.review.weeks import (
+    FIRST_REVIEW_DAY,
+    RECENT_WEEKS,
+    ReviewFilters,
+    day_bounds,
+    last_complete_week,
+)
 
 MAX_SHARE_DAYS = 90  # a link outlives a quarter's board meeting, not a year of staff changes
 DEFAULT_SHARE_DAYS = 30
@@ -56,8 +64,8 @@ SHARED_DECISIONS = 20  # the newest decisions a shared page lists; the payoff ta
 class Outcome(enum.Enum):
     OPEN = "open"
     NOT_AVAILABLE = "not_available"  # unknown, expired or revoked: one answer for all three
-    NEEDS_PASSWORD = "needs_password"
-    WRONG_PASSWORD = "wrong_password"
+    NEEDS_PASSWORD = "needs_password"  # noqa: S105 - an outcome's name, not a password
+    WRONG_PASSWORD = "wrong_password"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -81,20 +89,20 @@ def check_sections(sections: Iterable[str]) -> list[str]:
     return [name for name in ReviewSection.values if name in chosen]
 
 
-def check_expiry(expires_at: datetime) -> datetime:
-    now = timezone.now()
-    if expires_at <= now:
-        raise ValidationError("The expiry must be in the future.")
-    if expires_at > now + timedelta(days=MAX_SHARE_DAYS):
+def check_expiry(expires_on: date) -> datetime:
+    """The link works through `expires_on` where the programme runs; the instant it stops."""
+    if expires_on < today():
+        raise ValidationError("The expiry must be today or later.")
+    if expires_on > today() + timedelta(days=MAX_SHARE_DAYS):
         raise ValidationError(f"A shared link lasts {MAX_SHARE_DAYS} days at most: choose an earlier expiry.")
-    return expires_at
+    return day_bounds(expires_on, expires_on)[1]
 
 
 def create_share(
     *,
     label: str,
     sections: Iterable[str],
-    expires_at: datetime,
+    expires_on: date,
     password: str = "",
     created_by: AbstractBaseUser | None,
 ) -> tuple[ReviewShare, str]:
@@ -106,7 +114,7 @@ def create_share(
     share = ReviewShare(
         label=label,
         sections=check_sections(sections),
-        expires_at=check_expiry(expires_at),
+        expires_at=check_expiry(expires_on),
         password_hash=make_password(password) if password else "",
         token_digest=digest_of(token),
         created_by=created_by,
@@ -114,6 +122,11 @@ def create_share(
     share.full_clean()
     share.save()
     return share, token
+
+
+def share_url(token: str) -> str:
+    """The link to give a stakeholder: absolute, on the configured public address."""
+    return f"{settings.PUBLIC_BASE_URL}{reverse('shared-review', args=[token])}"
 
 
 def revoke_share(*, share: ReviewShare) -> ReviewShare:

@@ -57,6 +57,7 @@ CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {
             "analytics.tasks.queue_daily_syncs",
             # Reads what the syncs wrote, after them; heavy queries, nobody waiting.
             "analytics.tasks.prepare_weekly_review",
+            "analytics.tasks.send_review_digests",  # issue 18: right after the review is prepared
             "analytics.tasks.measure_due_outcomes",
             # Hundreds of outside pages at a polite pace per host: minutes, like a sync.
             "curation.tasks.check_links",
