@@ -44,7 +44,7 @@ def private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 def _password_limits(share_id: int) -> tuple[tuple[str, str | Callable, str], ...]:
-    """Wrong passwords per browser's address for this link, and for this link from everywhere."""
+    """Tries at the password per browser's address for this link, and for this link from everywhere."""
     return (
         (f"review-share-password:{share_id}", "ip", settings.REVIEW_SHARE_PASSWORD_RATE),
         (
@@ -55,10 +55,11 @@ def _password_limits(share_id: int) -> tuple[tuple[str, str | Callable, str], ..
     )
 
 
-def _too_many_wrong(request: HttpRequest, share_id: int, *, wrong: bool) -> bool:
-    """Over a limit already (wrong=False), or once this wrong password is counted (wrong=True)."""
+def _too_many_tries(request: HttpRequest, share_id: int) -> bool:
+    """Count this try at the password; True, and check nothing, once a limit is over. Right tries
+    count too: a stakeholder types it once, and then the session remembers."""
     return any(
-        is_ratelimited(request, group=group, key=key, rate=rate, increment=wrong)
+        is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
         for group, key, rate in _password_limits(share_id)
     )
 
@@ -78,13 +79,12 @@ def shared_review(request: HttpRequest, token: str) -> HttpResponse:
         share = sharing.live_share(token)
         if share is None:
             return _not_available(request)
-        if _too_many_wrong(request, share.pk, wrong=False):
+        if _too_many_tries(request, share.pk):
             return _ask_password(
                 request, _("Too many wrong passwords. Try again in a quarter of an hour."), 429
             )
         opening = sharing.open_share(token=token, password=request.POST.get("password", ""))
         if opening.outcome is sharing.Outcome.WRONG_PASSWORD:
-            _too_many_wrong(request, share.pk, wrong=True)
             return _ask_password(request, _("That is not the password for this link."), 403)
         if opening.outcome is sharing.Outcome.OPEN:
             # A new session key on the way in, as a sign-in does: a planted cookie learns nothing.
