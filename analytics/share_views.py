@@ -37,7 +37,9 @@ def private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         response = view(request, *args, **kwargs)
         add_never_cache_headers(response)  # Cache-Control: ... no-store ...
         response["X-Robots-Tag"] = "noindex, nofollow"
-        response["Referrer-Policy"] = "no-referrer"
+        # The password form's own POST needs an Origin for the CSRF check, which browsers send as
+        # "null" under no-referrer: that page says same-origin (our own server has the token).
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
 
     return kept_private
@@ -69,7 +71,9 @@ def _not_available(request: HttpRequest) -> HttpResponse:
 
 
 def _ask_password(request: HttpRequest, error: str = "", status: int = 200) -> HttpResponse:
-    return render(request, "analytics/shared_review_password.html", {"error": error}, status=status)
+    response = render(request, "analytics/shared_review_password.html", {"error": error}, status=status)
+    response["Referrer-Policy"] = "same-origin"
+    return response
 
 
 @private

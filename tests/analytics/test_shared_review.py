@@ -240,15 +240,22 @@ def test_every_answer_is_kept_out_of_caches_and_search_engines(client):
     _made, token = share(password="secret")
     _open, open_token = share()
 
-    for response in (
-        client.get(address(open_token)),
-        client.get(address(token)),
-        client.post(address(token), {"password": "nope"}),
-        client.get(address("z" * 43)),
-    ):
+    answers = {
+        "review": client.get(address(open_token)),
+        "password": client.get(address(token)),
+        "wrong password": client.post(address(token), {"password": "nope"}),
+        "not available": client.get(address("z" * 43)),
+    }
+    for response in answers.values():
         assert "no-store" in response["Cache-Control"]
         assert response["X-Robots-Tag"] == "noindex, nofollow"
-        assert response["Referrer-Policy"] == "no-referrer"
+    # The password form posts back to us, which needs an Origin (sent as "null" under no-referrer).
+    assert {name: response["Referrer-Policy"] for name, response in answers.items()} == {
+        "review": "no-referrer",
+        "password": "same-origin",
+        "wrong password": "same-origin",
+        "not available": "no-referrer",
+    }
 
 
 def test_a_week_outside_the_twelve_shown_falls_back_to_the_last_complete_week(client):
@@ -392,3 +399,20 @@ def test_a_send_that_fails_is_recorded_and_not_sent_again_blindly(settings, capl
     claim = ReviewDigestSent.objects.get()
     assert (first.failed, second.failed, second.sent) == (1, 0, 0)
     assert claim.sent_at is None and "550" in claim.error
+
+
+def test_the_demo_makes_one_open_link_and_revokes_the_one_before(client):
+    from analytics.share_demo import load_shared_link
+
+    first = load_shared_link()
+    second = load_shared_link()
+
+    assert client.get(second.removeprefix(settings_base())).status_code == 200
+    assert client.get(first.removeprefix(settings_base())).status_code == 404
+    assert ReviewShare.objects.filter(revoked_at=None).count() == 1
+
+
+def settings_base() -> str:
+    from django.conf import settings
+
+    return settings.PUBLIC_BASE_URL
