@@ -4,6 +4,7 @@ and the stakeholders' weekly digest over real SMTP on loopback."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -13,11 +14,12 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from analytics import sharing
+from analytics import reviews, sharing
 from analytics.digest import send_review_digests
 from analytics.models import ReviewDigest, ReviewDigestSent, ReviewSection, ReviewShare
 from analytics.tasks import prepare_weekly_review
 from config.redaction import redact
+from curation.models import DecisionAction, IntendedEffect
 from tests.analytics.test_dashboard import figures, live_placement
 from tests.factories import GA4BlogFactory, subscribed_employees
 from tests.smtp import RecordingHandler, serving
@@ -416,3 +418,75 @@ def settings_base() -> str:
     from django.conf import settings
 
     return settings.PUBLIC_BASE_URL
+
+
+def test_production_logs_name_neither_the_token_nor_a_stakeholder(client):
+    from tests.logs import production_log_lines
+
+    _made, token = share(password="secret")
+    with production_log_lines() as lines:
+        client.get(address(token))
+        client.post(address(token), {"password": "wrong"})
+        client.get(address("q" * 43))
+
+    written = json.dumps(lines())
+    assert "/review/shared/<redacted>/" in written  # the 403 and 404 were logged...
+    assert token not in written and "q" * 43 not in written  # ...without their tokens
+
+
+def decisions_by(curator, count: int) -> None:
+    """`count` decisions at a meeting the curator attended, each with a reason naming someone."""
+    meeting = reviews.start_meeting(held_on=date(2026, 11, 24), attendees=[curator], suggestions=[])
+    for n in range(count):
+        placement = live_placement(title=f"Decided item {n}")
+        reviews.decide(
+            meeting=meeting,
+            item=placement.item,
+            action=DecisionAction.PROMOTE,
+            reason=f"Pat Private (pat.private@acme-learning.example) asked for it ({n})",
+            intended_effect=IntendedEffect.MORE_CLICKS,
+            owner=curator,
+        )
+
+
+@pytest.mark.parametrize("decisions", [1, 15])
+def test_the_page_costs_the_same_queries_whatever_the_number_of_decisions_shown(
+    client, internal_curator, decisions, django_assert_max_num_queries
+):
+    small_and_large_items()
+    decisions_by(internal_curator, decisions)
+    _made, token = share()
+    client.get(address(token))  # the review is computed and kept; the opening counted
+
+    with django_assert_max_num_queries(8):
+        page = client.get(address(token)).content.decode()
+    assert page.count("Decided item") == decisions
+
+
+def test_decisions_show_their_outcome_but_not_their_reason_or_owner(client, internal_curator):
+    internal_curator.email = "curator.private@acme-learning.example"
+    internal_curator.save()
+    decisions_by(internal_curator, 1)
+    _made, token = share(sections=[ReviewSection.DECISIONS])
+
+    page = client.get(address(token)).content.decode()
+
+    assert "Decided item 0" in page and "Not applied yet" in page
+    assert "Pat Private" not in page and "pat.private" not in page
+    assert internal_curator.email not in page and internal_curator.username not in page
+
+
+def test_the_digest_and_share_admin_pages_open_for_an_internal_curator(internal_client):
+    made, _token = share()
+    digest = a_digest()
+    ReviewDigestSent.objects.create(digest=digest, week=WEEK, address="cfo@example.org")
+
+    for page in (
+        reverse("admin:analytics_reviewshare_changelist"),
+        reverse("admin:analytics_reviewshare_add"),
+        reverse("admin:analytics_reviewshare_change", args=[made.pk]),
+        reverse("admin:analytics_reviewdigest_changelist"),
+        reverse("admin:analytics_reviewdigest_add"),
+        reverse("admin:analytics_reviewdigest_change", args=[digest.pk]),
+    ):
+        assert internal_client.get(page).status_code == 200, page
