@@ -20,9 +20,13 @@ from django.utils import timezone
 from analytics import reviews, services
 from analytics.models import CampaignSessions, DailyMetric, RetentionPoint, Source, SyncRun, SyncStatus
 from analytics.quiz import QUESTIONS, take_quiz
+from analytics.share_demo import load_shared_link
 from analytics.sources.base import Period
 from campaigns.models import Campaign, Repeat
 from channels.models import Channel, MetricSource
+from curation.inbox.entries import Entry
+from curation.inbox.models import CandidateSource, SourceKind
+from curation.inbox.services import record_candidates
 from curation.models import (
     ContentItem,
     DecisionAction,
@@ -35,6 +39,22 @@ from curation.models import (
 )
 
 WEEKS = 16
+
+# What discovery would find on the demo's own channels (analytics.discovery asks Google; the demo
+# cannot): a new upload and a new page, each becoming an inbox candidate of its own.
+OWNED_DEMO_FINDS = {
+    "Acme Learns on YouTube": Entry(
+        url="https://www.youtube.com/watch?v=prIceObj002",
+        title="Handling the price objection, part 2",
+        summary="Three answers that keep the deal moving.",
+        external_id="prIceObj002",
+    ),
+    "Acme learning blog": Entry(
+        url="https://www.acme-learning.example/learning/prompts-for-team-leads",
+        title="Writing prompts for team leads",
+        external_id="/learning/prompts-for-team-leads",
+    ),
+}
 SOURCE_OF = {
     MetricSource.GA4: Source.GA4,
     MetricSource.YOUTUBE: Source.YOUTUBE,
@@ -43,6 +63,9 @@ SOURCE_OF = {
 
 
 def load(*, stdout: OutputWrapper) -> None:
+    # Before the "already there" return: each load prints a working link (a link is shown once).
+    load_shared_link(stdout=stdout)
+    load_owned_candidates()
     if DailyMetric.objects.exclude(source=Source.LINKS).exists() or ReviewMeeting.objects.exists():
         stdout.write("Analytics: demo figures already there.")
         return
@@ -290,3 +313,15 @@ def sync_log(end: date) -> None:
             rows_written=21,
             rows_added=21,
         )
+
+
+def load_owned_candidates() -> None:
+    """The demo's owned-channel sources, not polled (that would call Google), with one find each."""
+    for channel in Channel.objects.filter(name__in=OWNED_DEMO_FINDS):
+        source, _ = CandidateSource.objects.get_or_create(
+            name=f"{channel.name}: new content",
+            defaults={"kind": SourceKind.OWNED_CHANNEL, "channel": channel, "is_active": False},
+        )
+        entry = OWNED_DEMO_FINDS[channel.name]
+        published = timezone.now() - timedelta(days=2)
+        record_candidates(source=source, entries=[Entry(**{**entry.__dict__, "published_at": published})])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -252,3 +253,90 @@ class QuizResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} ({self.answered_on})"
+
+
+# --- Issue 18: the weekly review shared read-only, and its weekly email digest. ---
+
+
+class ReviewSection(models.TextChoices):
+    """The parts of the weekly review that may leave the admin: each is figures already through
+    disclosure control, and none names a person or links into the admin."""
+
+    GLANCE = "glance", "This week at a glance"
+    TRENDS = "trends", "Trends: traffic and preference patterns"
+    SUGGESTIONS = "suggestions", "Suggestions the data supports"
+    DECISIONS = "decisions", "Past decisions and whether they worked"
+
+
+class ReviewShare(models.Model):
+    """A link to the weekly review for people without an admin login.
+
+    Only a SHA-256 digest of the link's token is kept: the link is shown once, to its creator, and
+    a copy of the database (or a backup) opens nothing. Openings are a count and a day, never who.
+    """
+
+    label = models.CharField(max_length=200, help_text="Who the link is for, in your words: “Board, Q4”.")
+    sections = models.JSONField(default=list, help_text="The review's sections the link shows.")
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    password_hash = models.CharField(max_length=128, blank=True, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, editable=False, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    openings = models.PositiveIntegerField(default=0, editable=False)
+    last_opened_on = models.DateField(null=True, blank=True, editable=False, help_text="The day only.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "shared review link"
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash)
+
+
+class ReviewDigest(models.Model):
+    """The weekly review's chosen sections, emailed to stakeholders once the week is prepared."""
+
+    label = models.CharField(max_length=200)
+    addresses = models.TextField(help_text="Stakeholders' email addresses, one a line.")
+    sections = models.JSONField(default=list)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["label"]
+        verbose_name = "weekly review digest"
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def address_list(self) -> list[str]:
+        return [line.strip() for line in self.addresses.splitlines() if line.strip()]
+
+
+class ReviewDigestSent(models.Model):
+    """One digest's week to one address, claimed before the email leaves: a retry or a second run
+    finds the claim and sends nothing more (a worker lost mid-send misses a week, never doubles it)."""
+
+    digest = models.ForeignKey(ReviewDigest, on_delete=models.CASCADE, related_name="sent")
+    week = models.DateField(help_text="Monday of the week reviewed.")
+    address = models.EmailField()
+    claimed_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-week", "address"]
+        constraints = [
+            models.UniqueConstraint(fields=["digest", "week", "address"], name="review_digest_once_a_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.digest} {self.week} {self.address}"

@@ -6,7 +6,7 @@ from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
-from analytics import discovery, services
+from analytics import digest, discovery, services
 from analytics.clock import today
 from analytics.review import outcomes
 from analytics.review.cache import kept_review
@@ -33,8 +33,24 @@ def run_sync_task(self, run_id: int) -> None:
 
 @shared_task(ignore_result=True, expires=3600)
 def prepare_weekly_review() -> None:
-    """After new figures: compute the review curators will open, so they never wait for it."""
+    """After new figures: compute the review curators will open, so they never wait for it; then
+    the stakeholders' digest, which reads that same review (it sends each week once)."""
     kept_review(week=last_complete_week(), filters=ReviewFilters())
+    send_review_digests.delay()
+
+
+@shared_task(
+    ignore_result=True,
+    expires=3600,
+    # Only a connection that could not be opened: nothing was claimed, so nothing goes twice.
+    autoretry_for=(digest.DigestRetry,),
+    retry_backoff=60,
+    retry_backoff_max=900,
+    max_retries=5,
+)
+def send_review_digests() -> int:
+    """The week's review to the stakeholders' addresses, once the week is prepared."""
+    return digest.send_review_digests().sent
 
 
 @shared_task(ignore_result=True, expires=3600)

@@ -57,6 +57,7 @@ CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {
             "analytics.tasks.queue_daily_syncs",
             # Reads what the syncs wrote, after them; heavy queries, nobody waiting.
             "analytics.tasks.prepare_weekly_review",
+            "analytics.tasks.send_review_digests",  # issue 18: right after the review is prepared
             "analytics.tasks.measure_due_outcomes",
             # Reads our own channels' uploads and pages from Google for the inbox: like a sync.
             "analytics.tasks.discover_owned_candidates",

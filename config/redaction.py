@@ -1,7 +1,8 @@
 """Log lines say what happened, never who: no client address, no user agent, no link token.
 
 Every personal page is opened by a token in its path (/me/<token>/, /u/<token>/, /l/<token>,
-/join/email/<token>/, /join/invited/<token>/): whoever reads a log holding one could open the
+/join/email/<token>/, /join/invited/<token>/, a shared review's
+/review/shared/<token>/): whoever reads a log holding one could open the
 person's page, and a token ties a click to a message. Query strings are dropped, since a caller
 can put anything in them. Anything shaped like an email address or an international phone
 number is replaced too: a provider's error message or a database error may quote one. Used by
@@ -18,7 +19,7 @@ import re
 REDACTED = "<redacted>"
 
 # A token is whatever follows one of these prefixes up to the next slash, space or quote.
-_TOKEN_IN_PATH = re.compile(r"(/(?:me|u|l|join/email|join/invited)/)[^/\s?#\"']+")
+_TOKEN_IN_PATH = re.compile(r"(/(?:me|u|l|join/email|join/invited|review/shared)/)[^/\s?#\"']+")
 _QUERY_STRING = re.compile(r"\?[^\s\"']*")
 # Also percent-encoded, as in a form body or a provider's list query (To=%2B447700900123).
 _EMAIL_ADDRESS = re.compile(r"[\w.+-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+")

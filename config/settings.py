@@ -638,3 +638,16 @@ CELERY_BEAT_SCHEDULE["discover-owned-candidates"] = {
     "task": "analytics.tasks.discover_owned_candidates",
     "schedule": crontab(hour=5, minute=10),
 }
+
+# --- Issue 18: the weekly review shared read-only ---
+# Wrong passwords on a shared review link (django-ratelimit, counted in the shared cache): per
+# browser's address and link, and per link from every address, so guessing from many addresses
+# stops too. A stakeholder who got in once keeps the link open in that browser's session.
+REVIEW_SHARE_PASSWORD_RATE = env.str("REVIEW_SHARE_PASSWORD_RATE", default="5/15m")
+REVIEW_SHARE_PASSWORD_CEILING = env.str("REVIEW_SHARE_PASSWORD_CEILING", default="50/h")
+# The digest is queued after each weekly-review preparation; a daily look as well sends a week that
+# waited for a late channel even when no sync prepares the week again (sent once: it is recorded).
+CELERY_BEAT_SCHEDULE["send-review-digests"] = {
+    "task": "analytics.tasks.send_review_digests",
+    "schedule": crontab(hour=9, minute=15),
+}

@@ -52,6 +52,11 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "analytics": frozenset({"view"}),
         # The agency runs the platform accounts: it imports their exports and types weekly figures.
         "analytics.dailymetric": frozenset({"view", "add", "change"}),
+        # Issue 18: a shared review link opens the review outside the team, and a digest's
+        # addresses are stakeholders' contact data: internal curators' alone.
+        "analytics.reviewshare": frozenset(),
+        "analytics.reviewdigest": frozenset(),
+        "analytics.reviewdigestsent": frozenset(),
     },
 }
 
@@ -210,6 +215,9 @@ MODEL_RULES: dict[str, dict[str, Rule]] = {
     # The aggregate only: a single response is never shown, so the under-five rule holds.
     "analytics.quizresponse": {**READ_ONLY, "view": Rule(needs=("view",), only_if=_never_one_by_one)},
     "analytics.syncrun": {"add": NOBODY, "change": NOBODY},  # runs are started by syncs
+    # A shared link is made whole (its token shown once) and then only revoked, never edited.
+    "analytics.reviewshare": {"change": NOBODY, "revoke": Rule(needs=("change",))},
+    "analytics.reviewdigestsent": READ_ONLY,  # the record of what was sent
     # Wishes come only from employees, scrubbed on the way in: triaged, never typed or edited. A
     # curator may still delete one that slipped through with something personal in it.
     "curation.learningwish": {

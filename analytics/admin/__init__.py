@@ -4,4 +4,4 @@ Review meetings are curation's models and administered there (curation/admin_rev
 meeting room that runs them is analytics' page (analytics/meeting_views.py).
 """
 
-from analytics.admin import metrics, quiz, syncs  # noqa: F401 - each module registers its models
+from analytics.admin import metrics, quiz, sharing, syncs  # noqa: F401 - each module registers its models

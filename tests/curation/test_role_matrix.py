@@ -40,8 +40,18 @@ from django_celery_beat.models import (
 )
 
 from accounts.models import SignInAttempt, SignInOutcome
+from analytics import sharing
+from analytics.clock import today
 from analytics.imports import EXPORT_FORMATS
-from analytics.models import CampaignSessions, DailyMetric, QuizResponse, RetentionPoint, Source, SyncRun
+from analytics.models import (
+    CampaignSessions,
+    DailyMetric,
+    QuizResponse,
+    RetentionPoint,
+    ReviewDigest,
+    Source,
+    SyncRun,
+)
 from campaigns import journeys, sending
 from campaigns.models import (
     Campaign,
@@ -296,6 +306,17 @@ analytics.syncrun              add                   403       403     403    lo
 analytics.syncrun              change                read      read    403    login
 analytics.syncrun              delete                200       403     403    login
 analytics.syncrun              bulk-delete           yes       no      no     no
+analytics.reviewshare          list                  200       403     403    login
+analytics.reviewshare          add                   200       403     403    login
+analytics.reviewshare          change                read      403     403    login
+analytics.reviewshare          delete                200       403     403    login
+analytics.reviewshare          bulk-delete           yes       no      no     no
+analytics.reviewshare          action:revoke         yes       no      no     no
+analytics.reviewdigest         list                  200       403     403    login
+analytics.reviewdigest         add                   200       403     403    login
+analytics.reviewdigest         change                edit      403     403    login
+analytics.reviewdigest         delete                200       403     403    login
+analytics.reviewdigest         bulk-delete           yes       no      no     no
 
 review:decisions               page                  200       200     403    login
 review:decisions_csv           page                  200       200     403    login
@@ -472,6 +493,12 @@ def make(subject: str):
         ),
         "analytics.quizresponse": lambda: QuizResponse.objects.create(
             version=1, stage=Stage.values[0], answers={}, answered_on=date(2026, 11, 23)
+        ),
+        "analytics.reviewshare": lambda: sharing.create_share(
+            label="Board", sections=["glance"], expires_on=today() + timedelta(days=10), created_by=None
+        )[0],
+        "analytics.reviewdigest": lambda: ReviewDigest.objects.create(
+            label="Board", addresses="cfo@example.org", sections=["glance"]
         ),
         "analytics.syncrun": lambda: SyncRun.objects.create(
             source=Source.YOUTUBE, period_start=date(2026, 11, 1), period_end=date(2026, 11, 7)
