@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
@@ -324,4 +325,4 @@ def load_owned_candidates() -> None:
         )
         entry = OWNED_DEMO_FINDS[channel.name]
         published = timezone.now() - timedelta(days=2)
-        record_candidates(source=source, entries=[Entry(**{**entry.__dict__, "published_at": published})])
+        record_candidates(source=source, entries=[replace(entry, published_at=published)])
