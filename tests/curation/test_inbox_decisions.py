@@ -296,3 +296,18 @@ def test_two_curators_accepting_at_once_make_one_item(candidate, internal_curato
     assert "was already accepted by" in sorted(outcomes)[1]
     assert ContentItem.objects.count() == 1
     assert Placement.objects.count() == 1
+
+
+def test_a_chosen_channel_that_does_not_take_the_address_is_refused(candidate, agency_curator):
+    youtube = YouTubeChannelFactory(name="Acme Learns")
+
+    with pytest.raises(ValidationError) as refused:
+        accept_candidate(
+            candidate, by=agency_curator, format=Format.BLOG_POST, stage=Stage.EMBEDDED, channel=youtube
+        )
+
+    assert (
+        refused.value.messages[0]
+        == "This address is not on Acme Learns: expected a link on youtube.com, youtu.be."
+    )
+    nothing_saved(candidate)
