@@ -29,6 +29,18 @@
     });
   });
 
+  // The last call's result arrived with the page, and a live region is silent about what it held
+  // when the page loaded: put it back a moment later so screen readers read it out (the standing
+  // second-factor reminder stays where it is, unrepeated).
+  const result = document.getElementById("inbox-result");
+  if (result) {
+    result.querySelectorAll("ul.messagelist:not(:has(#second-factor-missing))").forEach(function (list) {
+      const mark = document.createComment("result");
+      list.replaceWith(mark);
+      window.setTimeout(function () { mark.replaceWith(list); }, 150);
+    });
+  }
+
   const helpButton = document.querySelector(".inbox-help-open");
   if (helpButton && help) {
     helpButton.hidden = false;

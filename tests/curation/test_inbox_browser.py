@@ -41,6 +41,12 @@ def shown_title(page) -> str:
     return page.locator("#candidate-title").inner_text()
 
 
+def keys_ready(page) -> None:
+    """inbox.js is deferred: it shows the "? Keys" button once it listens. A key pressed before
+    then, as the next candidate's page comes up, would go nowhere."""
+    expect(page.locator(".inbox-help-open")).to_be_visible()
+
+
 def scrolls_sideways(page) -> bool:
     return page.evaluate("() => document.documentElement.scrollWidth > document.documentElement.clientWidth")
 
@@ -60,8 +66,7 @@ def test_a_curator_works_the_inbox_by_keyboard_and_the_count_falls(
         page.keyboard.press("Enter")
         page.wait_for_url(f"**{INBOX}")
 
-        # The keys are inbox.js's (deferred): it shows the "? Keys" button once it listens.
-        expect(page.locator(".inbox-help-open")).to_be_visible()
+        keys_ready(page)
         assert not scrolls_sideways(page)
         page.keyboard.press("?")
         expect(page.locator("#inbox-help")).to_be_visible()
@@ -71,8 +76,10 @@ def test_a_curator_works_the_inbox_by_keyboard_and_the_count_falls(
         first = shown_title(page)
         page.keyboard.press("j")
         expect(page.locator("#candidate-title")).not_to_have_text(first)
+        keys_ready(page)
         page.keyboard.press("k")
         expect(page.locator("#candidate-title")).to_have_text(first)
+        keys_ready(page)
 
         # a: accepted as the form says; the next candidate comes up with the result read out.
         page.keyboard.press("a")
@@ -80,6 +87,7 @@ def test_a_curator_works_the_inbox_by_keyboard_and_the_count_falls(
             f"Accepted “{first}” as an idea on Service blog."
         )
         expect(page.locator("#candidate-title")).not_to_have_text(first)
+        keys_ready(page)
         assert status_of(first) == CandidateStatus.ACCEPTED
         assert Candidate.objects.get(title=first).item.lifecycle == Lifecycle.IDEA
 
@@ -90,6 +98,7 @@ def test_a_curator_works_the_inbox_by_keyboard_and_the_count_falls(
         page.keyboard.type("Covered by a job aid already")
         page.keyboard.press("Enter")
         expect(page.locator("#inbox-result")).to_contain_text(f"Dismissed “{second}”: it will not come back.")
+        keys_ready(page)
         dismissed = Candidate.objects.get(title=second)
         assert (dismissed.status, dismissed.dismiss_reason) == (
             CandidateStatus.DISMISSED,
