@@ -19,7 +19,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
@@ -143,7 +145,8 @@ class CandidateAdmin(PolicyAdmin, admin.ModelAdmin):
     def decided(self, candidate: Candidate) -> str:
         if candidate.decided_at is None:
             return "—"
-        return f"{person_name(candidate.decided_by) or 'Someone'}, {candidate.decided_at:%d %b %Y}"
+        day = date_format(timezone.localtime(candidate.decided_at), "j M Y")
+        return f"{person_name(candidate.decided_by) or 'Someone'}, {day}"
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         extra_context = {**(extra_context or {}), "may_decide": self.has_decide_permission(request)}
