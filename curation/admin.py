@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from channels.admin import HTTPS_URL_FIELDS
 from channels.admin_history import HistoryAdmin
 from curation import (  # noqa: F401 - admin_reviews and admin_wishes register their admins
+    admin_inbox,
     admin_reviews,
     admin_wishes,
     linkcheck,

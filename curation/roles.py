@@ -228,6 +228,9 @@ MODEL_RULES: dict[str, dict[str, Rule]] = {
     "curation.reviewmeeting": {"delete": Rule(needs=("delete",), only_if=_no_decision_applied)},
     # Decisions are taken on their meeting's page; applying one is changing it.
     "curation.decision": {**READ_ONLY, "apply": Rule(needs=("curation.change_decision",))},
+    # Candidates come only from sources and are decided in the inbox; none is deleted, so a dismissed
+    # address never comes back.
+    "curation.candidate": {**READ_ONLY, "decide": Rule(needs=("curation.change_candidate",))},
 }
 
 

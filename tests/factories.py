@@ -24,7 +24,19 @@ from campaigns.services import create_subscriber
 from channels.models import Channel, MetricSource, Platform, Visibility
 from channels.services import register_channel
 from curation import services
-from curation.models import ContentItem, Format, Placement, Stage, Topic
+from curation.inbox.canonical import canonical_url
+from curation.inbox.entries import Entry
+from curation.inbox.services import record_candidates
+from curation.models import (
+    Candidate,
+    CandidateSource,
+    ContentItem,
+    Format,
+    Placement,
+    SourceKind,
+    Stage,
+    Topic,
+)
 from tests.fakes.ga4 import PROPERTY_ID
 
 
@@ -233,3 +245,35 @@ def ready_campaign(*, placements: list[Placement], segments: list[Segment] | Non
     campaign.placements.set(placements)
     campaign.segments.set(segments or [Segment.objects.get_or_create(name="Everyone")[0]])
     return campaign
+
+
+class CandidateSourceFactory(factory.django.DjangoModelFactory):
+    """A feed the inbox polls; give it a topic to have its candidates suggested under it."""
+
+    class Meta:
+        model = CandidateSource
+
+    name = factory.Sequence(lambda n: f"Feed {n}")
+    kind = SourceKind.FEED
+    url = factory.Sequence(lambda n: f"https://news{n}.example.org/feed.xml")
+
+
+class CandidateFactory(factory.Factory):
+    """A candidate as a poll records it: through record_candidates, suggestion and all."""
+
+    class Meta:
+        model = Candidate
+
+    source = factory.SubFactory(CandidateSourceFactory)
+    url = factory.Sequence(lambda n: f"https://blog.example.org/posts/{n}/")
+    title = factory.Sequence(lambda n: f"Candidate {n}")
+    summary = "What a good one-to-one sounds like, in five minutes."
+    published_at = None
+    tags = ()
+
+    @classmethod
+    def _create(cls, model_class: type[Candidate], source: CandidateSource, **kwargs: object) -> Candidate:
+        entry = Entry(**kwargs)
+        recorded = record_candidates(source=source, entries=[entry])
+        assert recorded.added == 1, f"not recorded: {recorded}"
+        return Candidate.objects.get(canonical_url=canonical_url(entry.url))

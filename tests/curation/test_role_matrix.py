@@ -84,6 +84,7 @@ from curation.models import (
 from curation.roles import AGENCY_CURATOR, INTERNAL_CURATOR
 from tests.campaigns.journey_data import welcome_series
 from tests.factories import (
+    CandidateFactory,
     ChannelFactory,
     ContentItemFactory,
     PlacementFactory,
@@ -193,6 +194,12 @@ curation.learningwish          delete                200       200     403    lo
 curation.learningwish          bulk-delete           yes       yes     no     no
 curation.learningwish          action:turn_into_brief yes      yes     no     no
 curation.learningwish          action:dismiss        yes       yes     no     no
+curation.candidate             list                  200       200     403    login
+curation.candidate             add                   403       403     403    login
+curation.candidate             change                read      read    403    login
+curation.candidate             delete                403       403     403    login
+curation.candidate             bulk-delete           no        no      no     no
+admin:curation_candidate_inbox page                  200       200     403    login
 
 campaigns.subscriber           list                  200       200     403    login
 campaigns.subscriber           add                   200       403     403    login
@@ -432,6 +439,7 @@ def make(subject: str):
             source=WishSource.FRONT_DOOR,
             received_on=date(2026, 11, 24),
         ),
+        "curation.candidate": CandidateFactory,
         "campaigns.subscriber": lambda: SubscriberFactory(phone="+447400123456"),
         "campaigns.segment": lambda: Segment.objects.create(name="Finance"),
         "campaigns.suppression": lambda: Suppression.objects.create(
