@@ -19,6 +19,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import ada_url
 import redis
 import requests
+import urllib3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
@@ -207,8 +208,10 @@ def _read_body(response: requests.Response, deadline: float) -> bytes:
     chunks: list[bytes] = []
     size = 0
     try:
-        # Decoded (gzip) bytes are what is counted, so a compressed bomb stops at the limit too.
-        for chunk in response.iter_content(chunk_size=CHUNK_BYTES):
+        # read1: what has arrived, so a body trickled out a byte at a time meets the deadline (a
+        # full-chunk read would wait for it all). Decoded (gzip) bytes are what is counted, so a
+        # compressed bomb stops at the limit too.
+        while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):
             size += len(chunk)
             if size > limit:
                 raise too_big
@@ -218,7 +221,7 @@ def _read_body(response: requests.Response, deadline: float) -> bytes:
                     f"The feed took longer than {settings.INBOX_FETCH_SECONDS:g} seconds to arrive, "
                     "so it was given up: it will be tried again."
                 )
-    except requests.RequestException:
+    except (requests.RequestException, urllib3.exceptions.HTTPError):
         raise FetchError(
             "The feed's site stopped sending part-way (or took over "
             f"{settings.INBOX_FETCH_SECONDS:g} seconds): it will be tried again."
