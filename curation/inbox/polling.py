@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from curation.inbox import fetching
@@ -118,7 +118,7 @@ def due_sources(*, now: datetime | None = None) -> list[CandidateSource]:
     return list(
         CandidateSource.objects.filter(is_active=True, kind__in=POLLED_KINDS)
         .filter(Q(last_polled_at__isnull=True) | Q(last_polled_at__lt=recently))
-        .order_by("last_polled_at", "pk")
+        .order_by(F("last_polled_at").asc(nulls_first=True), "pk")
     )
 
 
