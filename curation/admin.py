@@ -21,6 +21,7 @@ from channels.admin import HTTPS_URL_FIELDS
 from channels.admin_history import HistoryAdmin
 from curation import (  # noqa: F401 - admin_reviews and admin_wishes register their admins
     admin_reviews,
+    admin_sources,
     admin_wishes,
     linkcheck,
     services,
