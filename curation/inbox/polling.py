@@ -75,16 +75,26 @@ def poll_source(source: CandidateSource, *, wait_seconds: float = 0.0) -> PollRe
             last_modified=source.last_modified,
             wait_seconds=wait_seconds,
         )
-        if fetched.not_modified:
-            return _not_modified(source)
-        parsed = parse_feed(fetched.body, url=fetched.url, content_type=fetched.content_type)
     except fetching.HostBusy as busy:
         return PollResult(
             source,
             Outcome.HOST_BUSY,
             error=f"Not polled: {busy.host} was asked moments ago; it will be polled in its turn.",
         )
-    except (fetching.FetchError, ParseError) as failure:
+    except fetching.FetchError as failure:
+        _failed(source, failure.message)
+        return PollResult(source, Outcome.FAILED, error=failure.message)
+    if fetched.not_modified:
+        return _not_modified(source)
+    return record_fetched(source, fetched)
+
+
+def record_fetched(source: CandidateSource, fetched: fetching.Fetched) -> PollResult:
+    """Parse a fetched feed, record its new candidates and how the poll went; the demo's sample
+    feed comes in this way too, read from disk."""
+    try:
+        parsed = parse_feed(fetched.body, url=fetched.url, content_type=fetched.content_type)
+    except ParseError as failure:
         _failed(source, failure.message)
         return PollResult(source, Outcome.FAILED, error=failure.message)
     with transaction.atomic():
