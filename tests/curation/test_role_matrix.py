@@ -59,6 +59,7 @@ from campaigns.models import (
 )
 from channels.models import MetricSource
 from curation.admin_policy import PolicyAdmin
+from curation.inbox.models import CandidateSource
 from curation.models import (
     AgendaItem,
     AgendaKind,
@@ -183,6 +184,12 @@ curation.learningwish          delete                200       200     403    lo
 curation.learningwish          bulk-delete           yes       yes     no     no
 curation.learningwish          action:turn_into_brief yes      yes     no     no
 curation.learningwish          action:dismiss        yes       yes     no     no
+curation.candidatesource       list                  200       200     403    login
+curation.candidatesource       add                   200       200     403    login
+curation.candidatesource       change                edit      edit    403    login
+curation.candidatesource       delete                200       200     403    login
+curation.candidatesource       bulk-delete           yes       yes     no     no
+curation.candidatesource       action:poll_now       yes       yes     no     no
 
 campaigns.subscriber           list                  200       200     403    login
 campaigns.subscriber           add                   200       403     403    login
@@ -405,6 +412,9 @@ def make(subject: str):
             format=Format.values[0],
             stage=Stage.values[0],
             why="Asked for at the review.",
+        ),
+        "curation.candidatesource": lambda: CandidateSource.objects.create(
+            name="A learning blog", url="https://blog.example.org/feed.xml"
         ),
         "curation.learningwish": lambda: LearningWish.objects.create(
             text="Handling difficult conversations",
