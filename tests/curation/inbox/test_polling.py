@@ -424,3 +424,34 @@ def test_a_busy_site_leaves_the_source_untouched(feeds, settings):
     second.refresh_from_db()
     assert second.last_polled_at is None and second.last_error == ""
     assert len(feeds.requests) == 1
+
+
+def test_an_entity_bomb_is_refused_by_the_xml_parser_not_expanded(feeds):
+    entities = "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10))
+    body = (
+        f'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lolololololol">{entities}]>'
+        '<rss version="2.0"><channel><title>t</title>'
+        "<item><title>&lol9;</title><link>https://blog.example.org/bomb</link></item></channel></rss>"
+    ).encode()
+    source = source_for(feeds.serve("/bomb.xml", body))
+    started = time.monotonic()
+
+    polling.poll_source(source)
+
+    assert time.monotonic() - started < 3
+    assert not Candidate.objects.filter(title__contains="lollol").exists()
+    source.refresh_from_db()
+    assert "limit on input amplification factor" in source.last_error
+
+
+def test_an_external_entity_never_reads_a_file_from_the_server(feeds):
+    body = (
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        b'<rss version="2.0"><channel><title>t</title>'
+        b"<item><title>Passwords &xxe;</title><link>https://blog.example.org/xxe</link></item></channel></rss>"
+    )
+
+    polling.poll_source(source_for(feeds.serve("/xxe.xml", body)))
+
+    title = Candidate.objects.get().title
+    assert title.startswith("Passwords") and "root:" not in title
