@@ -115,7 +115,6 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "", wait_seconds: fl
         headers["If-Modified-Since"] = last_modified
     seen: list[str] = []
     with requests.Session() as session:
-        session.trust_env = False  # No proxy from the environment between us and a loopback test.
         for hop in range(MAX_REDIRECTS + 1):
             try:
                 url = check_feed_url(url)

@@ -53,9 +53,9 @@ class PollResult:
         name = f"“{self.source.name}”"
         if self.outcome == Outcome.READ:
             added, known = self.recorded.added, self.recorded.already_known
-            text = f"{name}: {added} new candidates, {known} already known."
+            text = f"{name}: {_count(added, 'new candidate')}, {known} already known."
             if self.problems:
-                text += f" {len(self.problems)} problems (on the source's page)."
+                text += f" {_count(len(self.problems), 'problem')} (on the source's page)."
             return text
         if self.outcome == Outcome.NOT_MODIFIED:
             return f"{name}: unchanged since the last poll."
@@ -174,6 +174,10 @@ def _update(source: CandidateSource, **changes: object) -> None:
     CandidateSource.objects.filter(pk=source.pk).update(**changes)
     for name, value in changes.items():
         setattr(source, name, value)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _problems_text(problems: list[str]) -> str:

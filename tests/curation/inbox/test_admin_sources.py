@@ -52,7 +52,7 @@ def test_poll_now_reports_each_source_in_words(feeds, internal_client):
     )
 
     said = [str(message) for message in page.context["messages"]]
-    assert "“Good blog”: 1 new candidates, 0 already known." in said
+    assert "“Good blog”: 1 new candidate, 0 already known." in said
     assert any(
         line.startswith("“Broken blog”: This address answered with a web page, not a feed.") for line in said
     )
