@@ -63,6 +63,9 @@ CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {
             "analytics.tasks.discover_owned_candidates",
             # Hundreds of outside pages at a polite pace per host: minutes, like a sync.
             "curation.tasks.check_links",
+            # Curators' feeds, a polite request per site: seconds each, nobody waiting.
+            "curation.tasks.poll_candidate_sources",
+            "curation.tasks.poll_candidate_source",
         ),
         HOUSEKEEPING: (
             "campaigns.tasks.clear_expired_sessions",

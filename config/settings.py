@@ -651,3 +651,29 @@ CELERY_BEAT_SCHEDULE["send-review-digests"] = {
     "task": "analytics.tasks.send_review_digests",
     "schedule": crontab(hour=9, minute=15),
 }
+
+# --- Issue 18: inbox polling ---
+# Curators' feeds and YouTube channels/playlists are polled by beat (curation.tasks
+# .poll_candidate_sources) for candidate content: a source is due again this many minutes after
+# its last poll (half of it when the last poll was by hand, so "Poll now" never doubles a round).
+INBOX_POLL_MINUTES = env.int("INBOX_POLL_MINUTES", default=60)
+# A feed bigger than this is not read (a podcast's full archive, a wrong address serving a file):
+# the download stops here, so a 50 MB answer never sits in a worker's memory.
+INBOX_MAX_FEED_BYTES = env.int("INBOX_MAX_FEED_BYTES", default=5 * 1024 * 1024)
+# Each fetch, redirects included, is given up after this many seconds (connect, each read, and
+# the whole body), so a slow site holds a sync worker no longer.
+INBOX_FETCH_SECONDS = env.float("INBOX_FETCH_SECONDS", default=20)
+# One request per site per this many seconds, across every worker (a Redis key): many YouTube
+# sources share www.youtube.com, and a publisher sees one polite reader, not a burst.
+INBOX_HOST_DELAY_SECONDS = env.float("INBOX_HOST_DELAY_SECONDS", default=2)
+# YouTube's public feed of a channel's or playlist's latest videos (no API key, no quota);
+# tests point it at a loopback server.
+YOUTUBE_FEEDS_BASE_URL = env.str("YOUTUBE_FEEDS_BASE_URL", default="https://www.youtube.com/feeds/videos.xml")
+# Plain-http feeds on this machine (127.0.0.1, ::1, localhost): for tests and a developer's own
+# feed server. Off in production, so neither a feed address nor a redirect can reach a service on
+# the server itself; every other feed is the public https rule of placements.
+INBOX_LOOPBACK_FEEDS = env.bool("INBOX_LOOPBACK_FEEDS", default=False)
+CELERY_BEAT_SCHEDULE["poll-candidate-sources"] = {
+    "task": "curation.tasks.poll_candidate_sources",
+    "schedule": INBOX_POLL_MINUTES * 60.0,
+}

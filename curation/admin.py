@@ -22,6 +22,7 @@ from channels.admin_history import HistoryAdmin
 from curation import (  # noqa: F401 - admin_reviews and admin_wishes register their admins
     admin_inbox,
     admin_reviews,
+    admin_sources,
     admin_wishes,
     linkcheck,
     services,

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 
 from channels.models import Channel
 from curation import services
+from curation.inbox.demo import load_sample_feed
 from curation.models import ContentItem, Format, Lifecycle, Sensitivity, Stage, Topic
 from curation.roles import AGENCY_CURATOR, INTERNAL_CURATOR
 
@@ -178,3 +179,4 @@ def load(*, stdout: OutputWrapper) -> None:
             successor = ContentItem.objects.get(title=successor_title) if successor_title else None
             services.retire_item(item=item, reason=reason, successor=successor)
     stdout.write(f"Content items: {created} created, {len(ITEMS) - created} already there.")
+    load_sample_feed(stdout=stdout)  # Issue 18: the inbox's candidates, after the topics they suggest.

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from channels.destinations import host_matches
 from channels.models import Channel, MetricSource
 from curation.compliance import RESTRICTED_SENSITIVITIES, Sensitivity, check_item_sensitivity, check_placement
 from curation.roles import ROLES
@@ -142,7 +143,7 @@ def youtube_video_id(url: str) -> str:
     candidate = ""
     if host == "youtu.be":
         candidate = parts.path.strip("/")
-    elif host.endswith("youtube.com"):
+    elif host_matches(host, "youtube.com"):  # not endswith: "notyoutube.com" is another site
         if parts.path == "/watch":
             candidate = parse_qs(parts.query).get("v", [""])[0]
         elif parts.path.startswith(("/shorts/", "/embed/", "/live/")):

@@ -117,7 +117,7 @@ def test_a_new_upload_becomes_a_candidate_with_its_title_date_and_the_video_form
     assert candidate.source == youtube_source
     assert candidate.status == CandidateStatus.NEW
     assert candidate.suggested_format == Format.VIDEO
-    assert "Format: video, a YouTube video's address." in candidate.suggestion_reasons
+    assert "Format: video, a YouTube address." in candidate.suggestion_reasons
     assert youtube_source.last_error == ""
     assert youtube_source.last_polled_at == youtube_source.last_success_at
     assert youtube_source.last_success_at >= NOW

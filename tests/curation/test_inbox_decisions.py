@@ -164,6 +164,9 @@ def test_compliance_content_is_refused_a_public_channel_with_nothing_saved(candi
 
 
 def test_without_a_suggestion_the_format_and_stage_must_be_chosen(candidate, agency_curator):
+    # The rules always suggest a format for a feed's entry; an owned page or an old candidate may have none.
+    Candidate.objects.filter(pk=candidate.pk).update(suggested_format="", suggested_stage="")
+    candidate.refresh_from_db()
     with pytest.raises(ValidationError) as refused:
         accept_candidate(candidate, by=agency_curator, title=" ")
 

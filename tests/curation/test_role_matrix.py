@@ -69,6 +69,7 @@ from campaigns.models import (
 )
 from channels.models import MetricSource
 from curation.admin_policy import PolicyAdmin
+from curation.inbox.models import CandidateSource
 from curation.models import (
     AgendaItem,
     AgendaKind,
@@ -200,6 +201,12 @@ curation.candidate             change                read      read    403    lo
 curation.candidate             delete                403       403     403    login
 curation.candidate             bulk-delete           no        no      no     no
 admin:curation_candidate_inbox page                  200       200     403    login
+curation.candidatesource       list                  200       200     403    login
+curation.candidatesource       add                   200       200     403    login
+curation.candidatesource       change                edit      edit    403    login
+curation.candidatesource       delete                200       200     403    login
+curation.candidatesource       bulk-delete           yes       yes     no     no
+curation.candidatesource       action:poll_now       yes       yes     no     no
 
 campaigns.subscriber           list                  200       200     403    login
 campaigns.subscriber           add                   200       403     403    login
@@ -433,6 +440,9 @@ def make(subject: str):
             format=Format.values[0],
             stage=Stage.values[0],
             why="Asked for at the review.",
+        ),
+        "curation.candidatesource": lambda: CandidateSource.objects.create(
+            name="A learning blog", url="https://blog.example.org/feed.xml"
         ),
         "curation.learningwish": lambda: LearningWish.objects.create(
             text="Handling difficult conversations",
