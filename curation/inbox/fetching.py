@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -85,6 +86,27 @@ def check_feed_url(url: str) -> str:
     return check_public_url(url)
 
 
+def check_resolves_publicly(host: str) -> None:
+    """FetchError if the site's name leads to this machine or a private network.
+
+    The address rule sees names only; a public-looking name (or a publisher's redirect to one) can
+    resolve to 10.0.0.5 or 169.254.169.254, and the worker would then read an internal service for
+    whoever registered the feed. A name that does not resolve here is left to the connection (or
+    the environment's proxy) to report.
+    """
+    try:
+        answers = socket.getaddrinfo(host, 443, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return
+    for *_, sockaddr in answers:
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        if not address.is_global:
+            raise FetchError(
+                f"The feed's site ({host}) leads to a private network address ({address}), not the "
+                "public internet, so it is not read: feeds come from public sites."
+            )
+
+
 def _is_plain_loopback(url: str) -> bool:
     try:
         parsed = ada_url.URL(url)
@@ -129,6 +151,8 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "", wait_seconds: fl
                 )
             seen.append(url)
             host = urlsplit(url).hostname or ""
+            if not _is_plain_loopback(url):
+                check_resolves_publicly(host)
             claim_host(host, wait_seconds=wait_seconds if hop == 0 else _left(deadline))
             response = _get(session, url, headers, deadline)
             with response:

@@ -5,6 +5,7 @@ A failed poll writes its reason on the source in plain words and changes nothing
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
@@ -191,6 +192,46 @@ def test_a_redirect_to_an_address_outside_the_rule_is_not_followed(feeds):
         "The feed redirects to http://10.0.0.5/feed.xml, and that address cannot be used: Use the "
         "https:// address: employees open these links on their phones."
     )
+    assert [request.path for request in feeds.requests] == ["/moved"]
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """Names this test says resolve somewhere: DNS is outside our control, and offline here."""
+    names: dict[str, str] = {}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in names:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (names[host], port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return names
+
+
+@pytest.mark.parametrize("address", ["10.0.0.5", "169.254.169.254", "127.0.0.1", "100.64.0.1"])
+def test_a_public_looking_name_that_leads_to_a_private_address_is_not_fetched(feeds, dns, address):
+    dns["news.acme-learning.example"] = address
+    before = snapshot(source := source_for("https://news.acme-learning.example/feed.xml"))
+
+    result = polling.poll_source(source)
+
+    assert result.outcome == Outcome.FAILED
+    assert result.error == (
+        f"The feed's site (news.acme-learning.example) leads to a private network address ({address}), "
+        "not the public internet, so it is not read: feeds come from public sites."
+    )
+    assert snapshot(source) == before
+
+
+def test_a_redirect_to_a_name_that_leads_to_a_private_address_is_not_followed(feeds, dns):
+    dns["metadata.cloud.example"] = "169.254.169.254"
+    feeds.serve("/moved", FeedAnswer(status=302, location="https://metadata.cloud.example/latest/"))
+
+    result = polling.poll_source(source_for(f"{feeds.url}/moved"))
+
+    assert result.error.startswith("The feed's site (metadata.cloud.example) leads to a private network")
     assert [request.path for request in feeds.requests] == ["/moved"]
 
 
