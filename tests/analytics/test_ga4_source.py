@@ -3,8 +3,6 @@ the loopback fake: what the sync gets back, and what a curator reads when GA4 sa
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from datetime import date
 
 import pytest
@@ -22,6 +20,7 @@ from tests.fakes.ga4 import (
     FakeGA4,
     write_service_account,
 )
+from tests.fakes.loopback import refuse_leaving_loopback
 
 JANUARY = Period(date(2024, 1, 1), date(2024, 1, 31))
 # gRPC is the default; what a curator reads and whether the sync retries must not depend on it.
@@ -30,15 +29,7 @@ BOTH_TRANSPORTS = pytest.mark.parametrize("ga4_transport", ["grpc", "rest"])
 
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch):
-    """Fail any test whose client tries to reach past loopback (the metadata server, Google)."""
-    connect = socket.socket.connect
-
-    def guarded(sock: socket.socket, address) -> None:
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            assert ipaddress.ip_address(address[0]).is_loopback, f"left loopback for {address}"
-        return connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
+    refuse_leaving_loopback(monkeypatch)
 
 
 def pull(prefix: str = "/learn/", period: Period = JANUARY, page_size: int = 100_000):

@@ -5,8 +5,6 @@ the source in plain words and changes nothing else."""
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -28,6 +26,7 @@ from tests.factories import (
     YouTubeChannelFactory,
 )
 from tests.fakes.ga4 import CLIENT_EMAIL, DAILY_QUOTA_MESSAGE, PROPERTY_ID, FakeGA4
+from tests.fakes.loopback import refuse_leaving_loopback
 from tests.fakes.youtube import CHANNEL_ID, PLAYLIST_ITEMS_PATH, FakeYouTube
 
 pytestmark = pytest.mark.django_db
@@ -39,15 +38,7 @@ BOTH_TRANSPORTS = pytest.mark.parametrize("ga4_transport", ["grpc", "rest"])
 
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch):
-    """Fail any test whose client tries to reach past loopback (the metadata server, Google)."""
-    connect = socket.socket.connect
-
-    def guarded(sock: socket.socket, address) -> None:
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            assert ipaddress.ip_address(address[0]).is_loopback, f"left loopback for {address}"
-        return connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
+    refuse_leaving_loopback(monkeypatch)
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ a Celery worker started by a test (another process) can reach the fake too.
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
@@ -51,3 +53,15 @@ class LoopbackServer:
     def url(self) -> str:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
+
+
+def refuse_leaving_loopback(monkeypatch) -> None:
+    """Fail the test whose client tries to reach past loopback (the metadata server, Google)."""
+    connect = socket.socket.connect
+
+    def guarded(sock: socket.socket, address) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            assert ipaddress.ip_address(address[0]).is_loopback, f"left loopback for {address}"
+        return connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
