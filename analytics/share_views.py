@@ -2,7 +2,7 @@
 
 The view reads the link and the week, asks analytics.sharing, and renders. Every answer it gives,
 the "not available" page included, is kept out of caches and search engines and sends no Referer
-(the token is in the address).
+to another site (the token is in the address).
 """
 
 from __future__ import annotations
@@ -30,16 +30,17 @@ TOO_MANY = gettext_noop("Too many wrong passwords. Try again in a quarter of an 
 
 
 def private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """No cache keeps it, no search engine lists it, no Referer carries its address away."""
+    """No cache keeps it, no search engine lists it, no Referer carries its address to another site."""
 
     @functools.wraps(view)
     def kept_private(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         response = view(request, *args, **kwargs)
         add_never_cache_headers(response)  # Cache-Control: ... no-store ...
         response["X-Robots-Tag"] = "noindex, nofollow"
-        # The password form's own POST needs an Origin for the CSRF check, which browsers send as
-        # "null" under no-referrer: that page says same-origin (our own server has the token).
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # Same-origin, not no-referrer: every page here posts back to us (the password form, the
+        # language switcher), and a browser sends such a POST's Origin as "null" under no-referrer,
+        # which the CSRF check refuses. Our own server has the token already; no other site gets it.
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     return kept_private
@@ -71,9 +72,7 @@ def _not_available(request: HttpRequest) -> HttpResponse:
 
 
 def _ask_password(request: HttpRequest, error: str = "", status: int = 200) -> HttpResponse:
-    response = render(request, "analytics/shared_review_password.html", {"error": error}, status=status)
-    response["Referrer-Policy"] = "same-origin"
-    return response
+    return render(request, "analytics/shared_review_password.html", {"error": error}, status=status)
 
 
 @private

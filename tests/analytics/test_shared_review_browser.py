@@ -118,3 +118,21 @@ def test_an_expired_link_shows_the_not_available_page(stakeholder_page):
         page.reload()
         expect(page.get_by_role("heading", name="This link is not available")).to_be_visible()
     page.console_errors.remove(NOT_FOUND)
+
+
+def test_a_stakeholder_reads_the_shared_review_in_french(stakeholder_page):
+    """The page's own language switcher posts back to us: the review and the not-available page
+    must send an Origin the CSRF check accepts (a no-referrer policy sends "null")."""
+    small_and_large_items()
+    _share, token = shared(password="correct horse")
+    page = stakeholder_page
+    page.goto(f"/review/shared/{token}/")
+    page.get_by_label("Password").fill("correct horse")
+    page.get_by_role("button", name="Open the review").click()
+    expect(page.get_by_role("heading", name="This week at a glance")).to_be_visible()
+
+    page.get_by_label("Page language").select_option("fr")
+    page.get_by_role("button", name="Change language").click()
+
+    expect(page.get_by_role("heading", name="Bilan de la semaine")).to_be_visible()
+    page.wait_for_url(f"**/review/shared/{token}/")
