@@ -13,11 +13,13 @@ not re-sent blindly, since it may have gone.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -27,6 +29,8 @@ from analytics.clock import today
 from analytics.models import ReviewDigest, ReviewDigestSent, ReviewSection
 from analytics.review.weeks import last_complete_week
 
+# What SMTP can carry (RFC 5321: a 256-octet path, brackets included) and a sent record can hold.
+MAX_ADDRESS_LENGTH = ReviewDigestSent._meta.get_field("address").max_length
 DIGEST_WAIT_DAYS = 2  # Tuesday: a channel a day late still makes the Monday-after figures whole
 
 
@@ -95,18 +99,21 @@ def send_review_digests() -> DigestRun:
         return DigestRun(week, ready=False)
     sent = failed = 0
     connection = get_connection()
-    try:
-        connection.open()
-    except OSError as error:
-        raise DigestRetry(str(error)) from error
+    _open(connection)
     try:
         for digest in digests:
-            already = set(
-                ReviewDigestSent.objects.filter(digest=digest, week=week).values_list("address", flat=True)
-            )
-            wanted = [address for address in digest.address_list if address not in already]
+            already = {
+                address.casefold()
+                for address in ReviewDigestSent.objects.filter(digest=digest, week=week).values_list(
+                    "address", flat=True
+                )
+            }
+            wanted = [address for address in digest.address_list if address.casefold() not in already]
             content = digest_content(digest=digest, week=week) if wanted else None
             for address in wanted:
+                if len(address) > MAX_ADDRESS_LENGTH:  # saved round the admin's form: no mailbox has it
+                    failed += 1
+                    continue
                 message = content.email_to(address)
                 claim = _claim(digest, week, address)
                 if claim is None:
@@ -118,6 +125,9 @@ def send_review_digests() -> DigestRun:
                     claim.error = f"{type(error).__name__}: {str(error)[:500]}"
                     claim.save(update_fields=["error"])
                     failed += 1
+                    # The server may have closed the connection (a 421, a timeout): the next address
+                    # gets a new one, or, if none opens, the rest wait unclaimed for the retry.
+                    _reopen(connection)
                     continue
                 claim.sent_at = timezone.now()
                 claim.save(update_fields=["sent_at"])
@@ -125,3 +135,16 @@ def send_review_digests() -> DigestRun:
     finally:
         connection.close()
     return DigestRun(week, ready=True, sent=sent, failed=failed)
+
+
+def _open(connection: BaseEmailBackend) -> None:
+    try:
+        connection.open()
+    except OSError as error:
+        raise DigestRetry(str(error)) from error
+
+
+def _reopen(connection: BaseEmailBackend) -> None:
+    with contextlib.suppress(OSError):  # it was gone already
+        connection.close()
+    _open(connection)

@@ -318,7 +318,14 @@ class ReviewDigest(models.Model):
 
     @property
     def address_list(self) -> list[str]:
-        return [line.strip() for line in self.addresses.splitlines() if line.strip()]
+        """Each address once, as first written: a mailbox's domain (and, at every provider we know,
+        its name) ignores case, so "CFO@Example.org" and "cfo@example.org" are one stakeholder."""
+        seen: dict[str, str] = {}
+        for line in self.addresses.splitlines():
+            address = line.strip()
+            if address:
+                seen.setdefault(address.casefold(), address)
+        return list(seen.values())
 
 
 class ReviewDigestSent(models.Model):

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from analytics import sharing
 from analytics.clock import today
+from analytics.digest import MAX_ADDRESS_LENGTH
 from analytics.models import ReviewDigest, ReviewDigestSent, ReviewSection, ReviewShare
 from curation.admin_policy import PolicyAdmin
 from curation.roles import permits
@@ -150,11 +151,18 @@ class DigestForm(forms.ModelForm):
                 validate_email(line)
             except ValidationError:
                 problems.append(f"Line {number}, “{line}”, is not an email address.")
+                continue
+            if len(line) > MAX_ADDRESS_LENGTH:
+                problems.append(
+                    f"Line {number} is too long for an email address ({len(line)} characters; "
+                    f"a mailbox's address has {MAX_ADDRESS_LENGTH} at most)."
+                )
         if problems:
             raise ValidationError(problems)
         if not lines:
             raise ValidationError("Give at least one email address, one a line.")
-        return "\n".join(dict.fromkeys(lines))  # each address once, in the order given
+        # Each address once, in the order given; a second spelling in another case is the same one.
+        return "\n".join(ReviewDigest(addresses="\n".join(lines)).address_list)
 
 
 class SentInline(admin.TabularInline):
