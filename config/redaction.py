@@ -18,8 +18,12 @@ import re
 
 REDACTED = "<redacted>"
 
-# A token is whatever follows one of these prefixes up to the next slash, space or quote.
-_TOKEN_IN_PATH = re.compile(r"(/(?:me|u|l|join/email|join/invited|review/shared)/)[^/\s?#\"']+")
+# A token is whatever follows one of these prefixes up to the next slash, space or quote. The
+# prefix in any case and with doubled slashes too: a link mangled on its way (a mail client, a
+# retyped address) answers 404, and Django logs that path, its token intact, unless it is found here.
+_TOKEN_IN_PATH = re.compile(
+    r"(/(?:me|u|l|join/+email|join/+invited|review/+shared)/+)[^/\s?#\"']+", re.IGNORECASE
+)
 _QUERY_STRING = re.compile(r"\?[^\s\"']*")
 # Also percent-encoded, as in a form body or a provider's list query (To=%2B447700900123).
 _EMAIL_ADDRESS = re.compile(r"[\w.+-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+")
