@@ -136,3 +136,30 @@ def test_a_stakeholder_reads_the_shared_review_in_french(stakeholder_page):
 
     expect(page.get_by_role("heading", name="Bilan de la semaine")).to_be_visible()
     page.wait_for_url(f"**/review/shared/{token}/")
+
+
+def test_every_section_fits_a_phone_and_a_printed_page(browser, live_server, meeting_morning, internal_curator):
+    from tests.analytics.test_shared_review import decisions_by
+
+    small_and_large_items()
+    decisions_by(internal_curator, 3)
+    _share, token = shared(sections=ReviewSection.values)
+
+    with watched_page(browser.new_context(**SMALL_PHONE, base_url=live_server.url)) as page:
+        page.goto(f"/review/shared/{token}/")
+        expect(page.get_by_role("heading", name="Past decisions: did they work?")).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        assert sideways_scroll(page) == 0
+
+    # An A4 page's printable width at 96 dpi, margins taken off.
+    with watched_page(browser.new_context(viewport={"width": 680, "height": 960}, base_url=live_server.url)) as page:
+        page.goto(f"/review/shared/{token}/")
+        expect(page.get_by_role("heading", name="Past decisions: did they work?")).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        page.emulate_media(media="print")
+        widest = page.evaluate(
+            """() => Math.max(...Array.from(document.querySelectorAll('.shared-review table, canvas'))
+                .map(e => e.getBoundingClientRect().right))"""
+        )
+        assert widest <= 680
+        assert sideways_scroll(page) == 0
