@@ -35,6 +35,7 @@ from analytics.models import ReviewSection, ReviewShare
 from analytics.review import past_decisions
 from analytics.review.cache import kept_review
 from analytics.review.dashboard import WeeklyReview
+from analytics.review.freshness import Freshness
 from analytics.review.weeks import (
     FIRST_REVIEW_DAY,
     RECENT_WEEKS,
@@ -190,6 +191,13 @@ class SharedReview:
 
     def shows(self, section: str) -> bool:
         return section in self.sections
+
+    @property
+    def incomplete(self) -> list[Freshness]:
+        """The channels whose figures for the week are short of days: said on the page and in the
+        digest. Not the dashboard's whole attention list, which also names failing syncs and sends
+        the reader to the sync log: the team's business, not the stakeholders'."""
+        return [row for row in self.review.freshness if row.incomplete]
 
 
 def shared_review(*, sections: Iterable[str], week: date) -> SharedReview:

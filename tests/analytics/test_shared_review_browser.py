@@ -138,7 +138,9 @@ def test_a_stakeholder_reads_the_shared_review_in_french(stakeholder_page):
     page.wait_for_url(f"**/review/shared/{token}/")
 
 
-def test_every_section_fits_a_phone_and_a_printed_page(browser, live_server, meeting_morning, internal_curator):
+def test_every_section_fits_a_phone_and_a_printed_page(
+    browser, live_server, meeting_morning, internal_curator
+):
     from tests.analytics.test_shared_review import decisions_by
 
     small_and_large_items()
@@ -152,7 +154,9 @@ def test_every_section_fits_a_phone_and_a_printed_page(browser, live_server, mee
         assert sideways_scroll(page) == 0
 
     # An A4 page's printable width at 96 dpi, margins taken off.
-    with watched_page(browser.new_context(viewport={"width": 680, "height": 960}, base_url=live_server.url)) as page:
+    with watched_page(
+        browser.new_context(viewport={"width": 680, "height": 960}, base_url=live_server.url)
+    ) as page:
         page.goto(f"/review/shared/{token}/")
         expect(page.get_by_role("heading", name="Past decisions: did they work?")).to_be_visible()
         page.wait_for_load_state("networkidle")

@@ -139,3 +139,39 @@ def test_two_workers_at_once_send_each_address_once(settings):
     )
     assert sum(run.sent for run in runs) == 12
     assert ReviewDigestSent.objects.filter(week=WEEK).count() == 12
+
+
+def test_the_digest_says_what_is_incomplete_as_the_page_does_and_keeps_the_sync_log_to_the_team(
+    settings, client
+):
+    from django.utils import timezone
+
+    from analytics import sharing
+    from analytics.models import Source, SyncRun, SyncStatus
+    from tests.analytics.test_dashboard import figures, live_placement
+    from tests.factories import GA4BlogFactory
+
+    blog = GA4BlogFactory(name="Acme blog")
+    late = live_placement(title="Late figures", channel=blog)
+    figures(late, WEEK, active_users=10, sessions=10, engaged_sessions=10, views=10)  # Monday only
+    SyncRun.objects.create(
+        source=Source.GA4,
+        channel=blog,
+        period_start=WEEK,
+        period_end=WEEK,
+        status=SyncStatus.FAILED,
+        finished_at=timezone.now(),
+    )
+    a_digest("cfo@example.org")
+    _share, token = sharing.create_share(
+        label="Board", sections=ALL, expires_on=MEETING_MORNING.date(), created_by=None
+    )
+
+    with serving(RecordingHandler(), settings) as server:
+        send_review_digests()
+    page = client.get(reverse("shared-review", args=[token])).content.decode()
+
+    message = server.received[0].message
+    for part in (message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content(), page):
+        assert "Acme blog" in part and "1 of" in part and "incomplete" in part
+        assert "sync" not in part.lower() and "filters" not in part
