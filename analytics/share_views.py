@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -77,6 +77,8 @@ def _ask_password(request: HttpRequest, error: str = "", status: int = 200) -> H
 
 @private
 def shared_review(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     unlocked = request.session.get(UNLOCKED, [])
     if request.method == "POST":
         share = sharing.live_share(token)
@@ -102,7 +104,7 @@ def shared_review(request: HttpRequest, token: str) -> HttpResponse:
         return _ask_password(request)
     share = opening.share
     counted = request.session.get(COUNTED, [])
-    if share.pk not in counted:
+    if share.pk not in counted and request.method == "GET":  # a link checker's HEAD shows nobody the page
         sharing.record_opening(share=share)
         request.session[COUNTED] = [*counted, share.pk]
 

@@ -82,3 +82,23 @@ def test_an_internal_curator_who_is_not_staff_or_not_active_gets_no_page(django_
         response = browser.get(page)
         assert response.status_code in (302, 403), page
         assert "cfo@example.org" not in response.content.decode()
+
+
+def test_only_a_get_that_shows_the_review_counts_an_opening(client):
+    """A link checker's HEAD, or an OPTIONS, shows nobody the review: neither is an opening, and
+    a method the page has no use for is refused."""
+    share, token = sharing.create_share(
+        label="Board", sections=ReviewSection.values, expires_on=date.today(), created_by=None
+    )
+    path = reverse("shared-review", args=[token])
+
+    head = client.head(path)
+    options = client.options(path)
+    share.refresh_from_db()
+    assert head.status_code == 200 and "no-store" in head["Cache-Control"]
+    assert options.status_code == 405 and "no-store" in options["Cache-Control"]
+    assert share.openings == 0
+
+    client.get(path)
+    share.refresh_from_db()
+    assert share.openings == 1
