@@ -175,3 +175,32 @@ def test_the_digest_says_what_is_incomplete_as_the_page_does_and_keeps_the_sync_
     for part in (message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content(), page):
         assert "Acme blog" in part and "1 of" in part and "incomplete" in part
         assert "sync" not in part.lower() and "filters" not in part
+
+
+def test_the_email_carries_the_pages_figures_for_its_sections_and_no_link_at_all(settings, client):
+    import re
+
+    from analytics import sharing
+    from analytics.models import ReviewSection
+
+    small_and_large_items()
+    chosen = [ReviewSection.GLANCE, ReviewSection.SUGGESTIONS]
+    ReviewDigest.objects.create(label="Board", addresses="cfo@example.org", sections=chosen)
+    _share, token = sharing.create_share(
+        label="Board", sections=chosen, expires_on=MEETING_MORNING.date(), created_by=None
+    )
+
+    with serving(RecordingHandler(), settings) as server:
+        send_review_digests()
+    page = client.get(reverse("shared-review", args=[token])).content.decode()
+    message = server.received[0].message
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+
+    section = page[page.index('id="headlines"') : page.index("</section>", page.index('id="headlines"'))]
+    shown = re.findall(r'class="headline-value[^"]*">([^<]*)<', section)
+    headlines = re.findall(r"^- [^:]+: (.*?) \(", text, re.M)
+    assert shown and headlines[: len(shown)] == shown
+    for part in (text, html):
+        assert "http" not in part and "/admin/" not in part and "href" not in part
+        assert "trends" not in part.lower() and "past decisions" not in part.lower()  # not chosen
