@@ -82,3 +82,19 @@ def test_unlocking_gives_the_browser_a_new_session_and_unlocks_that_link_only(cl
     assert client.session.session_key != before
     assert "This week at a glance" in client.get(one).content.decode()
     assert "This week at a glance" not in client.get(two).content.decode()
+
+
+def test_the_page_links_to_no_other_site_and_tells_none_its_address(client, internal_curator):
+    import re
+
+    from tests.analytics.test_shared_review import decisions_by, small_and_large_items
+
+    small_and_large_items()
+    decisions_by(internal_curator, 2)
+    _share, path = link()
+
+    response = client.get(path)
+
+    page = response.content.decode()
+    assert re.findall(r'(?:href|src|action)="(?:https?:)?//[^"]*"', page) == []
+    assert response["Referrer-Policy"] in ("same-origin", "no-referrer")
