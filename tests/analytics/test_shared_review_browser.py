@@ -167,3 +167,21 @@ def test_every_section_fits_a_phone_and_a_printed_page(
         )
         assert widest <= 680
         assert sideways_scroll(page) == 0
+
+
+def test_the_review_in_arabic_reads_right_to_left_on_a_phone(stakeholder_page, internal_curator):
+    from tests.analytics.test_shared_review import decisions_by
+
+    small_and_large_items()
+    decisions_by(internal_curator, 2)
+    _share, token = shared(sections=ReviewSection.values)
+    page = stakeholder_page
+    page.goto(f"/review/shared/{token}/")
+
+    page.get_by_label("Page language").select_option("ar")
+    page.get_by_role("button", name="Change language").click()
+
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("h2#decisions")).to_be_visible()  # its heading in Arabic now
+    page.wait_for_load_state("networkidle")
+    assert sideways_scroll(page) == 0
