@@ -144,6 +144,23 @@ def test_dismissing_without_a_reason_shows_the_form_again_with_nothing_saved(age
     assert first.status == CandidateStatus.NEW
 
 
+def test_a_refused_call_shows_the_candidate_it_was_made_on_even_outside_the_filter(agency_client, source):
+    """The errors and the form's next post belong to the candidate decided, never to another one
+    the page's filter happens to put first."""
+    (mine,) = candidates(source, 1)
+    other_topic = TopicFactory(name="Coaching", slug="coaching")
+    other_source = CandidateSourceFactory(name="Coaching news", topic=other_topic)
+    (theirs,) = candidates(other_source, 1, start=1)
+
+    page = decide(agency_client, mine, f"?topic={other_topic.pk}", decision="dismiss", reason="  ")
+
+    assert page.status_code == 400
+    text = page.content.decode()
+    assert f'data-candidate="{mine.pk}"' in text
+    assert reverse("admin:curation_candidate_decide", args=[theirs.pk]) not in text
+    assert "Say why it is dismissed: the other curator reads it." in text
+
+
 def test_the_accept_form_shows_the_compliance_guards_refusal(agency_client, source):
     (first,) = candidates(source, 1)
 
