@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.constants import OnConflict
 
 from curation.inbox.canonical import canonical_set, canonical_url
 from curation.inbox.entries import Entry
@@ -16,6 +17,7 @@ from curation.models import Placement
 
 TITLE_LENGTH = Candidate._meta.get_field("title").max_length
 URL_LENGTH = Candidate._meta.get_field("url").max_length
+INSERT_BATCH = 1000
 
 
 @dataclass
@@ -75,7 +77,28 @@ def record_candidates(*, source: CandidateSource, entries: Iterable[Entry]) -> R
     )
     recorded.already_known += len(existing)
     new = [candidate for canonical, candidate in fresh.items() if canonical not in existing]
-    # ignore_conflicts: a poll that recorded the same address meanwhile wins; no error, no duplicate.
-    Candidate.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-    recorded.added = len(new)
+    added = _insert_new(new)
+    recorded.added = added
+    # A poll running at the same time recorded these first: it wins, and this one counts them as known.
+    recorded.already_known += len(new) - added
     return recorded
+
+
+def _insert_new(candidates: list[Candidate]) -> int:
+    """Insert the candidates, skipping any address recorded meanwhile; how many were inserted.
+
+    bulk_create(ignore_conflicts=True) skips them too, but cannot say how many it skipped, so a
+    poll that lost the race would report as added what the other poll added. This is the same one
+    INSERT … ON CONFLICT DO NOTHING per batch, with RETURNING, so only the rows inserted are counted.
+    """
+    fields = [field for field in Candidate._meta.concrete_fields if not field.primary_key]
+    inserted = 0
+    for start in range(0, len(candidates), INSERT_BATCH):
+        rows = Candidate.objects._insert(
+            candidates[start : start + INSERT_BATCH],
+            fields=fields,
+            returning_fields=[Candidate._meta.pk],
+            on_conflict=OnConflict.IGNORE,
+        )
+        inserted += sum(1 for row in rows if row)  # one insert alone answers [None] when skipped
+    return inserted
