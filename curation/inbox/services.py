@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -18,6 +19,8 @@ from curation.models import Placement
 TITLE_LENGTH = Candidate._meta.get_field("title").max_length
 URL_LENGTH = Candidate._meta.get_field("url").max_length
 INSERT_BATCH = 1000
+# C0 and C1 controls except tab and line feed, and lone surrogates (not encodable as UTF-8).
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @dataclass
@@ -34,6 +37,12 @@ def catalogue_addresses() -> set[str]:
     return canonical_set(Placement.objects.values_list("url", flat=True).iterator())
 
 
+def _plain(text: str) -> str:
+    """The text without control characters (a NUL, an escape, a stray surrogate), keeping line breaks
+    and tabs: feeds and APIs send them, PostgreSQL refuses a NUL outright, and nobody reads the rest."""
+    return CONTROL.sub("", text)
+
+
 @transaction.atomic
 def record_candidates(*, source: CandidateSource, entries: Iterable[Entry]) -> Recorded:
     """Add the entries new to the inbox; count the rest. A bad entry never stops the others."""
@@ -42,7 +51,7 @@ def record_candidates(*, source: CandidateSource, entries: Iterable[Entry]) -> R
     suggester = Suggester(source)
     fresh: dict[str, Candidate] = {}
     for entry in entries:
-        title = " ".join(entry.title.split())[:TITLE_LENGTH]
+        title = " ".join(_plain(entry.title).split())[:TITLE_LENGTH]
         if not title:
             recorded.refused.append(f"An entry at {entry.url[:100]!r} has no title: left out.")
             continue
@@ -62,11 +71,11 @@ def record_candidates(*, source: CandidateSource, entries: Iterable[Entry]) -> R
             source=source,
             url=entry.url,
             canonical_url=canonical,
-            external_id=entry.external_id[:300],
+            external_id=_plain(entry.external_id)[:300],
             title=title,
-            summary=entry.summary,
+            summary=_plain(entry.summary),
             published_at=entry.published_at,
-            tags=list(entry.tags),
+            tags=[tag for tag in map(_plain, entry.tags) if tag.strip()],
             suggested_topic=suggestion.topic,
             suggested_format=suggestion.format,
             suggested_stage=suggestion.stage,

@@ -1,0 +1,94 @@
+"""What publishers' feeds really hold, read end to end through a poll: control characters and NULs,
+markup in titles and summaries, relative and padded links, YouTube shorts, wrong encodings."""
+
+from __future__ import annotations
+
+import gzip
+import tracemalloc
+
+import pytest
+
+from curation.inbox import polling
+from curation.inbox.models import Candidate, CandidateSource
+from curation.inbox.polling import Outcome
+from tests.fakes.feeds import FeedAnswer
+
+pytestmark = [pytest.mark.django_db, pytest.mark.requires("postgres")]
+
+
+def rss_bytes(items: str, *, declaration: str = '<?xml version="1.0" encoding="utf-8"?>') -> bytes:
+    return f'{declaration}<rss version="2.0"><channel><title>Blog</title>{items}</channel></rss>'.encode()
+
+
+def poll(feeds, body: bytes, **answer: object) -> polling.PollResult:
+    source = CandidateSource.objects.create(
+        name="Blog", url=feeds.serve("/feed.xml", FeedAnswer(body, **answer))
+    )
+    return polling.poll_source(source)
+
+
+@pytest.mark.parametrize(
+    "dirt",
+    ["\x00", "\x01\x02", "&amp;#0;", "&#0;", "\x1b[31m", "\x7f"],
+    ids=["nul", "controls", "escaped-nul", "nul-reference", "escape", "delete"],
+)
+def test_control_characters_and_nuls_in_an_entry_are_dropped_and_the_poll_goes_on(feeds, dirt):
+    body = rss_bytes(
+        f"<item><title>Calm{dirt} callers</title><link>https://blog.example.org/calm</link>"
+        f"<description>Ask{dirt}, then listen.</description><category>calls{dirt}</category></item>"
+        "<item><title>Desk stretches</title><link>https://blog.example.org/stretches</link></item>"
+    )
+
+    result = poll(feeds, body)
+
+    assert result.outcome == Outcome.READ, result.error
+    calm = Candidate.objects.get(canonical_url="https://blog.example.org/calm")
+    for text in (calm.title, calm.summary, *calm.tags):
+        assert not any(ord(char) < 32 or ord(char) == 127 for char in text), repr(text)
+    assert calm.title.startswith("Calm") and calm.title.endswith("callers")
+    assert Candidate.objects.count() == 2
+
+
+def test_a_gzip_bomb_stops_at_the_byte_limit_without_being_unpacked_whole(feeds, settings):
+    settings.INBOX_MAX_FEED_BYTES = 1024 * 1024
+    unpacked = rss_bytes("<item><title>Bomb</title><link>https://blog.example.org/bomb</link></item>")
+    bomb = gzip.compress(unpacked[: -len("</channel></rss>")] + b" " * (200 * 1024 * 1024), compresslevel=9)
+    assert len(bomb) < 300 * 1024  # a small download
+
+    tracemalloc.start()
+    try:
+        result = poll(feeds, bomb, content_encoding="gzip")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert result.outcome == Outcome.FAILED
+    assert result.error.startswith("The feed is larger than 1 MB (INBOX_MAX_FEED_BYTES), so it was not read")
+    assert peak < 16 * 1024 * 1024, f"{peak:,} bytes held while reading a 1 MB limit"
+    assert not Candidate.objects.exists()
+
+
+def test_links_are_resolved_trimmed_and_a_video_is_one_candidate_at_its_watch_address(feeds):
+    body = rss_bytes(
+        '<item xml:base="https://blog.example.org/posts/"><title>Relative</title><link>relative</link>'
+        "<guid>same</guid></item>"
+        "<item><title>Padded</title><link>\n   https://blog.example.org/padded   \n</link>"
+        "<guid>same</guid></item>"
+        "<item><title>Short</title><link>https://www.youtube.com/shorts/dQw4w9WgXcQ</link></item>"
+        "<item><title>Embed</title><link>https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?si=x</link></item>"
+        "<item><title>Watch</title><link>https://youtu.be/dQw4w9WgXcQ?t=42</link></item>"
+        "<item><title>Script</title><link>javascript:alert(document.cookie)</link></item>"
+        "<item><title>Inner space</title><link>https://blog.example.org/a b</link></item>"
+    )
+
+    result = poll(feeds, body)
+
+    assert result.outcome == Outcome.READ
+    by_title = dict(Candidate.objects.values_list("title", "canonical_url"))
+    assert by_title["Relative"] == "https://blog.example.org/posts/relative"  # the same guid: still two
+    assert by_title["Padded"] == "https://blog.example.org/padded"
+    assert by_title["Short"] == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    assert "Embed" not in by_title and "Watch" not in by_title  # the same video: one candidate
+    assert "Script" not in by_title and "Inner space" not in by_title
+    assert result.recorded.already_known == 2
+    assert any(line.startswith("“Script”: Use the https:// address") for line in result.problems)
