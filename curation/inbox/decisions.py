@@ -8,15 +8,29 @@ do for a placement typed into the admin.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from channels.models import Channel
 from curation import services
+from curation.inbox.canonical import canonical_or_none
 from curation.inbox.models import Candidate, CandidateStatus
-from curation.models import BriefStatus, ContentBrief, ContentItem, Format, Sensitivity, Stage, Topic
+from curation.models import (
+    BriefStatus,
+    ContentBrief,
+    ContentItem,
+    Format,
+    Placement,
+    Sensitivity,
+    Stage,
+    Topic,
+    youtube_video_id,
+)
 from curation.people import person_name
 
 TITLE_LENGTH = ContentItem._meta.get_field("title").max_length
@@ -67,6 +81,18 @@ def channel_for(candidate: Candidate) -> Channel:
     )
 
 
+def placement_at(canonical: str) -> Placement | None:
+    """A placement at this canonical address, however it was typed (a curator may have placed the
+    page by hand since the candidate came in): accepting it again would make a second item."""
+    video = youtube_video_id(canonical)
+    # Narrowed in the database to the same video or site, then compared as the poll compares them.
+    near = Q(url__contains=video) if video else Q(url__icontains=urlsplit(canonical).hostname)
+    for placement in Placement.objects.filter(near).select_related("item", "channel").order_by("pk"):
+        if canonical_or_none(placement.url) == canonical:
+            return placement
+    return None
+
+
 def _decided(candidate: Candidate, status: str, by: AbstractBaseUser) -> None:
     candidate.status = status
     candidate.decided_by = by
@@ -105,6 +131,12 @@ def accept_candidate(
         errors["sensitivity"] = "Choose public, business-sensitive or compliance."
     if errors:
         raise ValidationError(errors)
+    placed = placement_at(candidate.canonical_url)
+    if placed is not None:
+        raise ValidationError(
+            f"“{candidate.title}” is already in the catalogue as “{placed.item.title}” "
+            f"(on {placed.channel.name}): dismiss it, or attach it to a brief."
+        )
     channel = channel or channel_for(candidate)
     item = services.create_item(
         title=title,
