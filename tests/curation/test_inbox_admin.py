@@ -3,6 +3,7 @@ and why it was suggested, and the counts show on the admin's home and the meetin
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -350,3 +351,45 @@ def test_the_inbox_and_list_cost_the_same_queries_for_3_candidates_or_30(
         assert agency_client.get(INBOX).status_code == 200
     with django_assert_max_num_queries(len(few_list.captured_queries)):
         assert agency_client.get(changelist + "?status=all").status_code == 200
+
+
+MARKUP = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+LINK = '<a href="javascript:alert(3)">x</a>'
+
+
+def test_markup_from_a_feed_or_a_topic_name_is_shown_as_text_everywhere(agency_client, blog):
+    topic = TopicFactory(name=f"Calls {MARKUP}", slug="calls")
+    source = CandidateSourceFactory(name=f"News {MARKUP}", topic=topic)
+    record_candidates(
+        source=source,
+        entries=[
+            Entry(
+                url="https://service.acme-learning.example/posts/markup?a=<b>&utm_source=x",
+                title=f"Title {MARKUP}",
+                summary=f"Summary {MARKUP}{LINK}\njavascript:alert(4)",
+                tags=(MARKUP, LINK),
+            )
+        ],
+    )
+    candidate = Candidate.objects.get()
+    meeting = ReviewMeeting.objects.create(held_on=date(2026, 11, 23))
+    AgendaItem.objects.create(meeting=meeting, position=1, kind=AgendaKind.OTHER, reason="Else", topic=topic)
+    pages = {
+        "inbox": agency_client.get(INBOX),
+        "list": agency_client.get(reverse("admin:curation_candidate_changelist")),
+        "candidate": agency_client.get(reverse("admin:curation_candidate_change", args=[candidate.pk])),
+        "home": agency_client.get(reverse("admin:index")),
+        "card": agency_client.get(reverse("review:card", args=[meeting.pk, 1])),
+        "refused": decide(agency_client, candidate, decision="dismiss", reason=" "),
+    }
+
+    for name, page in pages.items():
+        html = page.content.decode()
+        assert page.status_code in (200, 400), name
+        assert "<script>alert" not in html and "<img src=x" not in html, name
+        assert 'href="javascript:' not in html, name
+        for href in re.findall(r'href="(https?:[^"]*)"', html):
+            assert href.startswith("https://"), (name, href)
+    inbox = pages["inbox"].content.decode()
+    assert f'<a href="{candidate.canonical_url.replace("&", "&amp;")}" target="_blank"' in inbox
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in inbox

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ada_url
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
@@ -142,3 +143,20 @@ def test_a_hostile_feed_address_is_refused_in_words_or_saved_as_a_browser_reads_
         # Saved only as a plain https address that Python and browsers read alike.
         assert check_public_url(saved.url) == ada_url.URL(saved.url).href
         assert python_agrees(saved.url)
+
+
+def test_staff_who_may_only_view_sources_cannot_poll_them(feeds, client, django_user_model):
+    source = CandidateSource.objects.create(
+        name="Good blog", url=feeds.serve("/good.xml", rss([Item("A", "https://a.example.org/a")]))
+    )
+    reader = django_user_model.objects.create_user("reader", is_staff=True)
+    reader.user_permissions.add(Permission.objects.get(codename="view_candidatesource"))
+    client.force_login(reader)
+
+    assert client.get(CHANGELIST).status_code == 200
+    client.post(CHANGELIST, {"action": "poll_now", "_selected_action": [source.pk]})
+
+    assert feeds.asked("/good.xml") == []
+    assert not Candidate.objects.exists()
+    source.refresh_from_db()
+    assert source.last_polled_at is None
