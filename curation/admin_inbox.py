@@ -255,9 +255,9 @@ class CandidateAdmin(PolicyAdmin, admin.ModelAdmin):
             else:
                 messages.success(request, done)
                 return HttpResponseRedirect(self._inbox_url(filters, _after(order, candidate.pk)))
-        candidate.refresh_from_db(fields=["status"])
+        candidate.refresh_from_db(fields=["status", "decided_by"])
         if candidate.status != CandidateStatus.NEW:  # the other curator got there first
-            messages.warning(request, " ".join(form.non_field_errors()))
+            messages.warning(request, decisions.already_decided(candidate))
             return HttpResponseRedirect(self._inbox_url(filters, _after(order, candidate.pk)))
         return self._render(request, filters, candidate.pk, bound={decision: form}, status=400)
 

@@ -44,10 +44,15 @@ def _lock_new(candidate: Candidate) -> Candidate:
         .get(pk=candidate.pk)
     )
     if locked.status != CandidateStatus.NEW:
-        who = person_name(locked.decided_by) or "another curator"
-        done = locked.get_status_display().lower()
-        raise ValidationError(f"“{locked.title}” was already {done} by {who}: nothing more to decide.")
+        raise ValidationError(already_decided(locked))
     return locked
+
+
+def already_decided(candidate: Candidate) -> str:
+    """Who decided the candidate first, in words, for the curator whose call came second."""
+    who = person_name(candidate.decided_by) or "another curator"
+    done = candidate.get_status_display().lower()
+    return f"“{candidate.title}” was already {done} by {who}: nothing more to decide."
 
 
 def matching_channels(url: str) -> list[Channel]:

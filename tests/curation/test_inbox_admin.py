@@ -393,3 +393,18 @@ def test_markup_from_a_feed_or_a_topic_name_is_shown_as_text_everywhere(agency_c
     inbox = pages["inbox"].content.decode()
     assert f'<a href="{candidate.canonical_url.replace("&", "&amp;")}" target="_blank"' in inbox
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in inbox
+
+
+def test_a_bad_post_on_a_candidate_already_decided_says_who_decided_it(
+    agency_client, internal_curator, source
+):
+    internal_curator.first_name, internal_curator.last_name = "Priya", "Shah"
+    internal_curator.save()
+    first, _ = candidates(source, 2)
+    dismiss_candidate(first, by=internal_curator, reason="Off topic")
+
+    response = decide(agency_client, first, decision="dismiss", reason="  ")
+    page = agency_client.get(response["Location"])
+
+    said = [str(message) for message in page.context["messages"]]
+    assert said == [f"“{first.title}” was already dismissed by Priya Shah: nothing more to decide."]
