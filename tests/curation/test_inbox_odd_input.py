@@ -23,7 +23,15 @@ from curation.models import (
     Stage,
 )
 from tests.factories import CandidateFactory, CandidateSourceFactory, ChannelFactory, TopicFactory
-from tests.test_odd_input_property import get, parameters, post, quick
+from tests.test_odd_input_property import (
+    assert_no_server_error,
+    encoded,
+    get,
+    parameters,
+    post,
+    quick,
+    undone,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.requires("postgres")]
 
@@ -110,7 +118,15 @@ def test_the_three_calls_refuse_any_odd_post_and_decide_nothing(curator, inbox, 
     pairs = data.draw(parameters(fields))
     query = data.draw(st.sampled_from(["", f"?topic={inbox['topic']}", "?source=x%00", "?topic=none"]))
     target = data.draw(st.sampled_from([*inbox["candidates"], "0", "9" * 18, "9" * 30]))
-    post(curator, f"{INBOX}{target}/{query}", pairs)
+    body = encoded(pairs)
+    page = undone(
+        lambda: curator.post(
+            f"{INBOX}{target}/{query}", body, content_type="application/x-www-form-urlencoded"
+        )
+    )
+    assert_no_server_error(page, f"POST {target} {body[:300]}")
+    if page.status_code == 400:  # the form again: with the reason on it, in words
+        assert 'class="errornote"' in page.content.decode(), body[:300]
     assert ContentItem.objects.count() == 0
     assert not Candidate.objects.exclude(status=CandidateStatus.NEW).exists()
 
@@ -130,3 +146,52 @@ def test_the_source_form_refuses_any_odd_source_in_words(curator, inbox, data):
     before = CandidateSource.objects.count()
     post(curator, reverse("admin:curation_candidatesource_add"), data.draw(parameters(fields)))
     assert CandidateSource.objects.count() == before  # every add is rolled back, good or not
+
+
+ACCEPT = {"decision": "accept", "title": "A fine title", "format": "video", "stage": "embedded"}
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        ({**ACCEPT, "title": "t" * 10_000}, "Ensure this value has at most"),
+        ({**ACCEPT, "title": "A \x00 title"}, "Null characters are not allowed."),
+        (
+            {**ACCEPT, "format": "hologram"},
+            "Select a valid choice. hologram is not one of the available choices.",
+        ),
+        ({**ACCEPT, "stage": "9" * 30}, "Select a valid choice."),
+        ({**ACCEPT, "sensitivity": "secret"}, "Select a valid choice."),
+        ({**ACCEPT, "topic": "9" * 30}, "Select a valid choice."),
+        ({**ACCEPT, "topic": "0"}, "Select a valid choice."),
+        ({**ACCEPT, "channel": "x\x00"}, "Null characters are not allowed."),
+        ({**ACCEPT, "channel": "x"}, "Select a valid choice."),
+        ({"decision": "dismiss", "reason": "r" * 501}, "Ensure this value has at most 500 characters"),
+        ({"decision": "dismiss", "quick_reason": "Because"}, "Select a valid choice."),
+        ({"decision": "attach", "brief": "9" * 30}, "Select a valid choice."),
+        ({"decision": "attach", "brief": "-1"}, "Select a valid choice."),
+        ({"decision": "attach", "brief": ""}, "Choose the brief it fills."),
+    ],
+)
+def test_each_odd_field_is_refused_on_the_form_in_words_and_nothing_is_decided(curator, inbox, data, said):
+    first = inbox["first"]
+
+    page = curator.post(f"{INBOX}{first.pk}/", data)
+
+    assert page.status_code == 400
+    assert said in page.content.decode()
+    first.refresh_from_db()
+    assert first.status == CandidateStatus.NEW
+    assert ContentItem.objects.count() == 0
+
+
+def test_attaching_to_a_closed_brief_is_refused_in_words(curator, inbox):
+    page = curator.post(f"{INBOX}{inbox['first'].pk}/", {"decision": "attach", "brief": inbox["briefs"][1]})
+
+    assert page.status_code == 400
+    assert "attach the candidate to an open brief." in page.content.decode()
+
+
+@pytest.mark.parametrize("target", ["0", "9" * 18, "9" * 30])
+def test_deciding_a_candidate_that_does_not_exist_is_404(curator, inbox, target):
+    assert curator.post(f"{INBOX}{target}/", {"decision": "dismiss", "reason": "Off"}).status_code == 404
