@@ -63,6 +63,9 @@ def record_candidates(*, source: CandidateSource, entries: Iterable[Entry]) -> R
         except ValidationError as error:
             recorded.refused.append(f"“{title[:80]}”: {error.messages[0]} Left out.")
             continue
+        if len(canonical) > URL_LENGTH:  # written out as a browser would, "é" is "%C3%A9"
+            recorded.refused.append(f"“{title[:80]}”: the address is over {URL_LENGTH} characters: left out.")
+            continue
         if canonical in known or canonical in fresh:
             recorded.already_known += 1
             continue

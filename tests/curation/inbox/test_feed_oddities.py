@@ -92,3 +92,22 @@ def test_links_are_resolved_trimmed_and_a_video_is_one_candidate_at_its_watch_ad
     assert "Script" not in by_title and "Inner space" not in by_title
     assert result.recorded.already_known == 2
     assert any(line.startswith("“Script”: Use the https:// address") for line in result.problems)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/" + "é" * 200, "/p?" + "&".join("a" for _ in range(230))],
+    ids=["non-ascii-path", "bare-parameters"],
+)
+def test_an_address_whose_canonical_form_grows_past_the_limit_is_left_out_in_words(feeds, path):
+    body = rss_bytes(
+        f"<item><title>Long</title><link>https://blog.example.org{path}</link></item>"
+        "<item><title>Desk stretches</title><link>https://blog.example.org/stretches</link></item>"
+    )
+    assert len(f"https://blog.example.org{path}") <= 500
+
+    result = poll(feeds, body)
+
+    assert result.outcome == Outcome.READ, result.error
+    assert list(Candidate.objects.values_list("title", flat=True)) == ["Desk stretches"]
+    assert any(line.startswith("“Long”: the address is over 500 characters") for line in result.problems)
