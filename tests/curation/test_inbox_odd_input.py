@@ -195,3 +195,26 @@ def test_attaching_to_a_closed_brief_is_refused_in_words(curator, inbox):
 @pytest.mark.parametrize("target", ["0", "9" * 18, "9" * 30])
 def test_deciding_a_candidate_that_does_not_exist_is_404(curator, inbox, target):
     assert curator.post(f"{INBOX}{target}/", {"decision": "dismiss", "reason": "Off"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=a%00b",
+        "q=%ED%A0%80",
+        "status=%00",
+        "source__id__exact=" + "9" * 30,
+        "suggested_topic__id__exact=abc",
+        "decided_by=%00",
+        "decided_by=" + "9" * 30,
+        "found_at__year=99999&found_at__month=13",
+        "found_at__year=%D9%A3",
+        "o=99",
+        "p=" + "9" * 30,
+        "status=all&status=new",
+    ],
+)
+def test_the_candidates_list_answers_each_odd_filter(curator, inbox, query):
+    page = curator.get(f"{CHANGELIST}?{query}")
+
+    assert page.status_code < 500, getattr(page, "exc_info", None)
