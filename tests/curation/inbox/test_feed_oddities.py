@@ -111,3 +111,18 @@ def test_an_address_whose_canonical_form_grows_past_the_limit_is_left_out_in_wor
     assert result.outcome == Outcome.READ, result.error
     assert list(Candidate.objects.values_list("title", flat=True)) == ["Desk stretches"]
     assert any(line.startswith("“Long”: the address is over 500 characters") for line in result.problems)
+
+
+@pytest.mark.parametrize("reference", ["&#xD800;", "&#55296;"])
+def test_a_feed_that_breaks_the_feed_reader_itself_fails_the_poll_in_words(feeds, reference):
+    body = rss_bytes(f"<item><title>Broken {reference}</title><link>https://blog.example.org/x</link>")
+
+    result = poll(feeds, body)
+
+    assert result.outcome == Outcome.FAILED
+    assert result.error.startswith(
+        "This feed could not be read: it holds something no feed reader can decode"
+    )
+    source = CandidateSource.objects.get()
+    assert source.last_error == result.error and source.last_success_at is None
+    assert not Candidate.objects.exists()
