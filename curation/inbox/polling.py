@@ -103,8 +103,8 @@ def record_fetched(source: CandidateSource, fetched: fetching.Fetched) -> PollRe
         now = timezone.now()
         _update(
             source,
-            etag=fetched.etag[:300],
-            last_modified=fetched.last_modified[:100],
+            etag=_validator(fetched.etag, 300),
+            last_modified=_validator(fetched.last_modified, 100),
             last_polled_at=now,
             last_success_at=now,
             last_error=_problems_text(problems),
@@ -174,6 +174,14 @@ def _update(source: CandidateSource, **changes: object) -> None:
     CandidateSource.objects.filter(pk=source.pk).update(**changes)
     for name, value in changes.items():
         setattr(source, name, value)
+
+
+def _validator(value: str, length: int) -> str:
+    """A validator to send back next time, or "" (ask unconditionally): one with a control character
+    (a NUL, which PostgreSQL refuses) or cut short to fit would never match the publisher's again."""
+    if len(value) > length or any(ord(char) < 32 or ord(char) == 127 for char in value):
+        return ""
+    return value
 
 
 def _count(number: int, noun: str) -> str:

@@ -126,3 +126,19 @@ def test_a_feed_that_breaks_the_feed_reader_itself_fails_the_poll_in_words(feeds
     source = CandidateSource.objects.get()
     assert source.last_error == result.error and source.last_success_at is None
     assert not Candidate.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "validators",
+    [{"etag": '"a\x00b"'}, {"last_modified": "Mon\x00, 02 Nov 2026"}, {"etag": "\x01" * 400}],
+    ids=["nul-etag", "nul-last-modified", "long-control-etag"],
+)
+def test_odd_validators_from_a_publisher_never_fail_the_poll(feeds, validators):
+    body = rss_bytes("<item><title>Calm</title><link>https://blog.example.org/calm</link></item>")
+
+    first = poll(feeds, body, **validators)
+    again = polling.poll_source(CandidateSource.objects.get())
+
+    assert first.outcome == Outcome.READ, first.error
+    assert again.outcome in (Outcome.READ, Outcome.NOT_MODIFIED), again.error
+    assert Candidate.objects.count() == 1
