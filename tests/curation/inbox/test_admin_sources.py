@@ -10,7 +10,10 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 
 from channels.destinations import check_public_url
+from curation.inbox.decisions import dismiss_candidate
+from curation.inbox.entries import Entry
 from curation.inbox.models import Candidate, CandidateSource, CandidateStatus
+from curation.inbox.services import record_candidates
 from tests.channels.hostile_urls import hostile_urls, python_agrees
 from tests.fakes.feeds import FeedAnswer, Item, rss
 
@@ -160,3 +163,29 @@ def test_staff_who_may_only_view_sources_cannot_poll_them(feeds, client, django_
     assert not Candidate.objects.exists()
     source.refresh_from_db()
     assert source.last_polled_at is None
+
+
+def test_a_source_whose_candidates_are_on_record_cannot_be_deleted_so_a_dismissed_one_never_returns(
+    internal_client, internal_curator
+):
+    source = CandidateSource.objects.create(name="Old blog", url="https://old.example.org/feed")
+    article = Entry(url="https://old.example.org/posts/1", title="Off topic")
+    record_candidates(source=source, entries=[article])
+    dismiss_candidate(Candidate.objects.get(), by=internal_curator, reason="Off topic")
+
+    delete = reverse("admin:curation_candidatesource_delete", args=[source.pk])
+    asked = internal_client.get(delete)
+    page = internal_client.post(delete, {"post": "yes"})
+    internal_client.post(
+        CHANGELIST, {"action": "delete_selected", "_selected_action": [source.pk], "post": "yes"}
+    )
+
+    # Candidates are nobody's to delete, so neither is a source that has some: Django says so.
+    assert "<title>Cannot delete candidate source" in asked.content.decode()
+    assert page.status_code == 403
+    assert CandidateSource.objects.filter(pk=source.pk).exists()
+    again = record_candidates(
+        source=CandidateSource.objects.create(name="Aggregator", url="https://agg.example.org/feed"),
+        entries=[article],
+    )
+    assert (again.added, again.already_known) == (0, 1)
