@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -69,16 +69,23 @@ def record_candidates(*, source: CandidateSource, entries: Iterable[Entry]) -> R
         if canonical in known or canonical in fresh:
             recorded.already_known += 1
             continue
-        suggestion = suggester.suggest(entry)
+        entry = replace(
+            entry,
+            title=title,
+            summary=_plain(entry.summary),
+            tags=tuple(tag for tag in map(_plain, entry.tags) if tag.strip()),
+            external_id=_plain(entry.external_id)[:300],
+        )
+        suggestion = suggester.suggest(entry)  # its reasons quote the tags: plain ones
         fresh[canonical] = Candidate(
             source=source,
             url=entry.url,
             canonical_url=canonical,
-            external_id=_plain(entry.external_id)[:300],
+            external_id=entry.external_id,
             title=title,
-            summary=_plain(entry.summary),
+            summary=entry.summary,
             published_at=entry.published_at,
-            tags=[tag for tag in map(_plain, entry.tags) if tag.strip()],
+            tags=list(entry.tags),
             suggested_topic=suggestion.topic,
             suggested_format=suggestion.format,
             suggested_stage=suggestion.stage,

@@ -11,6 +11,7 @@ import pytest
 from curation.inbox import polling
 from curation.inbox.models import Candidate, CandidateSource
 from curation.inbox.polling import Outcome
+from tests.factories import TopicFactory
 from tests.fakes.feeds import FeedAnswer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.requires("postgres")]
@@ -33,6 +34,7 @@ def poll(feeds, body: bytes, **answer: object) -> polling.PollResult:
     ids=["nul", "controls", "escaped-nul", "nul-reference", "escape", "delete"],
 )
 def test_control_characters_and_nuls_in_an_entry_are_dropped_and_the_poll_goes_on(feeds, dirt):
+    calls = TopicFactory(name="Calls", slug="calls")  # the tag names it, so the reason quotes the tag
     body = rss_bytes(
         f"<item><title>Calm{dirt} callers</title><link>https://blog.example.org/calm</link>"
         f"<description>Ask{dirt}, then listen.</description><category>calls{dirt}</category></item>"
@@ -46,6 +48,8 @@ def test_control_characters_and_nuls_in_an_entry_are_dropped_and_the_poll_goes_o
     for text in (calm.title, calm.summary, *calm.tags):
         assert not any(ord(char) < 32 or ord(char) == 127 for char in text), repr(text)
     assert calm.title.startswith("Calm") and calm.title.endswith("callers")
+    assert calm.suggested_topic in (calls, None)  # "calls\x1b[31m" names no topic
+    assert not any(ord(char) < 32 for char in "".join(calm.suggestion_reasons))
     assert Candidate.objects.count() == 2
 
 
