@@ -146,3 +146,21 @@ def test_odd_validators_from_a_publisher_never_fail_the_poll(feeds, validators):
     assert first.outcome == Outcome.READ, first.error
     assert again.outcome in (Outcome.READ, Outcome.NOT_MODIFIED), again.error
     assert Candidate.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "location", ["https://elsewhere.example.org/\x00feed", "https://elsewhere.example.org/feed\x01\x7f"]
+)
+def test_a_redirect_to_an_address_with_control_characters_fails_the_poll_in_words(feeds, location):
+    source = CandidateSource.objects.create(
+        name="Blog", url=feeds.serve("/feed.xml", FeedAnswer(b"", status=302, location=location))
+    )
+
+    result = polling.poll_source(source)
+
+    assert result.outcome == Outcome.FAILED
+    source.refresh_from_db()
+    assert source.last_error == result.error
+    assert "invisible character" in result.error
+    assert not any(ord(char) < 32 or ord(char) == 127 for char in source.last_error)
+    assert "The feed redirects to https://elsewhere.example.org/" in result.error
