@@ -30,7 +30,6 @@ from curation.inbox.models import CandidateSource, SourceKind
 MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK_BYTES = 64 * 1024
-CONTROL = re.compile("[\x00-\x1f\x7f]")
 ACCEPT = "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
 
 
@@ -142,8 +141,7 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "", wait_seconds: fl
             try:
                 url = check_feed_url(url)
             except ValidationError as error:
-                shown = CONTROL.sub(lambda char: f"\\x{ord(char.group()):02x}", url[:200])  # a NUL, visibly
-                where = f"The feed redirects to {shown}, and that address" if hop else "The feed address"
+                where = f"The feed redirects to {url[:200]}, and that address" if hop else "The feed address"
                 raise FetchError(f"{where} cannot be used: {error.messages[0]}") from None
             if url in seen:
                 loop = " → ".join([*seen[seen.index(url) :], url])

@@ -164,3 +164,18 @@ def test_a_redirect_to_an_address_with_control_characters_fails_the_poll_in_word
     assert "invisible character" in result.error
     assert not any(ord(char) < 32 or ord(char) == 127 for char in source.last_error)
     assert "The feed redirects to https://elsewhere.example.org/" in result.error
+
+
+def test_an_entry_left_out_is_named_on_the_source_without_its_control_characters(feeds):
+    body = rss_bytes(
+        "<item><title>No\x00 link\x01</title></item>"
+        "<item><title>Desk stretches</title><link>https://blog.example.org/stretches</link></item>"
+    )
+
+    result = poll(feeds, body)
+
+    assert result.outcome == Outcome.READ, result.error
+    source = CandidateSource.objects.get()
+    assert "has no link: left out." in source.last_error
+    assert not any(ord(char) < 32 and char != "\n" for char in source.last_error)
+    assert Candidate.objects.count() == 1
