@@ -41,7 +41,23 @@ class SafeAutocompleteSelectMultiple(_OddValuesLeftOut, AutocompleteSelectMultip
     pass
 
 
-class PickerLimitsAdmin:
+class OddPickerValuesAdmin:
+    """Every autocomplete picker of an admin (or inline) shows an odd submitted id as a form error."""
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class PickerLimitsAdmin(OddPickerValuesAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
@@ -62,16 +78,3 @@ class PickerLimitsAdmin:
         except (KeyError, LookupError):
             return None  # Django's autocomplete view answers that with its own 403
         return self.admin_site._registry.get(model)
-
-    # Odd submitted ids (" ", "abc", a NUL) are a form error, not a 500 while showing the form again.
-    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
-        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
-        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = SafeAutocompleteSelectMultiple(
-                db_field, self.admin_site, using=kwargs.get("using")
-            )
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
