@@ -91,7 +91,7 @@ def _entry(raw: feedparser.FeedParserDict) -> Entry | str:
     return Entry(
         url=link,
         title=title,
-        summary=_text(raw.get("summary", ""))[:SUMMARY_LENGTH],
+        summary=_shortened(_text(raw.get("summary", ""))),
         published_at=_published(raw),
         tags=_tags(raw),
         # YouTube's feed names the video (yt:videoId); other feeds' guids identify nothing of ours.
@@ -104,6 +104,18 @@ def _text(value: str) -> str:
     if "<" in value:
         value = strip_tags(value)
     return WHITESPACE.sub(" ", html.unescape(value)).strip()
+
+
+def _shortened(text: str) -> str:
+    """At most SUMMARY_LENGTH characters, cut after a whole word and marked "…", so a curator can
+    tell a long summary was shortened (a whole article in the summary is common)."""
+    if len(text) <= SUMMARY_LENGTH:
+        return text
+    cut = text[: SUMMARY_LENGTH - 1]
+    space = cut.rfind(" ")
+    if space > SUMMARY_LENGTH // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
 
 
 def _published(raw: feedparser.FeedParserDict) -> datetime | None:

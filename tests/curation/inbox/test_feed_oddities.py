@@ -10,6 +10,7 @@ import pytest
 
 from curation.inbox import polling
 from curation.inbox.models import Candidate, CandidateSource
+from curation.inbox.parsing import SUMMARY_LENGTH
 from curation.inbox.polling import Outcome
 from tests.factories import TopicFactory
 from tests.fakes.feeds import FeedAnswer
@@ -179,3 +180,18 @@ def test_an_entry_left_out_is_named_on_the_source_without_its_control_characters
     assert "has no link: left out." in source.last_error
     assert not any(ord(char) < 32 and char != "\n" for char in source.last_error)
     assert Candidate.objects.count() == 1
+
+
+def test_a_whole_article_in_the_summary_is_shortened_after_a_word_and_marked(feeds):
+    words = " ".join(f"word{n}" for n in range(5_000))  # about 45,000 characters
+    body = rss_bytes(
+        f"<item><title>Long read</title><link>https://blog.example.org/long</link>"
+        f"<description>&lt;p&gt;{words}&lt;/p&gt;</description></item>"
+    )
+
+    poll(feeds, body)
+
+    summary = Candidate.objects.get().summary
+    assert len(summary) <= SUMMARY_LENGTH
+    assert summary.endswith("…")
+    assert summary[:-1].split(" ")[-1] in words.split(" ")  # a whole word before the mark
