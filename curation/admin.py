@@ -27,6 +27,7 @@ from curation import (  # noqa: F401 - admin_reviews and admin_wishes register t
     linkcheck,
     services,
 )
+from curation.admin_pickers import OddPickerValuesAdmin
 from curation.admin_policy import PolicyAdmin
 from curation.compliance import channels_open_to
 from curation.forms import RetireForm
@@ -129,7 +130,7 @@ class PlacementForm(forms.ModelForm):
             return None  # Not an id: the form's own validation says so.
 
 
-class PlacementInline(admin.TabularInline):
+class PlacementInline(OddPickerValuesAdmin, admin.TabularInline):
     model = Placement
     formset = PlacementFormSet
     formfield_overrides = HTTPS_URL_FIELDS

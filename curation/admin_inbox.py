@@ -197,6 +197,10 @@ class CandidateAdmin(PolicyAdmin, admin.ModelAdmin):
         status: int = 200,
     ) -> HttpResponse:
         candidates = list(self._new(filters)[:INBOX_LENGTH])
+        if bound and focus not in {each.pk for each in candidates}:
+            # A refused call on a candidate outside the filter (or past the first hundred): its
+            # errors are shown on it, so the corrected post goes to it and not to the list's first.
+            candidates[:0] = selectors.new_candidates().filter(pk=focus)
         shown = next((each for each in candidates if each.pk == focus), candidates[0] if candidates else None)
         context = {
             **self.admin_site.each_context(request),
@@ -251,9 +255,9 @@ class CandidateAdmin(PolicyAdmin, admin.ModelAdmin):
             else:
                 messages.success(request, done)
                 return HttpResponseRedirect(self._inbox_url(filters, _after(order, candidate.pk)))
-        candidate.refresh_from_db(fields=["status"])
+        candidate.refresh_from_db(fields=["status", "decided_by"])
         if candidate.status != CandidateStatus.NEW:  # the other curator got there first
-            messages.warning(request, " ".join(form.non_field_errors()))
+            messages.warning(request, decisions.already_decided(candidate))
             return HttpResponseRedirect(self._inbox_url(filters, _after(order, candidate.pk)))
         return self._render(request, filters, candidate.pk, bound={decision: form}, status=400)
 

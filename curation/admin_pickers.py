@@ -9,11 +9,55 @@ autocomplete answer for its fields. The form's own validation still gives the re
 from __future__ import annotations
 
 from django.apps import apps
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.forms import ModelChoiceField
 from django.http import HttpRequest
 
 
-class PickerLimitsAdmin:
+class _OddValuesLeftOut:
+    """Django's autocomplete widget looks up the submitted id to show it again, and a value that is
+    no id (" ", "abc", a NUL) fails that lookup with a 500 where the form would have said "Select a
+    valid choice". Such values are left out of the lookup; the form's own error still shows."""
+
+    def optgroups(self, name: str, value: list, attr: dict | None = None) -> list:
+        field = self.choices.field  # the form's ModelChoiceField (or ModelMultipleChoiceField)
+        kept = []
+        for each in value:
+            try:
+                ModelChoiceField.to_python(field, each)
+            except ValidationError:
+                continue
+            kept.append(each)
+        return super().optgroups(name, kept, attr)
+
+
+class SafeAutocompleteSelect(_OddValuesLeftOut, AutocompleteSelect):
+    pass
+
+
+class SafeAutocompleteSelectMultiple(_OddValuesLeftOut, AutocompleteSelectMultiple):
+    pass
+
+
+class OddPickerValuesAdmin:
+    """Every autocomplete picker of an admin (or inline) shows an odd submitted id as a form error."""
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class PickerLimitsAdmin(OddPickerValuesAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:

@@ -39,7 +39,8 @@ class CandidateSourceForm(forms.ModelForm):
 
     def clean_youtube_id(self) -> str:
         value = self.cleaned_data["youtube_id"].strip()
-        if value and not value.replace("-", "").replace("_", "").isalnum():
+        # ASCII only: Arabic-Indic or full-width digits are alphanumeric to Python, and no YouTube id.
+        if value and not (value.isascii() and value.replace("-", "").replace("_", "").isalnum()):
             raise ValidationError("Paste the id alone (letters, digits, - and _), not the whole address.")
         return value
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode
 import ada_url
 from django.core.exceptions import ValidationError
 
-from channels.destinations import check_public_url
+from channels.destinations import check_public_url, host_matches
 from curation.models import youtube_video_id
 
 # Added by mail and social tools to say where a click came from: never part of the page's identity.
@@ -24,7 +24,7 @@ TRACKING_PREFIXES = ("utm_",)
 def canonical_url(url: str) -> str:
     """The canonical address; ValidationError (a curator-readable message) if the address is refused."""
     href = check_public_url(url)
-    video = youtube_video_id(href)
+    video = youtube_video_id(_embed_on_youtube(href))
     if video:
         return f"https://www.youtube.com/watch?v={video}"
     parsed = ada_url.URL(href)
@@ -41,6 +41,15 @@ def canonical_url(url: str) -> str:
     if query:
         canonical += "?" + urlencode(sorted(query))
     return canonical
+
+
+def _embed_on_youtube(href: str) -> str:
+    """YouTube's privacy-enhanced player (www.youtube-nocookie.com/embed/ID) plays the same video as
+    www.youtube.com/embed/ID: read as that, so an embedded video is one candidate with the others."""
+    parsed = ada_url.URL(href)
+    if host_matches(parsed.hostname, "youtube-nocookie.com") and parsed.pathname.startswith("/embed/"):
+        return f"https://www.youtube.com{parsed.pathname}"
+    return href
 
 
 def canonical_or_none(url: str) -> str | None:

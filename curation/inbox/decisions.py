@@ -8,15 +8,29 @@ do for a placement typed into the admin.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from channels.models import Channel
 from curation import services
+from curation.inbox.canonical import canonical_or_none
 from curation.inbox.models import Candidate, CandidateStatus
-from curation.models import BriefStatus, ContentBrief, ContentItem, Format, Sensitivity, Stage, Topic
+from curation.models import (
+    BriefStatus,
+    ContentBrief,
+    ContentItem,
+    Format,
+    Placement,
+    Sensitivity,
+    Stage,
+    Topic,
+    youtube_video_id,
+)
 from curation.people import person_name
 
 TITLE_LENGTH = ContentItem._meta.get_field("title").max_length
@@ -30,10 +44,15 @@ def _lock_new(candidate: Candidate) -> Candidate:
         .get(pk=candidate.pk)
     )
     if locked.status != CandidateStatus.NEW:
-        who = person_name(locked.decided_by) or "another curator"
-        done = locked.get_status_display().lower()
-        raise ValidationError(f"“{locked.title}” was already {done} by {who}: nothing more to decide.")
+        raise ValidationError(already_decided(locked))
     return locked
+
+
+def already_decided(candidate: Candidate) -> str:
+    """Who decided the candidate first, in words, for the curator whose call came second."""
+    who = person_name(candidate.decided_by) or "another curator"
+    done = candidate.get_status_display().lower()
+    return f"“{candidate.title}” was already {done} by {who}: nothing more to decide."
 
 
 def matching_channels(url: str) -> list[Channel]:
@@ -65,6 +84,18 @@ def channel_for(candidate: Candidate) -> Channel:
         f"{candidate.canonical_url} fits several channels ({names}): choose the channel when you "
         f"accept it, or give the source “{candidate.source}” its channel."
     )
+
+
+def placement_at(canonical: str) -> Placement | None:
+    """A placement at this canonical address, however it was typed (a curator may have placed the
+    page by hand since the candidate came in): accepting it again would make a second item."""
+    video = youtube_video_id(canonical)
+    # Narrowed in the database to the same video or site, then compared as the poll compares them.
+    near = Q(url__contains=video) if video else Q(url__icontains=urlsplit(canonical).hostname)
+    for placement in Placement.objects.filter(near).select_related("item", "channel").order_by("pk"):
+        if canonical_or_none(placement.url) == canonical:
+            return placement
+    return None
 
 
 def _decided(candidate: Candidate, status: str, by: AbstractBaseUser) -> None:
@@ -105,6 +136,12 @@ def accept_candidate(
         errors["sensitivity"] = "Choose public, business-sensitive or compliance."
     if errors:
         raise ValidationError(errors)
+    placed = placement_at(candidate.canonical_url)
+    if placed is not None:
+        raise ValidationError(
+            f"“{candidate.title}” is already in the catalogue as “{placed.item.title}” "
+            f"(on {placed.channel.name}): dismiss it, or attach it to a brief."
+        )
     channel = channel or channel_for(candidate)
     item = services.create_item(
         title=title,

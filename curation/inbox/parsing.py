@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import html
 import io
+import logging
 import re
 import xml.sax
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ import feedparser
 from django.utils.html import strip_tags
 
 from curation.inbox.entries import Entry
+
+logger = logging.getLogger(__name__)
 
 SUMMARY_LENGTH = 2000
 MAX_TAGS = 20
@@ -52,7 +55,14 @@ def parse_feed(body: bytes, *, url: str = "", content_type: str = "") -> Parsed:
     # Bytes in a BytesIO: given bytes or a str, feedparser would first try them as a file name or URL.
     # Links still resolve against the feed's address; those inside summaries need not (their tags
     # are stripped), which saves a third of the parse.
-    result = feedparser.parse(io.BytesIO(body), response_headers=headers, resolve_relative_uris=False)
+    try:
+        result = feedparser.parse(io.BytesIO(body), response_headers=headers, resolve_relative_uris=False)
+    except Exception as error:  # feedparser's lenient parser fails on some input (&#xD800;, say)
+        logger.info("feedparser failed on %s: %r", url, error)
+        raise ParseError(
+            "This feed could not be read: it holds something no feed reader can decode (a broken "
+            "character reference, say); the publisher may need to fix it."
+        ) from None
     version = result.get("version") or ""
     if not version and not result.entries:
         raise ParseError(_not_a_feed(result, body, url=url, content_type=content_type))
@@ -81,7 +91,7 @@ def _entry(raw: feedparser.FeedParserDict) -> Entry | str:
     return Entry(
         url=link,
         title=title,
-        summary=_text(raw.get("summary", ""))[:SUMMARY_LENGTH],
+        summary=_shortened(_text(raw.get("summary", ""))),
         published_at=_published(raw),
         tags=_tags(raw),
         # YouTube's feed names the video (yt:videoId); other feeds' guids identify nothing of ours.
@@ -94,6 +104,18 @@ def _text(value: str) -> str:
     if "<" in value:
         value = strip_tags(value)
     return WHITESPACE.sub(" ", html.unescape(value)).strip()
+
+
+def _shortened(text: str) -> str:
+    """At most SUMMARY_LENGTH characters, cut after a whole word and marked "…", so a curator can
+    tell a long summary was shortened (a whole article in the summary is common)."""
+    if len(text) <= SUMMARY_LENGTH:
+        return text
+    cut = text[: SUMMARY_LENGTH - 1]
+    space = cut.rfind(" ")
+    if space > SUMMARY_LENGTH // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
 
 
 def _published(raw: feedparser.FeedParserDict) -> datetime | None:

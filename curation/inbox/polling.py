@@ -9,6 +9,7 @@ Owned channels are not polled here: analytics discovers their new uploads and pa
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 POLLED_KINDS = (SourceKind.FEED, SourceKind.YOUTUBE_CHANNEL, SourceKind.YOUTUBE_PLAYLIST)
 # Problems listed on the source at most; the count says how many more.
 PROBLEMS_SHOWN = 10
+CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
 
 
 class Outcome(StrEnum):
@@ -82,8 +84,7 @@ def poll_source(source: CandidateSource, *, wait_seconds: float = 0.0) -> PollRe
             error=f"Not polled: {busy.host} was asked moments ago; it will be polled in its turn.",
         )
     except fetching.FetchError as failure:
-        _failed(source, failure.message)
-        return PollResult(source, Outcome.FAILED, error=failure.message)
+        return _failed(source, failure.message)
     if fetched.not_modified:
         return _not_modified(source)
     return record_fetched(source, fetched)
@@ -95,16 +96,15 @@ def record_fetched(source: CandidateSource, fetched: fetching.Fetched) -> PollRe
     try:
         parsed = parse_feed(fetched.body, url=fetched.url, content_type=fetched.content_type)
     except ParseError as failure:
-        _failed(source, failure.message)
-        return PollResult(source, Outcome.FAILED, error=failure.message)
+        return _failed(source, failure.message)
     with transaction.atomic():
         recorded = record_candidates(source=source, entries=parsed.entries)
         problems = parsed.problems + recorded.refused
         now = timezone.now()
         _update(
             source,
-            etag=fetched.etag[:300],
-            last_modified=fetched.last_modified[:100],
+            etag=_validator(fetched.etag, 300),
+            last_modified=_validator(fetched.last_modified, 100),
             last_polled_at=now,
             last_success_at=now,
             last_error=_problems_text(problems),
@@ -164,9 +164,11 @@ def _not_modified(source: CandidateSource) -> PollResult:
     return PollResult(source, Outcome.NOT_MODIFIED)
 
 
-def _failed(source: CandidateSource, message: str) -> None:
+def _failed(source: CandidateSource, message: str) -> PollResult:
+    message = _shown(message)
     logger.info("Candidate source %s not read: %s", source.pk, message)
     _update(source, last_polled_at=timezone.now(), last_error=message)
+    return PollResult(source, Outcome.FAILED, error=message)
 
 
 def _update(source: CandidateSource, **changes: object) -> None:
@@ -174,6 +176,21 @@ def _update(source: CandidateSource, **changes: object) -> None:
     CandidateSource.objects.filter(pk=source.pk).update(**changes)
     for name, value in changes.items():
         setattr(source, name, value)
+
+
+def _validator(value: str, length: int) -> str:
+    """A validator to send back next time, or "" (ask unconditionally): one with a control character
+    (a NUL, which PostgreSQL refuses) or cut short to fit would never match the publisher's again."""
+    if len(value) > length or any(ord(char) < 32 or ord(char) == 127 for char in value):
+        return ""
+    return value
+
+
+def _shown(text: str) -> str:
+    """Words for the source's page that may quote the publisher (a redirect's address, a status's
+    reason, an entry's title): a control character is shown as \\x00, as PostgreSQL refuses a NUL
+    and nobody can read the others."""
+    return CONTROL.sub(lambda char: f"\\x{ord(char.group()):02x}", text)
 
 
 def _count(number: int, noun: str) -> str:
@@ -184,7 +201,7 @@ def _problems_text(problems: list[str]) -> str:
     if not problems:
         return ""
     shown = problems[:PROBLEMS_SHOWN]
-    text = "\n".join(shown)
+    text = "\n".join(map(_shown, shown))
     if len(problems) > len(shown):
         text += f"\n…and {len(problems) - len(shown)} more."
     return text

@@ -96,3 +96,36 @@ def test_curators_are_picked_and_listed_by_name(internal_client, internal_curato
     assert re.search(r'<a href="\?owner__id__exact=\d+">Priya Shah</a>', listing)  # the filter
     assert {"Priya Shah", "tom"} <= set(options_of(adding, "owner"))
     assert "priya" not in options_of(adding, "owner")
+
+
+@pytest.mark.parametrize("odd", [" ", "abc", "9" * 30, "²"])
+def test_an_odd_id_in_a_picker_is_a_form_error_not_a_server_error(internal_client, channels, odd):
+    """Django's autocomplete looks the submitted id up to show it again; an id that is none failed
+    that lookup with a 500 (a single picker, a multiple one, and one in an inline)."""
+    item = ContentItemFactory()
+    pages = [
+        internal_client.post(
+            reverse("admin:curation_placement_add"), {"item": odd, "channel": odd, "url": "x"}
+        ),
+        internal_client.post(
+            reverse("admin:curation_contentitem_add"),
+            {"title": "T", "format": "video", "stage": "embedded", "sensitivity": "public", "topics": [odd]},
+        ),
+        internal_client.post(
+            reverse("admin:curation_contentitem_change", args=[item.pk]),
+            {
+                "title": item.title,
+                "format": item.format,
+                "stage": item.stage,
+                "sensitivity": item.sensitivity,
+                "placements-TOTAL_FORMS": "1",
+                "placements-INITIAL_FORMS": "0",
+                "placements-0-channel": odd,
+                "placements-0-url": "https://blog.example.org/x",
+            },
+        ),
+    ]
+
+    for page in pages:
+        assert page.status_code == 200
+        assert "errorlist" in page.content.decode()

@@ -3,6 +3,7 @@ and why it was suggested, and the counts show on the admin's home and the meetin
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -142,6 +143,23 @@ def test_dismissing_without_a_reason_shows_the_form_again_with_nothing_saved(age
     assert "Say why it is dismissed: the other curator reads it." in page.content.decode()
     first.refresh_from_db()
     assert first.status == CandidateStatus.NEW
+
+
+def test_a_refused_call_shows_the_candidate_it_was_made_on_even_outside_the_filter(agency_client, source):
+    """The errors and the form's next post belong to the candidate decided, never to another one
+    the page's filter happens to put first."""
+    (mine,) = candidates(source, 1)
+    other_topic = TopicFactory(name="Coaching", slug="coaching")
+    other_source = CandidateSourceFactory(name="Coaching news", topic=other_topic)
+    (theirs,) = candidates(other_source, 1, start=1)
+
+    page = decide(agency_client, mine, f"?topic={other_topic.pk}", decision="dismiss", reason="  ")
+
+    assert page.status_code == 400
+    text = page.content.decode()
+    assert f'data-candidate="{mine.pk}"' in text
+    assert reverse("admin:curation_candidate_decide", args=[theirs.pk]) not in text
+    assert "Say why it is dismissed: the other curator reads it." in text
 
 
 def test_the_accept_form_shows_the_compliance_guards_refusal(agency_client, source):
@@ -333,3 +351,60 @@ def test_the_inbox_and_list_cost_the_same_queries_for_3_candidates_or_30(
         assert agency_client.get(INBOX).status_code == 200
     with django_assert_max_num_queries(len(few_list.captured_queries)):
         assert agency_client.get(changelist + "?status=all").status_code == 200
+
+
+MARKUP = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+LINK = '<a href="javascript:alert(3)">x</a>'
+
+
+def test_markup_from_a_feed_or_a_topic_name_is_shown_as_text_everywhere(agency_client, blog):
+    topic = TopicFactory(name=f"Calls {MARKUP}", slug="calls")
+    source = CandidateSourceFactory(name=f"News {MARKUP}", topic=topic)
+    record_candidates(
+        source=source,
+        entries=[
+            Entry(
+                url="https://service.acme-learning.example/posts/markup?a=<b>&utm_source=x",
+                title=f"Title {MARKUP}",
+                summary=f"Summary {MARKUP}{LINK}\njavascript:alert(4)",
+                tags=(MARKUP, LINK),
+            )
+        ],
+    )
+    candidate = Candidate.objects.get()
+    meeting = ReviewMeeting.objects.create(held_on=date(2026, 11, 23))
+    AgendaItem.objects.create(meeting=meeting, position=1, kind=AgendaKind.OTHER, reason="Else", topic=topic)
+    pages = {
+        "inbox": agency_client.get(INBOX),
+        "list": agency_client.get(reverse("admin:curation_candidate_changelist")),
+        "candidate": agency_client.get(reverse("admin:curation_candidate_change", args=[candidate.pk])),
+        "home": agency_client.get(reverse("admin:index")),
+        "card": agency_client.get(reverse("review:card", args=[meeting.pk, 1])),
+        "refused": decide(agency_client, candidate, decision="dismiss", reason=" "),
+    }
+
+    for name, page in pages.items():
+        html = page.content.decode()
+        assert page.status_code in (200, 400), name
+        assert "<script>alert" not in html and "<img src=x" not in html, name
+        assert 'href="javascript:' not in html, name
+        for href in re.findall(r'href="(https?:[^"]*)"', html):
+            assert href.startswith("https://"), (name, href)
+    inbox = pages["inbox"].content.decode()
+    assert f'<a href="{candidate.canonical_url.replace("&", "&amp;")}" target="_blank"' in inbox
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in inbox
+
+
+def test_a_bad_post_on_a_candidate_already_decided_says_who_decided_it(
+    agency_client, internal_curator, source
+):
+    internal_curator.first_name, internal_curator.last_name = "Priya", "Shah"
+    internal_curator.save()
+    first, _ = candidates(source, 2)
+    dismiss_candidate(first, by=internal_curator, reason="Off topic")
+
+    response = decide(agency_client, first, decision="dismiss", reason="  ")
+    page = agency_client.get(response["Location"])
+
+    said = [str(message) for message in page.context["messages"]]
+    assert said == [f"“{first.title}” was already dismissed by Priya Shah: nothing more to decide."]

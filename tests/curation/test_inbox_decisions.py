@@ -314,3 +314,31 @@ def test_a_chosen_channel_that_does_not_take_the_address_is_refused(candidate, a
         == "This address is not on Acme Learns: expected a link on youtube.com, youtu.be."
     )
     nothing_saved(candidate)
+
+
+@pytest.mark.parametrize(
+    "placed_at",
+    [
+        "https://lead.acme-learning.example/posts/listening",
+        "https://lead.acme-learning.example/posts/listening/",
+    ],
+)
+def test_accepting_what_was_meanwhile_placed_by_hand_is_refused_and_makes_no_second_item(
+    candidate, blog, agency_curator, placed_at
+):
+    by_hand = ContentItem.objects.create(
+        title="Listening well", format=Format.BLOG_POST, stage=Stage.EMBEDDED
+    )
+    Placement.objects.create(item=by_hand, channel=blog, url=placed_at)
+
+    with pytest.raises(ValidationError) as refused:
+        accept_candidate(candidate, by=agency_curator, format=Format.BLOG_POST, stage=Stage.EMBEDDED)
+
+    assert refused.value.messages[0] == (
+        "“Listening to an angry customer” is already in the catalogue as “Listening well” "
+        "(on Leadership blog): dismiss it, or attach it to a brief."
+    )
+    candidate.refresh_from_db()
+    assert candidate.status == CandidateStatus.NEW and candidate.item is None
+    assert list(ContentItem.objects.all()) == [by_hand]
+    assert Placement.objects.count() == 1
