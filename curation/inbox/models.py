@@ -96,7 +96,9 @@ class CandidateStatus(models.TextChoices):
 class Candidate(models.Model):
     """A piece of content a source brought in, waiting for a curator's call."""
 
-    source = models.ForeignKey(CandidateSource, on_delete=models.CASCADE, related_name="candidates")
+    # PROTECT: deleting a source must not take its dismissed candidates with it, or their addresses
+    # would come back into the inbox. A source no longer wanted is switched off ("polled").
+    source = models.ForeignKey(CandidateSource, on_delete=models.PROTECT, related_name="candidates")
     url = models.URLField("URL", max_length=500, help_text="The address as the source gave it.")
     canonical_url = models.CharField(
         max_length=500, unique=True, editable=False, help_text="The one address it is known by."

@@ -95,7 +95,9 @@ def record_candidates(*, source: CandidateSource, entries: Iterable[Entry]) -> R
         Candidate.objects.filter(canonical_url__in=list(fresh)).values_list("canonical_url", flat=True)
     )
     recorded.already_known += len(existing)
-    new = [candidate for canonical, candidate in fresh.items() if canonical not in existing]
+    # In address order: two polls inserting the same new addresses lock them in the same order,
+    # so one waits for the other rather than each holding a row the other needs (a deadlock).
+    new = [fresh[canonical] for canonical in sorted(fresh) if canonical not in existing]
     added = _insert_new(new)
     recorded.added = added
     # A poll running at the same time recorded these first: it wins, and this one counts them as known.

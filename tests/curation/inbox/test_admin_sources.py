@@ -180,9 +180,9 @@ def test_a_source_whose_candidates_are_on_record_cannot_be_deleted_so_a_dismisse
         CHANGELIST, {"action": "delete_selected", "_selected_action": [source.pk], "post": "yes"}
     )
 
-    # Candidates are nobody's to delete, so neither is a source that has some: Django says so.
+    # The candidates keep their source (PROTECT): Django says the source cannot go, and why.
     assert "<title>Cannot delete candidate source" in asked.content.decode()
-    assert page.status_code == 403
+    assert "<title>Cannot delete candidate source" in page.content.decode()
     assert CandidateSource.objects.filter(pk=source.pk).exists()
     again = record_candidates(
         source=CandidateSource.objects.create(name="Aggregator", url="https://agg.example.org/feed"),
