@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from analytics import sharing
 from analytics.models import ReviewDigest, ReviewSection, ReviewShare
+from tests.analytics.test_shared_review_digest import post_digest
 from tests.test_odd_input_property import (
     any_text,
     encoded,
@@ -188,20 +189,6 @@ def test_a_link_the_admin_form_refuses_is_named_in_plain_words_and_not_saved(cur
     assert not ReviewShare.objects.exists()
 
 
-def add_digest(curator, addresses: str):
-    return curator.post(
-        reverse("admin:analytics_reviewdigest_add"),
-        {
-            "label": "Board",
-            "addresses": addresses,
-            "sections": ["glance"],
-            "is_active": "on",
-            "sent-TOTAL_FORMS": "0",
-            "sent-INITIAL_FORMS": "0",
-        },
-    )
-
-
 @pytest.mark.parametrize(
     ("addresses", "said"),
     [
@@ -212,7 +199,7 @@ def add_digest(curator, addresses: str):
     ],
 )
 def test_an_address_list_the_digest_admin_refuses_is_named_and_not_saved(curator, addresses, said):
-    response = add_digest(curator, addresses)
+    response = post_digest(curator, addresses)
 
     assert response.status_code == 200
     assert said in response.content.decode()
@@ -222,14 +209,14 @@ def test_an_address_list_the_digest_admin_refuses_is_named_and_not_saved(curator
 def test_ten_thousand_addresses_with_duplicates_are_kept_once_each(curator):
     lines = [f"person{n}@example.org" for n in range(5_000)] * 2
 
-    response = add_digest(curator, "\n".join(lines))
+    response = post_digest(curator, "\n".join(lines))
 
     assert response.status_code == 302
     assert len(ReviewDigest.objects.get().address_list) == 5_000
 
 
 def test_ten_thousand_bad_lines_are_one_clear_error_and_nothing_saved(curator):
-    response = add_digest(curator, "\n".join(f"not an address {n}" for n in range(10_000)))
+    response = post_digest(curator, "\n".join(f"not an address {n}" for n in range(10_000)))
 
     assert response.status_code == 200
     assert "Line 1, “not an address 0”, is not an email address." in response.content.decode()
