@@ -89,8 +89,10 @@ def setup():
 
 
 def cleanup() -> None:
-    from curation.inbox.models import CandidateSource
+    from curation.inbox.models import Candidate, CandidateSource
 
+    # Candidates first: they PROTECT their source, so a dismissal outlives a deleted source.
+    Candidate.objects.filter(source__name=SOURCE).delete()
     CandidateSource.objects.filter(name=SOURCE).delete()
 
 
