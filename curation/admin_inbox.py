@@ -167,15 +167,12 @@ class CandidateAdmin(PolicyAdmin, admin.ModelAdmin):
         return {name: request.GET[name] for name in ("topic", "source") if request.GET.get(name)}
 
     def _new(self, filters: dict[str, str]) -> QuerySet[Candidate]:
-        candidates = selectors.new_candidates()
-        topic, source = filters.get("topic"), filters.get("source")
-        if topic == NO_TOPIC:
-            candidates = candidates.filter(suggested_topic__isnull=True)
-        elif _number(topic) is not None:
-            candidates = candidates.filter(suggested_topic_id=_number(topic))
-        if _number(source) is not None:
-            candidates = candidates.filter(source_id=_number(source))
-        return candidates
+        topic = filters.get("topic")
+        return selectors.new_candidates(
+            topic_id=_number(topic),
+            without_topic=topic == NO_TOPIC,
+            source_id=_number(filters.get("source")),
+        )
 
     def _inbox_url(self, filters: dict[str, str], focus: int | None = None) -> str:
         query = {**filters, **({"focus": focus} if focus else {})}

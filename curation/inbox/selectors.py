@@ -6,21 +6,26 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 
-from curation.inbox.models import Candidate, CandidateSource, CandidateStatus
-from curation.models import BriefStatus, ContentBrief, Topic
+from curation.inbox.models import Candidate, CandidateStatus
+from curation.models import BriefStatus, ContentBrief
 
 
 def new_candidates(
-    *, topic: Topic | None = None, source: CandidateSource | None = None
+    *, topic_id: int | None = None, without_topic: bool = False, source_id: int | None = None
 ) -> QuerySet[Candidate]:
-    """New candidates, newest found first, with what the inbox shows of each in the same query."""
+    """New candidates, newest found first, with what the inbox shows of each in the same query.
+
+    Narrowed to one suggested topic (or to those with none suggested) and to one source, as the
+    inbox's filters and the per-topic counts' links ask."""
     candidates = Candidate.objects.filter(status=CandidateStatus.NEW).select_related(
         "source", "suggested_topic"
     )
-    if topic is not None:
-        candidates = candidates.filter(suggested_topic=topic)
-    if source is not None:
-        candidates = candidates.filter(source=source)
+    if without_topic:
+        candidates = candidates.filter(suggested_topic__isnull=True)
+    elif topic_id is not None:
+        candidates = candidates.filter(suggested_topic_id=topic_id)
+    if source_id is not None:
+        candidates = candidates.filter(source_id=source_id)
     return candidates
 
 
