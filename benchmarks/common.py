@@ -24,29 +24,36 @@ def database_url() -> str:
     )
 
 
-def sending_env(database_url: str, **overrides: str) -> dict[str, str]:
-    """Settings for a benchmark of the sending pipeline: a real database and Redis, providers that
-    answer at once, and nothing but the pipeline to hold a message back (no cap, no quiet hours)."""
+def django_env(database_url: str, **overrides: str) -> dict[str, str]:
+    """Settings every benchmark runs the app on: production's (DEBUG off), on the given database."""
     return {
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": database_url,
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL")
-        or os.environ.get("REDIS_URL")
-        or "redis://127.0.0.1:6379/14",
         # A secret turns DEBUG off: no query log growing in any process, as in production.
         "SECRET_KEY": "benchmark-only-secret-key-not-used-anywhere-else-0123456789",
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+        **overrides,
+    }
+
+
+def sending_env(database_url: str, **overrides: str) -> dict[str, str]:
+    """Settings for a benchmark of the sending pipeline: a real database and Redis, providers that
+    answer at once, and nothing but the pipeline to hold a message back (no cap, no quiet hours)."""
+    pipeline_only = {
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL")
+        or os.environ.get("REDIS_URL")
+        or "redis://127.0.0.1:6379/14",
         "SMS_BACKEND": "benchmarks.null_sms.NullSmsBackend",
         "EMAIL_URL": "dummymail://",
         "CAMPAIGN_WEEKLY_CAP": "1000000",
         "SEND_WINDOW_DAYS": "0,1,2,3,4,5,6",
         "SEND_WINDOW_START": "00:00",
         "SEND_WINDOW_END": "00:00",  # end <= start: the window runs all day
-        "PYTHONPATH": str(ROOT),
-        **overrides,
     }
+    return django_env(database_url, **{**pipeline_only, **overrides})
 
 
 def setup_django(env: dict[str, str]) -> None:

@@ -35,16 +35,7 @@ from benchmarks import common  # noqa: E402 - after the path is set
 
 PYTHON = sys.executable
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/curation_bench"
-ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DATABASE_URL": DATABASE_URL,
-    "SECRET_KEY": "benchmark-only-secret-key-not-used-anywhere-else-0123456789",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "SECURE_SSL_REDIRECT": "false",
-    "CONN_MAX_AGE": "60",
-    "LOG_LEVEL": "WARNING",
-    "NO_GCE_CHECK": "true",
-}
+ENV = common.django_env(DATABASE_URL, CONN_MAX_AGE="60", NO_GCE_CHECK="true")
 PREFIX = "Dashboard bench"  # how this benchmark's channels, items and topics are found again
 END = date(2026, 11, 22)  # a Sunday: the reviewed week is 2026-W47
 RUNS = 15

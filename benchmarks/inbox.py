@@ -31,14 +31,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import common  # noqa: E402 - after the path is set
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/curation_bench"
-ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DATABASE_URL": DATABASE_URL,
-    "SECRET_KEY": "benchmark-only-secret-key-not-used-anywhere-else-0123456789",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "SECURE_SSL_REDIRECT": "false",
-    "LOG_LEVEL": "WARNING",
-}
+ENV = common.django_env(DATABASE_URL)
 SOURCE = "Inbox bench feed"
 TOPICS = ["Customer conversations", "Leading a team", "Wellbeing", "Digital skills", "Working together"]
 TAGS = ["customer-conversations", "leading-a-team", "wellbeing", "digital-skills", "news", "research", "tips"]

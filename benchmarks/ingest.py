@@ -34,15 +34,7 @@ SITE = "https://www.ingest.bench.example"
 PREFIX = "/learn/"
 START = date(2025, 1, 1)
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/curation_bench"
-ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DATABASE_URL": DATABASE_URL,
-    "SECRET_KEY": "benchmark-only-secret-key-not-used-anywhere-else-0123456789",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "SECURE_SSL_REDIRECT": "false",
-    "LOG_LEVEL": "WARNING",
-    "NO_GCE_CHECK": "true",
-}
+ENV = common.django_env(DATABASE_URL, NO_GCE_CHECK="true")
 
 
 def ensure_database() -> None:
